@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds use the portable x86-64 baseline unless the Makefile asks for
+// the host CPU (see README, "Build flavours").
+let package = Package(
+    name: "cnnfilter",
+    products: [
+        .executable(name: "cnnfilter", targets: ["cnnfilter"]),
+        .library(name: "CNNFilterKit", targets: ["ImageCodecs", "Tensors", "Convolution", "Kernels", "FilterPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian (libpng-dev, libjpeg-dev).
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        // libpng and libjpeg report errors with longjmp, which must not cross
+        // Swift frames: this small C layer owns every setjmp.
+        .target(name: "CCodecs", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "Tensors"),
+        .target(name: "ImageCodecs", dependencies: ["CCodecs", "Tensors", "Convolution"]),
+        .target(name: "Convolution", dependencies: ["Tensors"]),
+        .target(name: "Kernels", dependencies: ["Tensors", "Convolution"]),
+        .target(name: "FilterPipeline", dependencies: ["ImageCodecs", "Tensors", "Convolution", "Kernels"]),
+        .executableTarget(name: "cnnfilter", dependencies: [
+            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "Tensors"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Convolution", "Tensors"]),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["cnnfilter"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

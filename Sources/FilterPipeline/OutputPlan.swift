@@ -1,0 +1,61 @@
+import Foundation
+import ImageCodecs
+
+/// Where each input's result goes and in which format.
+public struct OutputTarget: Equatable, Sendable {
+    public var input: String
+    /// A file path, or "-" for standard output.
+    public var path: String
+    public var format: ImageFormat
+}
+
+public enum OutputPlan {
+    /// Decides the outputs: `-o FILE`, `-o DIR/` (one file per input), `-o -`,
+    /// or nothing (standard output when it is not a terminal).
+    public static func targets(inputs: [String], output: String?, format: ImageFormat?, printText: Bool,
+                               stdoutIsTerminal: Bool) throws -> [OutputTarget] {
+        guard !inputs.isEmpty else { throw SpecError("no input: give an image, a .npy or a text matrix (- reads standard input)") }
+        if printText {
+            guard output == nil || output == "-" else { throw SpecError("--print writes to standard output; leave out -o") }
+            guard inputs.count == 1 else { throw SpecError("--print takes one input") }
+            return [OutputTarget(input: inputs[0], path: "-", format: .txt)]
+        }
+        var isDir: ObjCBool = false
+        let dirExists = output.map { FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue } ?? false
+        if let output, output != "-", output.hasSuffix("/") || dirExists || inputs.count > 1 {
+            guard dirExists else {
+                throw CodecError(output, inputs.count > 1 ? "several inputs need -o to name an existing directory"
+                                                          : "the output directory does not exist")
+            }
+            var used = Set<String>()
+            return try inputs.map { input in
+                let f = try format ?? defaultFormat(forInput: input)
+                let base = ((input == "-" ? "stdin" : (input as NSString).lastPathComponent) as NSString).deletingPathExtension
+                var path = (output as NSString).appendingPathComponent(base + "." + f.fileExtension)
+                if !used.insert(path).inserted {
+                    throw CodecError(path, "two inputs would write the same output file")
+                }
+                path = path.replacingOccurrences(of: "//", with: "/")
+                return OutputTarget(input: input, path: path, format: f)
+            }
+        }
+        guard inputs.count == 1 else {
+            throw SpecError("several inputs need -o DIR/ (one output file each)")
+        }
+        guard let output, output != "-" else {
+            if output == nil && stdoutIsTerminal {
+                throw SpecError("not writing binary image data to a terminal: give -o FILE, pipe the output (| display -), or use --print for numbers")
+            }
+            return [OutputTarget(input: inputs[0], path: "-", format: format ?? .png)]
+        }
+        guard let f = format ?? ImageFormat.fromExtension(of: output) else {
+            throw CodecError(output, "cannot tell the output format from the extension; use --format png|jpeg|ppm|pgm|npy|txt")
+        }
+        return [OutputTarget(input: inputs[0], path: output, format: f)]
+    }
+
+    /// An input's own format, used when writing many results into a directory.
+    static func defaultFormat(forInput input: String) throws -> ImageFormat {
+        ImageFormat.fromExtension(of: input) ?? .png
+    }
+}

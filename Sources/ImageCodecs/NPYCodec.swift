@@ -1,0 +1,106 @@
+import Foundation
+import Tensors
+
+/// NumPy's .npy format (versions 1–3): float32 or float64, little or big
+/// endian, C or Fortran order, 2-D (H×W) or 3-D (C×H×W).
+public enum NPYCodec {
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Tensor {
+        func fail(_ why: String) -> CodecError { CodecError(path, "NPY: \(why)") }
+        guard bytes.count >= 10 else { throw fail("truncated header") }
+        let major = bytes[6]
+        let headerLength: Int, start: Int
+        switch major {
+        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; start = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail("truncated header") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }; start = 12
+        default: throw fail("unsupported format version \(major)")
+        }
+        guard bytes.count >= start + headerLength else { throw fail("truncated header") }
+        guard let header = String(bytes: bytes[start..<(start + headerLength)], encoding: .utf8) else { throw fail("header is not text") }
+        guard let descr = value(of: "descr", in: header)?.trimmingCharacters(in: CharacterSet(charactersIn: "'\" ")) else {
+            throw fail("header has no 'descr'")
+        }
+        let fortran = value(of: "fortran_order", in: header)?.trimmingCharacters(in: .whitespaces) == "True"
+        guard let shapeText = value(of: "shape", in: header) else { throw fail("header has no 'shape'") }
+        let dims = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let shape = try dims.map { d -> Int in
+            guard let v = Int(d), v >= 0 else { throw fail("bad dimension '\(d)' in shape") }
+            return v
+        }
+        guard shape.count == 2 || shape.count == 3 else {
+            throw fail("shape \(shapeText) is not H×W or C×H×W")
+        }
+        let size: Int, big: Bool
+        switch descr {
+        case "<f4", "=f4": size = 4; big = false
+        case ">f4": size = 4; big = true
+        case "<f8", "=f8": size = 8; big = false
+        case ">f8": size = 8; big = true
+        default: throw fail("dtype '\(descr)' is not float32 or float64")
+        }
+        var (count, overflow) = (1, false)
+        for d in shape { (count, overflow) = count.multipliedReportingOverflow(by: d); if overflow { break } }
+        let dataStart = start + headerLength
+        guard !overflow, count <= (bytes.count - dataStart) / size, bytes.count - dataStart == count * size else {
+            throw fail("data holds \(bytes.count - dataStart) bytes, shape \(shape) needs \(overflow ? Int.max : count * size)")
+        }
+        var values = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<count {
+                let o = dataStart + i * size
+                if size == 4 {
+                    let bits = raw.loadUnaligned(fromByteOffset: o, as: UInt32.self)
+                    values[i] = Float(bitPattern: big ? bits.byteSwapped : bits)
+                } else {
+                    let bits = raw.loadUnaligned(fromByteOffset: o, as: UInt64.self)
+                    values[i] = Float(Double(bitPattern: big ? bits.byteSwapped : bits))
+                }
+            }
+        }
+        if fortran { values = transposeFromFortran(values, shape: shape) }
+        return Tensor(shape: shape, values: values)
+    }
+
+    /// Fortran order stores the first index fastest; reorder to C order.
+    static func transposeFromFortran(_ v: [Float], shape: [Int]) -> [Float] {
+        var out = v
+        let n = shape.count
+        var strides = [Int](repeating: 1, count: n)
+        for i in 1..<n { strides[i] = strides[i - 1] * shape[i - 1] }
+        var index = [Int](repeating: 0, count: n)
+        for c in 0..<v.count {
+            out[c] = v[zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }]
+            var k = n - 1
+            while k >= 0 { index[k] += 1; if index[k] < shape[k] { break }; index[k] = 0; k -= 1 }
+        }
+        return out
+    }
+
+    static func value(of key: String, in header: String) -> String? {
+        guard let r = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else { return nil }
+        var rest = header[r.upperBound...].drop(while: { $0 == " " || $0 == ":" })
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { return nil }
+            return String(rest[...close])
+        }
+        rest = rest.prefix(while: { $0 != "," && $0 != "}" })
+        return String(rest)
+    }
+
+    /// Version 1.0, little-endian float32, C order.
+    public static func encode(_ t: Tensor) -> [UInt8] {
+        let shape = t.shape.count == 1 ? "(\(t.shape[0]),)" : "(" + t.shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+        // Pad so the data starts on a 64-byte boundary, ending with a newline.
+        let total = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+        var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        let n = header.utf8.count
+        out += [UInt8(n & 0xFF), UInt8(n >> 8)]
+        out += Array(header.utf8)
+        t.storage.withUnsafeBytes { out += $0 }
+        return out
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Convolution
+import Tensors
+
+/// Owned, fixed-size sample memory. A class so that bands of rows can be
+/// filled from several threads at once (each thread writes its own rows).
+public final class SampleBuffer: @unchecked Sendable {
+    public let bytes: UnsafeMutableRawPointer
+    public let count: Int
+
+    public init(zeroedBytes count: Int) {
+        bytes = calloc(max(count, 1), 1)!
+        self.count = count
+    }
+
+    /// Takes ownership of malloc'ed memory.
+    public init(adopting pointer: UnsafeMutableRawPointer, count: Int) {
+        bytes = pointer
+        self.count = count
+    }
+
+    deinit { free(bytes) }
+}
+
+/// Decoded pixels: interleaved samples at 8 or 16 bits, the last channel alpha
+/// when `hasAlpha`. Converted to Float32 in [0, 1] (÷255 or ÷65535) band by band.
+public struct RasterImage: Sendable {
+    public let width: Int
+    public let height: Int
+    /// Samples per pixel, alpha included.
+    public let channels: Int
+    public let bitDepth: Int
+    public let hasAlpha: Bool
+    public let samples: SampleBuffer
+
+    public init(width: Int, height: Int, channels: Int, bitDepth: Int, hasAlpha: Bool, samples: SampleBuffer? = nil) {
+        precondition(bitDepth == 8 || bitDepth == 16)
+        self.width = width; self.height = height; self.channels = channels
+        self.bitDepth = bitDepth; self.hasAlpha = hasAlpha
+        let n = width * height * channels * (bitDepth / 8)
+        self.samples = samples ?? SampleBuffer(zeroedBytes: n)
+        precondition(self.samples.count == n)
+    }
+
+    public var colourChannels: Int { hasAlpha ? channels - 1 : channels }
+    public var maxValue: Float { bitDepth == 8 ? 255 : 65535 }
+
+    /// Sample (y, x, c) as an integer.
+    public func sample(_ y: Int, _ x: Int, _ c: Int) -> Int {
+        let i = (y * width + x) * channels + c
+        return bitDepth == 8 ? Int(samples.bytes.load(fromByteOffset: i, as: UInt8.self))
+                             : Int(samples.bytes.load(fromByteOffset: 2 * i, as: UInt16.self))
+    }
+
+    /// Rows of the colour channels (alpha excluded) as a planar Float32 band.
+    public func band(rows: Range<Int>) -> Band {
+        let cc = colourChannels
+        var band = Band(channels: cc, firstRow: rows.lowerBound, rows: rows.count, width: width)
+        let scale = 1 / maxValue
+        let first = rows.lowerBound, w = width
+        band.data.withUnsafeMutableBufferPointer { dst in
+            for y in rows {
+                for c in 0..<cc {
+                    let d = dst.baseAddress! + (c * rows.count + y - first) * w
+                    if bitDepth == 8 {
+                        let s = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * width * channels + c
+                        for x in 0..<width { d[x] = Float(s[x * channels]) * scale }
+                    } else {
+                        let s = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * width * channels + c
+                        for x in 0..<width { d[x] = Float(s[x * channels]) * scale }
+                    }
+                }
+            }
+        }
+        return band
+    }
+
+    /// Writes pixel values in [0, 1] (already mapped) of a band into channels
+    /// `firstChannel...`, rounding to the bit depth.
+    public func store(_ band: Band, firstChannel: Int = 0) {
+        let maxV = maxValue
+        for y in band.rowRange {
+            for c in 0..<band.channels {
+                band.data.withUnsafeBufferPointer { src in
+                    let s = src.baseAddress! + band.offset(channel: c, row: y)
+                    let ch = firstChannel + c
+                    if bitDepth == 8 {
+                        let d = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * width * channels + ch
+                        for x in 0..<band.width { d[x * channels] = UInt8(min(max(s[x], 0), 1) * maxV + 0.5) }
+                    } else {
+                        let d = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * width * channels + ch
+                        for x in 0..<band.width { d[x * channels] = UInt16(min(max(s[x], 0), 1) * maxV + 0.5) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The whole image as a C×H×W tensor in [0, 1], alpha included.
+    public func tensor(includingAlpha: Bool = true) -> Tensor {
+        let cc = includingAlpha ? channels : colourChannels
+        var t = Tensor(shape: [cc, height, width])
+        let scale = 1 / maxValue
+        for y in 0..<height { for x in 0..<width { for c in 0..<cc { t[c, y, x] = Float(sample(y, x, c)) * scale } } }
+        return t
+    }
+}

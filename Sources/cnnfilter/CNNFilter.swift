@@ -1,0 +1,22 @@
+import ArgumentParser
+
+@main
+struct CNNFilter: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnnfilter",
+        abstract: "Filter images with convolution kernels and see what CNNs compute.",
+        discussion: """
+        With no subcommand, cnnfilter runs 'filter':
+          cnnfilter photo.png --kernel laplacian -o edges.png
+          cnnfilter photo.png --kernel sharpen | display -
+        Shell completions: cnnfilter --generate-completion-script bash|zsh|fish
+        """,
+        version: CNNFilterVersion.string,
+        subcommands: [FilterCommand.self, KernelsCommand.self],
+        defaultSubcommand: FilterCommand.self
+    )
+}
+
+enum CNNFilterVersion {
+    static let string = "0.1.0"
+}

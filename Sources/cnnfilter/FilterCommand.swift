@@ -1,0 +1,178 @@
+import ArgumentParser
+import Convolution
+import Dispatch
+import FilterPipeline
+import Foundation
+import ImageCodecs
+import Kernels
+
+struct FilterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filter",
+        abstract: "Convolve images with kernels, then activations and pooling, as a CNN layer does.",
+        discussion: """
+        Steps run in the order given. Examples:
+          cnnfilter photo.png --kernel laplacian -o edges.png
+          cnnfilter photo.jpg --kernel sharpen | display -
+          cnnfilter *.jpg --kernel gaussian:sigma=2 -o blurred/
+          cnnfilter photo.png --kernel sobel-x --activation relu --pool max:2 -o block.png
+          cnnfilter e1.txt --kernel '1 0 1; 0 1 0; 1 0 1' --padding valid --print
+          cnnfilter e5.txt --pool max:2 --print
+        Kernels: a name (cnnfilter kernels), a file, an inline matrix with rows
+        separated by ';', gaussian:sigma=S, gaussian:N, box:N.
+        """
+    )
+
+    @Argument(help: "Input files: PNG, JPEG, PNM, .npy or a text matrix (- for standard input).")
+    var inputs: [String]
+
+    @Option(name: [.short, .long], help: "A kernel; repeat to chain filters.")
+    var kernel: [String] = []
+
+    @Option(name: [.short, .long], help: "relu, leaky-relu[:SLOPE], sigmoid or tanh; repeatable.")
+    var activation: [String] = []
+
+    @Option(help: "max:F[:S] or avg:F[:S] (stride defaults to F); repeatable.")
+    var pool: [String] = []
+
+    @Option(help: "Stride of every kernel.")
+    var stride = 1
+
+    @Option(help: "Dilation of every kernel.")
+    var dilation = 1
+
+    @Option(help: "same (output size = input size), valid, or a number of pixels.")
+    var padding = "same"
+
+    @Option(help: "What kernels see outside the image: reflect, replicate, zero or wrap.")
+    var border = "reflect"
+
+    @Flag(help: "Rotate kernels by 180° (mathematical convolution instead of cross-correlation).")
+    var flip = false
+
+    @Flag(help: "Convert RGB to one grey channel before filtering.")
+    var grayscale = false
+
+    @Option(help: "How results become pixels: clamp, abs, offset (0 is mid-grey) or normalize.")
+    var map = "clamp"
+
+    @Option(name: [.short, .long], help: "Output file, directory (ending in /) or - for standard output.")
+    var output: String?
+
+    @Option(help: "Output format: png, jpeg, ppm, pgm, npy or txt (default: from -o's extension, else png).")
+    var format: String?
+
+    @Option(help: "JPEG quality, 1 to 100.")
+    var quality = 90
+
+    @Option(help: "Bit depth of image outputs, 8 or 16 (default: the input's).")
+    var depth: Int?
+
+    @Option(name: .customLong("png-level"), help: "PNG compression level, 0 (fastest) to 9 (smallest).")
+    var pngLevel = 6
+
+    @Flag(help: "Print the result as numbers on standard output.")
+    var print = false
+
+    @Flag(name: .customLong("drop-alpha"), help: "Drop the alpha channel instead of carrying it through.")
+    var dropAlpha = false
+
+    @Flag(name: .customLong("no-orient"), help: "Ignore the EXIF orientation of JPEG photos.")
+    var noOrient = false
+
+    func validate() throws {
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
+        guard (0...9).contains(pngLevel) else { throw ValidationError("--png-level must be between 0 and 9") }
+        if let depth, depth != 8 && depth != 16 { throw ValidationError("--depth must be 8 or 16") }
+        guard !kernel.isEmpty || !pool.isEmpty || !activation.isEmpty || grayscale else {
+            throw ValidationError("nothing to do: give --kernel, --pool, --activation or --grayscale")
+        }
+    }
+
+    func run() throws {
+        var spec = PipelineSpec()
+        spec.steps = StepOrder.steps(arguments: CommandLine.arguments, kernels: kernel, activations: activation, pools: pool)
+        spec.stride = stride
+        spec.dilation = dilation
+        spec.flip = flip
+        spec.grayscale = grayscale
+        do {
+            spec.padding = try PipelineSpec.padding(padding)
+            guard let b = BorderMode(rawValue: border) else { throw SpecError("--border '\(border)': expected reflect, replicate, zero or wrap") }
+            spec.border = b
+        } catch { fail(error) }
+        var settings = FilterSettings()
+        guard let mapping = PixelMapping(rawValue: map) else { fail(SpecError("--map '\(map)': expected clamp, abs, offset or normalize")) }
+        settings.mapping = mapping
+        settings.keepAlpha = !dropAlpha
+        settings.outputBitDepth = depth
+        var outFormat: ImageFormat? = nil
+        if let format {
+            guard let f = ImageFormat(rawValue: format == "jpg" ? "jpeg" : format) else {
+                fail(SpecError("--format '\(format)': expected png, jpeg, ppm, pgm, npy or txt"))
+            }
+            outFormat = f
+        }
+        let encode = EncodeOptions(jpegQuality: quality, pngLevel: pngLevel)
+        let library = KernelLibrary.standard()
+        // Resolve kernels once up front, so a bad kernel fails before any file is read.
+        do { _ = try spec.pipeline(library: library, inputChannels: 3) } catch { fail(error) }
+
+        let targets: [OutputTarget]
+        do {
+            targets = try OutputPlan.targets(inputs: inputs, output: output, format: outFormat, printText: print,
+                                             stdoutIsTerminal: isatty(STDOUT_FILENO) != 0)
+        } catch { fail(error) }
+
+        let failures = Failures()
+        let work: (Int) -> Void = { i in
+            let t = targets[i]
+            do {
+                let input = try ImageReader.read(path: t.input, applyOrientation: !noOrient)
+                let channels: Int
+                switch input {
+                case .raster(let r): channels = r.colourChannels
+                case .tensor(let x): channels = x.planes.channels
+                }
+                let pipeline = try spec.pipeline(library: library, inputChannels: channels)
+                let result: FilterOutput
+                do {
+                    result = try FilterJob.run(input, pipeline: pipeline, format: t.format, settings: settings)
+                } catch let e as CodecError { throw e } catch { throw CodecError(t.input, "\(error)") }
+                switch result {
+                case .raster(let r): try ImageWriter.write(r, format: t.format, to: t.path, options: encode)
+                case .tensor(let x): try ImageWriter.write(x, format: t.format, to: t.path)
+                }
+            } catch {
+                failures.report(error)
+            }
+        }
+        if targets.count == 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: targets.count, execute: work)
+        }
+        if failures.count > 0 { throw ExitCode.failure }
+    }
+}
+
+/// Collects per-file errors from parallel work and prints each as one line.
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var count = 0
+    func report(_ error: Error) {
+        lock.lock(); defer { lock.unlock() }
+        count += 1
+        printError(error)
+    }
+}
+
+func printError(_ error: Error) {
+    FileHandle.standardError.write(Data("cnnfilter: \(error)\n".utf8))
+}
+
+/// Reports an error the way every command does: one line, exit status 1.
+func fail(_ error: Error) -> Never {
+    printError(error)
+    Foundation.exit(1)
+}
