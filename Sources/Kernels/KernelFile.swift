@@ -26,6 +26,10 @@ public struct KernelFile: Equatable, Sendable {
     /// A single 2-D kernel is applied to every channel on its own.
     public var isPlain: Bool { filters.count == 1 && depth == 1 }
 
+    /// Weights and biases of the layer this file describes: F·F·D per filter
+    /// plus one bias each (lecture notes, E6). A plain kernel counts once.
+    public var parameterCount: Int { filters.count * (height * width * depth + 1) }
+
     /// The 2-D kernel of a plain file.
     public var matrix: [[Float]] { filters[0].slices[0] }
 
