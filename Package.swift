@@ -30,11 +30,9 @@ let package = Package(
         ]),
         .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Convolution", "Tensors"]),
-        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["cnnfilter"]),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

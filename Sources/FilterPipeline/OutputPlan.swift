@@ -24,8 +24,8 @@ public enum OutputPlan {
         let dirExists = output.map { FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue } ?? false
         if let output, output != "-", output.hasSuffix("/") || dirExists || inputs.count > 1 {
             guard dirExists else {
-                throw CodecError(output, inputs.count > 1 ? "several inputs need -o to name an existing directory"
-                                                          : "the output directory does not exist")
+                throw CodecError(output, "the output directory does not exist"
+                                 + (inputs.count > 1 ? " (several inputs write one file each into a directory)" : ""))
             }
             var used = Set<String>()
             return try inputs.map { input in
