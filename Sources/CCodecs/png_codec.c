@@ -3,6 +3,7 @@
 // RGB or RGBA at 8 or 16 bits, as Pillow and other decoders present them.
 #include "ccodecs.h"
 #include <png.h>
+#include <zlib.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,11 @@ int cc_png_encode(FILE *f, const unsigned char *data, int width, int height, int
     }
     png_init_io(png, f);
     png_set_compression_level(png, level);
+    /* Measured on 12-megapixel filter results (README, Performance): run-length
+       matching with libpng's adaptive row filters is 4-5x faster than zlib's
+       default strategy at level 6 and gives files as small or smaller. */
+    png_set_compression_strategy(png, Z_RLE);
+    png_set_filter(png, 0, PNG_ALL_FILTERS);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, types[channels],
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);

@@ -40,11 +40,13 @@ public struct PipelinePlan: Sendable {
     public let input: Shape3
     public let output: Shape3
 
-    /// Rows per band: enough bands to keep every core busy, but no band so
-    /// thin that the halo rows a kernel rereads dominate.
+    /// Rows per band: at least four bands per core to balance the load, at
+    /// most 64 rows so a band's buffers stay small (a few MB for a 4000-pixel
+    /// wide RGB image) and near the caches, and at least 8 so that the halo
+    /// rows a kernel rereads stay a small share.
     public func defaultBandRows(cores: Int = activeCores) -> Int {
         let target = max(1, cores * 4)
-        return max(16, (output.height + target - 1) / target)
+        return min(64, max(8, (output.height + target - 1) / target))
     }
 
     /// Computes the output band by band, in parallel. `source` returns input
