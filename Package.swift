@@ -18,7 +18,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         // libpng and libjpeg report errors with longjmp, which must not cross
         // Swift frames: this small C layer owns every setjmp.
-        .target(name: "CCodecs", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "CCodecs", dependencies: ["CPNG", "CJPEG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "Tensors"),
         .target(name: "ImageCodecs", dependencies: ["CCodecs", "Tensors", "Convolution"]),
         .target(name: "Convolution", dependencies: ["Tensors"]),

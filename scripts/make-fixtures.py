@@ -10,9 +10,11 @@ Rerun from the repository root:
 
     python3 scripts/make-fixtures.py
 
-Needs Python 3 with numpy, scipy, Pillow and pypng (`import png`).  The output
-is deterministic (fixed seeds, no timestamps) and small (under 1 MB in all).
-The two output folders are deleted and rebuilt on every run.
+Needs Python 3 with numpy, scipy, Pillow and pypng (`import png`), and
+ImageMagick (`magick` or `convert` on PATH; Debian: apt-get install imagemagick)
+for the one YCCK JPEG.  The output is deterministic (fixed seeds, no
+timestamps) and small (under 1 MB in all).  The two output folders are deleted
+and rebuilt on every run.
 
 A. Tests/ImageCodecsTests/Fixtures/codecs/
    Small synthetic images (odd sizes, gradients plus noise so every value
@@ -20,7 +22,11 @@ A. Tests/ImageCodecsTests/Fixtures/codecs/
    decoder reads back:
    - PNG: written and read back by pypng (`png.Writer`, `png.Reader.asDirect`),
      cross-checked against Pillow wherever Pillow decodes at full precision;
-   - JPEG: written and read back by Pillow (libjpeg-turbo);
+   - JPEG: written and read back by Pillow (libjpeg-turbo), except
+     ycck-q90.jpg: CMYK written by ImageMagick from raw CMYK samples (stdin,
+     `cmyk:-`, -strip -quality 90), which libjpeg stores as YCCK (Adobe APP14
+     transform byte 2, checked here); expected = Pillow's decoding
+     .convert("RGB"), 3 channels, same formula as cmyk-q90.jpg;
    - PNM: P1/P2/P3 written by a few lines here, P4/P5/P6 8-bit by Pillow,
      16-bit P5/P6 by numpy (big-endian samples);
    - NPY: written by numpy.save.
@@ -48,6 +54,7 @@ import json
 import math
 import re
 import shutil
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -326,6 +333,7 @@ def make_jpeg():
         SURPRISES.append("CMYK: Pillow's convert('RGB') is not nk - round(C*nk/255)")
     if not Image.open(path).info.get("adobe"):
         SURPRISES.append("CMYK JPEG has no Adobe marker")
+    make_ycck()
     base = smooth(16, 24, 3, 304)
     for o in (6, 3):
         exif = Image.Exif()
@@ -334,6 +342,73 @@ def make_jpeg():
                   "RGB 24x16 stored, EXIF Orientation %d; expected = ImageOps.exif_transpose(im).convert('RGB')%s"
                   % (o, " (so 16x24: width and height swap)" if o == 6 else " (rotated 180 degrees)"),
                   orientation=o, quality=90, exif=exif.tobytes())
+
+
+def imagemagick():
+    """The ImageMagick command (IM7 `magick`, else IM6 `convert`) and its version line."""
+    for cmd in (["magick"], ["convert"]):
+        if shutil.which(cmd[0]) is None:
+            continue
+        try:
+            out = subprocess.run(cmd + ["-version"], capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        if out.startswith("Version: ImageMagick"):
+            return cmd, " ".join(out.split()[1:3])
+    raise SystemExit("make-fixtures.py: ImageMagick is needed for ycck-q90.jpg but neither `magick` nor "
+                     "`convert` runs here (Debian: apt-get install imagemagick); nothing usable was written")
+
+
+def jpeg_markers(data):
+    """(marker, payload) pairs of a JPEG up to and including SOS."""
+    out, i = [], 2
+    assert data[:2] == b"\xff\xd8"
+    while i + 4 <= len(data):
+        assert data[i] == 0xFF, i
+        m, n = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        out.append((m, data[i + 4:i + 2 + n]))
+        if m == 0xDA:
+            break
+        i += 2 + n
+    return out
+
+
+def make_ycck():
+    """A YCCK JPEG from an encoder other than Pillow: ImageMagick (through the
+    system libjpeg) stores CMYK input as YCCK, libjpeg's default for CMYK."""
+    h, w = 24, 32
+    cmyk = smooth(h, w, 4, 309)
+    cmyk[..., 3] //= 3  # keep K moderate, as for cmyk-q90
+    cmd, version = imagemagick()
+    data = subprocess.run(cmd + ["-size", "%dx%d" % (w, h), "-depth", "8", "cmyk:-", "-strip", "-quality", "90",
+                                 "jpg:-"], input=cmyk.tobytes(), capture_output=True, check=True).stdout
+    path = CODECS / "ycck-q90.jpg"
+    path.write_bytes(data)
+    markers = jpeg_markers(data)
+    adobe = [p for m, p in markers if m == 0xEE and p.startswith(b"Adobe")]
+    assert len(adobe) == 1 and len(adobe[0]) >= 12, "no Adobe APP14 marker"
+    assert adobe[0][11] == 2, "Adobe transform byte is %d, not 2 (YCCK)" % adobe[0][11]
+    sof = [p for m, p in markers if m in (0xC0, 0xC1, 0xC2)]
+    assert len(sof) == 1 and sof[0][5] == 4, "not a four-component JPEG"
+    sampling = ",".join("%dx%d" % (sof[0][7 + 3 * k] >> 4, sof[0][7 + 3 * k] & 15) for k in range(4))
+    im = Image.open(path)
+    im.load()
+    assert im.mode == "CMYK" and im.size == (w, h) and im.info.get("adobe_transform") == 2, (im.mode, im.info)
+    # Pillow undoes the Adobe inversion; its CMYK should be close to what we fed in.
+    err = np.abs(np.asarray(im).astype(np.int64) - cmyk).mean()
+    if err > 4:
+        SURPRISES.append("YCCK: Pillow's CMYK differs from the input by %.1f on average" % err)
+    exp = np.asarray(im.convert("RGB")).astype(np.int64)
+    c = np.asarray(im).astype(np.int64)
+    nk = 255 - c[..., 3:4]
+    if not np.array_equal(nk - (2 * c[..., :3] * nk + 255) // 510, exp):
+        SURPRISES.append("YCCK: Pillow's convert('RGB') is not nk - round(C*nk/255)")
+    codec_entry("ycck-q90.jpg", exp, 8,
+                "JPEG written by %s (through the system libjpeg) from raw CMYK 32x24 (`cmyk:-`, -strip -quality 90): "
+                "Adobe APP14 transform 2 = YCCK, inverted CMYK as Photoshop stores it, sampling %s; "
+                "read back by Pillow %s (libjpeg-turbo, %s); expected = Pillow's decoded CMYK .convert('RGB'): "
+                "R = (255-K) - round(C*(255-K)/255), likewise G from M and B from Y; 3 channels" % (
+                    version, sampling, PIL.__version__, Image.core.jpeglib_version))
 
 
 # --- PNM -------------------------------------------------------------------

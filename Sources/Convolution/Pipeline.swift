@@ -55,6 +55,7 @@ public struct PipelinePlan: Sendable {
     public func run(bandRows: Int? = nil,
                     source: @escaping @Sendable (Range<Int>) -> Band,
                     sink: @escaping @Sendable (Band) -> Void) {
+        _ = allocatorTuned
         let rowsPerBand = max(1, bandRows ?? defaultBandRows())
         let bands = (output.height + rowsPerBand - 1) / rowsPerBand
         let work: @Sendable (Int) -> Void = { b in
@@ -107,6 +108,24 @@ public struct PipelinePlan: Sendable {
             && stages.allSatisfy { $0.sourceRow(0) == 0 && $0.sourceColumn(0) == 0 }
     }
 }
+
+/// Bands allocate buffers of a few MB each. glibc serves blocks above 128 KB
+/// with mmap and returns them with munmap, so every band would fault its pages
+/// in anew: measured 0.2 s of system time on a 12-megapixel photo, half the
+/// run. Raising the threshold keeps such buffers in the heap for reuse.
+let allocatorTuned: Bool = {
+    #if canImport(Glibc)
+    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 64 << 20)
+    _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 128 << 20)
+    #endif
+    return true
+}()
+
+#if canImport(Glibc)
+/// glibc's mallopt (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 /// Cores the engine spreads work over.
 public let activeCores: Int = {

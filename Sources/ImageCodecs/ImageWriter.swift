@@ -17,7 +17,7 @@ public enum ImageWriter {
     public static func write(_ image: RasterImage, format: ImageFormat, to path: String, options: EncodeOptions = .init()) throws {
         switch format {
         case .png:
-            try OutputFile.write(path) { try LibCodecs.encodePNG(image, to: $0, level: options.pngLevel, path: path) }
+            try OutputFile.write(path) { try PNGWriter.write(image, to: $0, level: options.pngLevel, path: path) }
         case .jpeg:
             guard image.bitDepth == 8 else { throw CodecError(path, "JPEG holds 8-bit samples only") }
             try OutputFile.write(path) { try LibCodecs.encodeJPEG(image, to: $0, quality: options.jpegQuality, path: path) }

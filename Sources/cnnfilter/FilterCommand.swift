@@ -125,10 +125,13 @@ struct FilterCommand: ParsableCommand {
         } catch { fail(error) }
 
         let failures = Failures()
+        let profile = ProcessInfo.processInfo.environment["CNNFILTER_PROFILE"] != nil
         let work: (Int) -> Void = { i in
             let t = targets[i]
+            var clock = PhaseClock(enabled: profile, label: t.input)
             do {
                 let input = try ImageReader.read(path: t.input, applyOrientation: !noOrient)
+                clock.lap("decode")
                 let channels: Int
                 switch input {
                 case .raster(let r): channels = r.colourChannels
@@ -139,10 +142,12 @@ struct FilterCommand: ParsableCommand {
                 do {
                     result = try FilterJob.run(input, pipeline: pipeline, format: t.format, settings: settings)
                 } catch let e as CodecError { throw e } catch { throw CodecError(t.input, "\(error)") }
+                clock.lap("filter")
                 switch result {
                 case .raster(let r): try ImageWriter.write(r, format: t.format, to: t.path, options: encode)
                 case .tensor(let x): try ImageWriter.write(x, format: t.format, to: t.path)
                 }
+                clock.lap("encode")
             } catch {
                 failures.report(error)
             }
@@ -153,6 +158,21 @@ struct FilterCommand: ParsableCommand {
             DispatchQueue.concurrentPerform(iterations: targets.count, execute: work)
         }
         if failures.count > 0 { throw ExitCode.failure }
+    }
+}
+
+/// With CNNFILTER_PROFILE set, prints how long each phase took to stderr.
+struct PhaseClock {
+    let enabled: Bool
+    let label: String
+    var last = DispatchTime.now()
+    init(enabled: Bool, label: String) { self.enabled = enabled; self.label = label }
+    mutating func lap(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now()
+        let ms = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
+        FileHandle.standardError.write(Data("cnnfilter: \(label): \(phase) \(String(format: "%.1f", ms)) ms\n".utf8))
+        last = now
     }
 }
 

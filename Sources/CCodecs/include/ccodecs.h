@@ -26,6 +26,21 @@ int cc_png_decode(const unsigned char *buf, size_t len, cc_raster *out, char *er
 int cc_png_encode(FILE *f, const unsigned char *data, int width, int height, int channels,
                   int bit_depth, int level, char *err, size_t errlen);
 
+/* Parallel PNG writing: rows y0..<y1 filtered and deflated as one segment of
+   a zlib stream (raw deflate, ending on a byte boundary unless `last`). */
+typedef struct {
+    unsigned char *data;   /* malloc'ed deflate bytes */
+    size_t size;
+    unsigned long adler;   /* Adler-32 of the segment's filtered bytes */
+    size_t raw_size;       /* filtered bytes, for combining checksums */
+} cc_png_segment;
+
+int cc_png_compress_rows(const unsigned char *data, int width, int channels, int depth, int y0, int y1,
+                         int level, int last, cc_png_segment *seg, char *err, size_t errlen);
+unsigned long cc_adler32_combine(unsigned long a, unsigned long b, size_t len_b);
+int cc_png_write_header(FILE *f, int width, int height, int channels, int depth);
+int cc_png_write_chunk(FILE *f, const char *type, const unsigned char *data, size_t len);
+
 int cc_jpeg_decode(const unsigned char *buf, size_t len, cc_raster *out, char *err, size_t errlen);
 int cc_jpeg_encode(FILE *f, const unsigned char *data, int width, int height, int channels,
                    int quality, char *err, size_t errlen);
