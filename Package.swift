@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Convolution", "Tensors"]),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "Tensors"]),
+        .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

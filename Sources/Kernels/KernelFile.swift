@@ -13,8 +13,10 @@ public struct KernelFile: Equatable, Sendable {
     public var name: String
     public var description: String
     public var filters: [Filter]
-    /// Where it came from: a path, "built-in", "inline" or "parametric".
+    /// Where it came from: a path, "built-in:NAME", "--kernel '…'" or "parametric".
     public var origin: String
+    /// The text it was parsed from, when it came from a file.
+    public var sourceText: String?
 
     public init(name: String, description: String = "", filters: [Filter], origin: String) {
         self.name = name; self.description = description; self.filters = filters; self.origin = origin

@@ -106,7 +106,9 @@ public enum KernelParser {
             guard filters.count == 1 else { throw KernelError(source: source, "'bias:' applies to a single filter; give a bank's biases as 'filter bias=…'") }
             filters[0].bias = headerBias
         }
-        return KernelFile(name: name, description: description, filters: filters, origin: source)
+        var file = KernelFile(name: name, description: description, filters: filters, origin: source)
+        file.sourceText = text
+        return file
     }
 
     private static func column(of value: String, in line: Substring) -> Int? {

@@ -31,6 +31,12 @@ struct KernelsCommand: ParsableCommand {
         }
         let k: KernelFile
         do { k = try library.resolve(name) } catch { fail(error) }
+        if let text = k.sourceText, !k.origin.hasPrefix("--kernel") {
+            // A file: print it as written (fractions, comments and all).
+            Swift.print("# from \(k.origin)")
+            Swift.print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+            return
+        }
         Swift.print("name: \(k.name)")
         if !k.description.isEmpty { Swift.print("description: \(k.description)") }
         Swift.print("# \(k.filters.count == 1 ? "" : "\(k.filters.count) filters of ")\(k.depth > 1 ? "\(k.depth)×" : "")\(k.height)×\(k.width), from \(k.origin)")
