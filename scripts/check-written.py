@@ -21,15 +21,20 @@ and reads OUT back with an outside reader:
     (big-endian samples, maxval 65535); exact; alpha dropped;
   - JPEG: Pillow; size and channel count exact, mean absolute error against
     the input below JPEG_MAE at --quality 95, and the quantisation tables are
-    the ones libjpeg's jpeg_set_quality(95) gives (Pillow's own q95 file);
+    the ones libjpeg's jpeg_set_quality(95) gives (Pillow's own q95 file).
+    The inputs are the smooth, photo-like JPEG fixtures (the noisy synthetic
+    PNGs lose ~10 levels to 4:2:0 chroma subsampling in any encoder), and an
+    RGBA PNG made here with pypng from one of them plus an alpha ramp;
   - NPY: numpy.load; float32, C x H x W (H x W for one channel), values
     input / 255 or / 65535 within 1e-6;
   - TXT: numpy.loadtxt on each blank-line-separated channel block, same values
     within 1e-6.
 
-Finally the output folder must hold no hidden temporary files
-(`.NAME.XXXXXX`): cnnfilter writes beside the target and renames into place,
-also when the rename fails.
+Writes must be atomic: a write that fails part-way (the file size limit
+RLIMIT_FSIZE set low for cnnfilter, SIGXFSZ ignored, so write() fails with
+EFBIG) must exit non-zero, leave an existing target untouched and remove its
+temporary file; an existing target is replaced by a complete file; and at the
+end the output folder holds no hidden temporary files (`.NAME.XXXXXX`).
 
 Prints `ok NAME` or `FAIL NAME: reason` per check and then one line
 `N passed, M failed`; exits 1 if anything failed (or a dependency is
@@ -38,6 +43,8 @@ missing), else 0.
 
 import json
 import os
+import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -75,8 +82,13 @@ def load_manifest():
 MANIFEST = None
 
 
+EXTRA = {}  # inputs made at run time: path name -> (expected array, depth)
+
+
 def expected(file):
     """The fixture's expected samples: int64 array (H, W, C) and its depth."""
+    if file in EXTRA:
+        return EXTRA[file]
     c = MANIFEST[file]
     dt = np.uint8 if c["depth"] == 8 else np.dtype("<u2")
     a = np.fromfile(FIXTURES / c["raw"], dtype=dt).astype(np.int64)
@@ -91,10 +103,20 @@ BINARY = None
 OUTDIR = None
 
 
-def run(input_file, out_name, *args, expect_ok=True):
+def input_path(input_file):
+    return OUTDIR.parent / input_file if input_file in EXTRA else FIXTURES / input_file
+
+
+def limit_file_size():
+    """preexec_fn: files of at most 200 bytes; writing more fails with EFBIG."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+
+def run(input_file, out_name, *args, expect_ok=True, preexec=None):
     out = OUTDIR / out_name
-    cmd = [str(BINARY), str(FIXTURES / input_file), "--kernel", "identity", "-o", str(out)] + list(args)
-    p = subprocess.run(cmd, capture_output=True, timeout=RUN_TIMEOUT)
+    cmd = [str(BINARY), str(input_path(input_file)), "--kernel", "identity", "-o", str(out)] + list(args)
+    p = subprocess.run(cmd, capture_output=True, timeout=RUN_TIMEOUT, preexec_fn=preexec)
     shown = "cnnfilter %s --kernel identity -o %s%s" % (input_file, out_name, "".join(" " + a for a in args))
     if expect_ok:
         if p.returncode != 0:
@@ -308,18 +330,38 @@ def check_txt(input_file, out_name, *args):
     compare(got, want, "numpy.loadtxt", FLOAT_TOL)
 
 
+def make_rgba_input():
+    """rgba-smooth.png in the work folder: rgb-q90's pixels plus an alpha ramp,
+    written by pypng."""
+    rgb, _ = expected("rgb-q90.jpg")
+    h, w, _ = rgb.shape
+    alpha = (np.arange(w)[None, :, None] * 255 // (w - 1)).repeat(h, axis=0)
+    rgba = np.concatenate([rgb, alpha], axis=2)
+    with open(OUTDIR.parent / "rgba-smooth.png", "wb") as f:
+        png.Writer(w, h, greyscale=False, alpha=True, bitdepth=8).write(
+            f, [list(map(int, rgba[y].reshape(-1))) for y in range(h)])
+    EXTRA["rgba-smooth.png"] = (rgba, 8)
+
+
 def check_failed_write_leaves_nothing():
-    """The target name is taken by a directory, so the final rename fails:
-    cnnfilter must fail and remove its temporary file."""
-    sub = OUTDIR / "blocked"
+    """A write that fails part-way (file size limit) must fail, keep the old
+    target and remove its temporary file; a later good write replaces it."""
+    sub = OUTDIR / "limited"
     sub.mkdir()
-    (sub / "out.png").mkdir()
-    _, p = run("rgb8.png", "blocked/out.png", expect_ok=False)
+    target = sub / "rgb8.txt"
+    target.write_text("old content\n")
+    shown = "cnnfilter rgb8.png --kernel identity -o limited/rgb8.txt"
+    _, p = run("rgb8.png", "limited/rgb8.txt", expect_ok=False, preexec=limit_file_size)
     if p.returncode == 0:
-        raise Fail("`cnnfilter rgb8.png --kernel identity -o blocked/out.png` (out.png is a directory) exited 0")
-    left = sorted(n for n in os.listdir(sub) if n != "out.png")
+        raise Fail("`%s` under a 200-byte file size limit exited 0" % shown)
+    if target.read_text() != "old content\n":
+        raise Fail("`%s` failed (exit %d) but changed the existing target" % (shown, p.returncode))
+    left = sorted(n for n in os.listdir(sub) if n != "rgb8.txt")
     if left:
-        raise Fail("after a failed write the folder holds %s" % left)
+        raise Fail("`%s` failed (exit %d) and left %s behind" % (shown, p.returncode, left))
+    run("rgb8.png", "limited/rgb8.txt")
+    got = np.loadtxt(target.read_text().split("\n\n")[0].splitlines(), ndmin=2)
+    compare(got, values_chw("rgb8.png")[0], "existing target replaced, channel 0", FLOAT_TOL)
 
 
 def check_no_temp_files():
@@ -361,9 +403,9 @@ CHECKS = [
     ("ppm8-alpha-dropped", lambda: check_pnm("rgba8.png", "rgba8.ppm")),
     ("ppm16-alpha-dropped", lambda: check_pnm("rgba16.png", "rgba16.ppm")),
     # JPEG (lossy).
-    ("jpeg-rgb", lambda: check_jpeg("rgb8.png", "rgb8.jpg")),
-    ("jpeg-grey", lambda: check_jpeg("grey8.png", "grey8.jpg")),
-    ("jpeg-rgba-alpha-dropped", lambda: check_jpeg("rgba8.png", "rgba8.jpg")),
+    ("jpeg-rgb", lambda: check_jpeg("rgb-q90.jpg", "rgb.jpg")),
+    ("jpeg-grey", lambda: check_jpeg("grey-q90.jpg", "grey.jpg")),
+    ("jpeg-rgba-alpha-dropped", lambda: check_jpeg("rgba-smooth.png", "rgba.jpg")),
     # NPY and text.
     ("npy-grey8", lambda: check_npy("grey8.png", "grey8.npy")),
     ("npy-rgb8", lambda: check_npy("rgb8.png", "rgb8.npy")),
@@ -372,7 +414,7 @@ CHECKS = [
     ("txt-rgb8", lambda: check_txt("rgb8.png", "rgb8.txt")),
     ("txt-grey16", lambda: check_txt("grey16.png", "grey16.txt")),
     # Atomic writes (keep these last).
-    ("atomic-failed-rename-cleans-up", check_failed_write_leaves_nothing),
+    ("atomic-failed-write-cleans-up", check_failed_write_leaves_nothing),
     ("atomic-no-temp-files", check_no_temp_files),
 ]
 
@@ -391,6 +433,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="check-written-") as tmp:
         OUTDIR = Path(tmp) / "out"
         OUTDIR.mkdir()
+        make_rgba_input()
         for name, fn in CHECKS:
             try:
                 fn()
