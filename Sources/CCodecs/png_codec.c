@@ -32,85 +32,98 @@ static void read_mem(png_structp png, png_bytep out, png_size_t n) {
 
 void cc_free(void *p) { free(p); }
 
-int cc_png_decode(const unsigned char *buf, size_t len, cc_raster *out, char *err, size_t errlen) {
-    png_io io = {buf, len, 0, err, errlen};
+struct cc_png_reader {
+    png_structp png;
+    png_infop info;
+    png_io io;
+    int height, interlaced;
+    size_t rowbytes;
+};
+
+void cc_png_close(cc_png_reader *r) {
+    if (!r) return;
+    png_destroy_read_struct(&r->png, r->info ? &r->info : NULL, NULL);
+    free(r);
+}
+
+cc_png_reader *cc_png_open(const unsigned char *buf, size_t len, cc_raster *header, char *err, size_t errlen) {
     err[0] = 0;
-    memset(out, 0, sizeof *out);
-    if (len < 8 || png_sig_cmp(buf, 0, 8) != 0) { snprintf(err, errlen, "not a PNG file"); return -1; }
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &io, on_error, on_warning);
-    if (!png) { snprintf(err, errlen, "out of memory"); return -1; }
-    png_infop info = png_create_info_struct(png);
-    unsigned char *volatile data = NULL;
-    png_bytep *volatile rows = NULL;
-    if (!info || setjmp(png_jmpbuf(png))) {
-        free(data); free(rows);
-        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+    memset(header, 0, sizeof *header);
+    if (len < 8 || png_sig_cmp(buf, 0, 8) != 0) { snprintf(err, errlen, "not a PNG file"); return NULL; }
+    cc_png_reader *r = calloc(1, sizeof *r);
+    if (!r) { snprintf(err, errlen, "out of memory"); return NULL; }
+    r->io = (png_io){buf, len, 0, err, errlen};
+    r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r->io, on_error, on_warning);
+    if (r->png) r->info = png_create_info_struct(r->png);
+    if (!r->png || !r->info) { cc_png_close(r); snprintf(err, errlen, "out of memory"); return NULL; }
+    if (setjmp(png_jmpbuf(r->png))) {
+        cc_png_close(r);
         if (err[0] == 0) snprintf(err, errlen, "invalid PNG data");
+        return NULL;
+    }
+    png_set_read_fn(r->png, &r->io, read_mem);
+    png_read_info(r->png, r->info);
+    png_uint_32 w = png_get_image_width(r->png, r->info), h = png_get_image_height(r->png, r->info);
+    int color = png_get_color_type(r->png, r->info), depth = png_get_bit_depth(r->png, r->info);
+    if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(r->png);
+    if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(r->png);
+    if (png_get_valid(r->png, r->info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(r->png);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (depth == 16) png_set_swap(r->png);
+#endif
+    r->interlaced = png_set_interlace_handling(r->png) > 1;
+    png_read_update_info(r->png, r->info);
+    r->rowbytes = png_get_rowbytes(r->png, r->info);
+    r->height = (int)h;
+    if (w == 0 || h == 0) png_error(r->png, "image has no pixels");
+    if ((size_t)h > CC_MAX_DECODED_BYTES / r->rowbytes) png_error(r->png, "image too large to decode");
+    header->width = (int)w; header->height = (int)h;
+    header->channels = png_get_channels(r->png, r->info);
+    header->bit_depth = png_get_bit_depth(r->png, r->info);
+    return r;
+}
+
+int cc_png_is_interlaced(const cc_png_reader *r) { return r->interlaced; }
+
+int cc_png_read_rows(cc_png_reader *r, unsigned char *dst, int nrows) {
+    png_bytep *volatile rows = NULL;
+    if (setjmp(png_jmpbuf(r->png))) {
+        free(rows);
+        if (r->io.err[0] == 0) snprintf(r->io.err, r->io.errlen, "invalid PNG data");
         return -1;
     }
-    png_set_read_fn(png, &io, read_mem);
-    png_read_info(png, info);
-    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
-    int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
-    if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
-    if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (depth == 16) png_set_swap(png);
-#endif
-    png_set_interlace_handling(png);
-    png_read_update_info(png, info);
-    int channels = png_get_channels(png, info);
-    int outdepth = png_get_bit_depth(png, info);
-    size_t rowbytes = png_get_rowbytes(png, info);
-    if (w == 0 || h == 0) png_error(png, "image has no pixels");
-    if ((size_t)h > CC_MAX_DECODED_BYTES / rowbytes) png_error(png, "image too large to decode");
-    data = malloc(rowbytes * h);
-    rows = malloc(sizeof(png_bytep) * h);
-    if (!data || !rows) png_error(png, "out of memory");
-    for (png_uint_32 y = 0; y < h; y++) rows[y] = data + (size_t)y * rowbytes;
-    png_read_image(png, rows);
-    png_read_end(png, NULL);
-    free(rows);
-    png_destroy_read_struct(&png, &info, NULL);
-    out->width = (int)w; out->height = (int)h; out->channels = channels; out->bit_depth = outdepth;
-    out->data = data;
+    if (r->interlaced) {
+        /* Adam7 passes revisit every row: the whole image in one call. */
+        if (nrows != r->height) png_error(r->png, "an interlaced PNG is read whole");
+        rows = malloc(sizeof(png_bytep) * (size_t)nrows);
+        if (!rows) png_error(r->png, "out of memory");
+        for (int y = 0; y < nrows; y++) rows[y] = dst + (size_t)y * r->rowbytes;
+        png_read_image(r->png, rows);
+        free(rows);
+        rows = NULL;
+    } else {
+        for (int y = 0; y < nrows; y++) png_read_row(r->png, dst + (size_t)y * r->rowbytes, NULL);
+    }
     return 0;
 }
 
-int cc_png_encode(FILE *f, const unsigned char *data, int width, int height, int channels,
-                  int bit_depth, int level, char *err, size_t errlen) {
-    png_io io = {NULL, 0, 0, err, errlen};
-    err[0] = 0;
-    static const int types[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
-    if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16)) {
-        snprintf(err, errlen, "PNG cannot hold %d channels at %d bits", channels, bit_depth); return -1;
-    }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, on_error, on_warning);
-    if (!png) { snprintf(err, errlen, "out of memory"); return -1; }
-    png_infop info = png_create_info_struct(png);
-    if (!info || setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, info ? &info : NULL);
-        if (err[0] == 0) snprintf(err, errlen, "PNG encoding failed");
+int cc_png_finish(cc_png_reader *r) {
+    if (setjmp(png_jmpbuf(r->png))) {
+        if (r->io.err[0] == 0) snprintf(r->io.err, r->io.errlen, "invalid PNG data");
         return -1;
     }
-    png_init_io(png, f);
-    png_set_compression_level(png, level);
-    /* Measured on 12-megapixel filter results (README, Performance): run-length
-       matching with libpng's adaptive row filters is 4-5x faster than zlib's
-       default strategy at level 6 and gives files as small or smaller. */
-    png_set_compression_strategy(png, Z_RLE);
-    png_set_filter(png, 0, PNG_ALL_FILTERS);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, types[channels],
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (bit_depth == 16) png_set_swap(png);
-#endif
-    size_t rowbytes = (size_t)width * channels * (bit_depth / 8);
-    for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(data + (size_t)y * rowbytes));
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
-    if (ferror(f)) { snprintf(err, errlen, "write error"); return -1; }
+    png_read_end(r->png, NULL);
+    return 0;
+}
+
+int cc_png_decode(const unsigned char *buf, size_t len, cc_raster *out, char *err, size_t errlen) {
+    cc_png_reader *r = cc_png_open(buf, len, out, err, errlen);
+    if (!r) return -1;
+    out->data = malloc(r->rowbytes * (size_t)r->height);
+    if (!out->data) { cc_png_close(r); snprintf(err, errlen, "out of memory"); return -1; }
+    if (cc_png_read_rows(r, out->data, r->height) != 0 || cc_png_finish(r) != 0) {
+        free(out->data); out->data = NULL; cc_png_close(r); return -1;
+    }
+    cc_png_close(r);
     return 0;
 }

@@ -11,49 +11,54 @@
 #include <string.h>
 #include <zlib.h>
 
-static unsigned char paeth(unsigned char a, unsigned char b, unsigned char c) {
+static inline unsigned char paeth(unsigned char a, unsigned char b, unsigned char c) {
     int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
     return (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
 }
 
-/* Sum of the filtered bytes read as signed values' magnitudes: libpng's
-   heuristic for choosing a row filter. */
-static unsigned long cost(const unsigned char *v, size_t n) {
-    unsigned long sum = 0;
-    for (size_t i = 0; i < n; i++) sum += v[i] < 128 ? v[i] : 256 - v[i];
-    return sum;
-}
+/* A filtered byte's cost in libpng's heuristic for choosing a row filter:
+   the magnitude of the byte read as a signed value. */
+#define COST(v) ((unsigned)((v) < 128 ? (v) : 256 - (v)))
 
 /* Filters one row into out[0..n] (out[0] = filter type), trying all five
-   filters, each in its own loop so the compiler can vectorise it. */
-static void filter_row(const unsigned char *cur, const unsigned char *prev, size_t n, int bpp,
-                       unsigned char *out, unsigned char *scratch /* 4 * n */) {
-    unsigned char *sub = scratch, *up = scratch + n, *avg = scratch + 2 * n, *pae = scratch + 3 * n;
+   filters; each candidate is made and costed in one loop the compiler can
+   vectorise (local sums: a store through an unsigned char pointer could
+   alias anything else in memory). */
+static void filter_row(const unsigned char *restrict cur, const unsigned char *restrict prev, size_t n, int bpp,
+                       unsigned char *restrict out, unsigned char *restrict scratch /* 4 * n */) {
+    unsigned char *restrict sub = scratch, *restrict up = scratch + n, *restrict avg = scratch + 2 * n,
+                  *restrict pae = scratch + 3 * n;
+    const unsigned char *cand[5] = {cur, sub, up, avg, pae};
+    unsigned long cost[5];
     size_t b = (size_t)bpp < n ? (size_t)bpp : n;
-    for (size_t i = 0; i < b; i++) sub[i] = cur[i];
-    for (size_t i = b; i < n; i++) sub[i] = cur[i] - cur[i - b];
+    unsigned long c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
+    for (size_t i = 0; i < n; i++) c0 += COST(cur[i]);
+    for (size_t i = 0; i < b; i++) { sub[i] = cur[i]; c1 += COST(cur[i]); }
+    for (size_t i = b; i < n; i++) { unsigned char v = cur[i] - cur[i - b]; sub[i] = v; c1 += COST(v); }
     if (prev) {
-        for (size_t i = 0; i < n; i++) up[i] = cur[i] - prev[i];
-        for (size_t i = 0; i < b; i++) avg[i] = cur[i] - (prev[i] >> 1);
-        for (size_t i = b; i < n; i++) avg[i] = cur[i] - (unsigned char)((cur[i - b] + prev[i]) >> 1);
-        for (size_t i = 0; i < b; i++) pae[i] = cur[i] - prev[i];
-        for (size_t i = b; i < n; i++) pae[i] = cur[i] - paeth(cur[i - b], prev[i], prev[i - b]);
+        for (size_t i = 0; i < n; i++) { unsigned char v = cur[i] - prev[i]; up[i] = v; c2 += COST(v); }
+        for (size_t i = 0; i < b; i++) { unsigned char v = cur[i] - (prev[i] >> 1); avg[i] = v; c3 += COST(v); }
+        for (size_t i = b; i < n; i++) {
+            unsigned char v = cur[i] - (unsigned char)((cur[i - b] + prev[i]) >> 1);
+            avg[i] = v; c3 += COST(v);
+        }
+        for (size_t i = 0; i < b; i++) { unsigned char v = cur[i] - prev[i]; pae[i] = v; c4 += COST(v); }
+        for (size_t i = b; i < n; i++) {
+            unsigned char v = cur[i] - paeth(cur[i - b], prev[i], prev[i - b]);
+            pae[i] = v; c4 += COST(v);
+        }
     } else {
         /* First row: the row above is zeros, so Up is None and Paeth is Sub. */
-        memcpy(up, cur, n);
-        for (size_t i = 0; i < b; i++) avg[i] = cur[i];
-        for (size_t i = b; i < n; i++) avg[i] = cur[i] - (cur[i - b] >> 1);
-        memcpy(pae, sub, n);
+        cand[2] = cur; c2 = c0;
+        for (size_t i = 0; i < b; i++) { avg[i] = cur[i]; c3 += COST(cur[i]); }
+        for (size_t i = b; i < n; i++) { unsigned char v = cur[i] - (cur[i - b] >> 1); avg[i] = v; c3 += COST(v); }
+        cand[4] = sub; c4 = c1;
     }
-    const unsigned char *candidates[5] = {cur, sub, up, avg, pae};
+    cost[0] = c0; cost[1] = c1; cost[2] = c2; cost[3] = c3; cost[4] = c4;
     int best = 0;
-    unsigned long best_cost = cost(cur, n);
-    for (int t = 1; t < 5; t++) {
-        unsigned long c = cost(candidates[t], n);
-        if (c < best_cost) { best_cost = c; best = t; }
-    }
+    for (int t = 1; t < 5; t++) if (cost[t] < cost[best]) best = t;
     out[0] = (unsigned char)best;
-    memcpy(out + 1, candidates[best], n);
+    memcpy(out + 1, cand[best], n);
 }
 
 /* Row y as PNG bytes: 16-bit samples big-endian. */

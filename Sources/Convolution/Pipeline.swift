@@ -52,13 +52,16 @@ public struct PipelinePlan: Sendable {
     /// Computes the output band by band, in parallel. `source` returns input
     /// rows as a band; `sink` receives each finished output band (bands are
     /// disjoint, and arrive from several threads at once).
+    /// Bands not yet started are skipped once `cancelled` returns true.
     public func run(bandRows: Int? = nil,
+                    cancelled: @escaping @Sendable () -> Bool = { false },
                     source: @escaping @Sendable (Range<Int>) -> Band,
                     sink: @escaping @Sendable (Band) -> Void) {
         _ = allocatorTuned
         let rowsPerBand = max(1, bandRows ?? defaultBandRows())
         let bands = (output.height + rowsPerBand - 1) / rowsPerBand
         let work: @Sendable (Int) -> Void = { b in
+            if cancelled() { return }
             let rows = (b * rowsPerBand)..<min(output.height, (b + 1) * rowsPerBand)
             sink(self.computeBand(rows, source: source))
         }

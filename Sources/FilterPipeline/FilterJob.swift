@@ -29,52 +29,44 @@ public enum FilterError: Error, CustomStringConvertible {
     }
 }
 
-/// Runs a pipeline over one decoded input, band by band on all cores.
+/// Runs a pipeline over one input, band by band on all cores.
 public enum FilterJob {
-    /// Filters `input` for an encoder of `format`: pixels for image formats,
-    /// raw Float32 values for NPY and text.
+    /// Filters a decoded input for an encoder of `format`: pixels for image
+    /// formats, raw Float32 values for NPY and text.
     public static func run(_ input: DecodedInput, pipeline: Pipeline, format: ImageFormat,
                            settings: FilterSettings = .init()) throws -> FilterOutput {
-        let source: @Sendable (Range<Int>) -> Band
-        let shape: Shape3
-        var alphaSource: RasterImage? = nil
-        var inputDepth = 8
         switch input {
         case .raster(let r):
-            shape = Shape3(channels: r.colourChannels, height: r.height, width: r.width)
-            source = { r.band(rows: $0) }
-            if r.hasAlpha && settings.keepAlpha { alphaSource = r }
-            inputDepth = r.bitDepth
+            let job = try ImageJob(input: r, pipeline: pipeline, format: format, settings: settings)
+            return try job.runWhole()
         case .tensor(let t):
             let p = t.planes
-            shape = Shape3(channels: p.channels, height: p.height, width: p.width)
-            source = { rows in tensorBand(t, rows: rows) }
+            let plan = try pipeline.plan(for: Shape3(channels: p.channels, height: p.height, width: p.width))
+            return try finishWhole(plan: plan, source: { tensorBand(t, rows: $0) }, alpha: nil, inputDepth: 8,
+                                   format: format, settings: settings)
         }
-        let plan = try pipeline.plan(for: shape)
-        let out = plan.output
-        let alpha = alphaSource
+    }
 
+    /// The whole-image path: exact values for NPY and text, or a global range
+    /// for `normalize`; otherwise bands straight into the output raster.
+    static func finishWhole(plan: PipelinePlan, source: @escaping @Sendable (Range<Int>) -> Band, alpha: RasterImage?,
+                            inputDepth: Int, format: ImageFormat, settings: FilterSettings) throws -> FilterOutput {
+        let out = plan.output
         if !format.isImage || settings.mapping == .normalize {
-            // Whole-image path: exact values, or a global range to normalise by.
             let planes = FloatPlanes(shape: out)
             plan.run(source: source) { planes.store($0) }
-            if !format.isImage {
-                return .tensor(planes.tensor(dropSingleChannel: true))
-            }
-            let range = planes.range()
+            if !format.isImage { return .tensor(planes.tensor(dropSingleChannel: true)) }
             let raster = try makeRaster(out, alpha: alpha, format: format, settings: settings, inputDepth: inputDepth)
+            let range = planes.range()
             let step = plan.defaultBandRows()
-            let bands = (out.height + step - 1) / step
-            DispatchQueue.concurrentPerform(iterations: bands) { b in
-                let rows = (b * step)..<min(out.height, (b + 1) * step)
-                var band = planes.band(rows: rows)
+            DispatchQueue.concurrentPerform(iterations: (out.height + step - 1) / step) { b in
+                var band = planes.band(rows: (b * step)..<min(out.height, (b + 1) * step))
                 band.data.withUnsafeMutableBufferPointer { settings.mapping.apply($0, range: range) }
                 raster.store(band)
-                if let alpha { copyAlpha(from: alpha, to: raster, rows: rows, plan: plan) }
+                if let alpha { copyAlpha(from: alpha, to: raster, rows: band.rowRange, plan: plan) }
             }
             return .raster(raster)
         }
-
         let raster = try makeRaster(out, alpha: alpha, format: format, settings: settings, inputDepth: inputDepth)
         let mapping = settings.mapping
         plan.run(source: source) { band in
@@ -123,5 +115,61 @@ public enum FilterJob {
             band.data[d..<(d + rows.count * p.width)] = t.storage[s..<(s + rows.count * p.width)]
         }
         return band
+    }
+}
+
+/// One raster input through a planned pipeline, whole or streaming: with
+/// `inputRows` the bands wait for a decoder's rows, and `completion`
+/// publishes finished output rows for an encoder running at the same time.
+struct ImageJob {
+    let input: RasterImage
+    let plan: PipelinePlan
+    let format: ImageFormat
+    let settings: FilterSettings
+    let alpha: RasterImage?
+
+    init(input: RasterImage, pipeline: Pipeline, format: ImageFormat, settings: FilterSettings) throws {
+        self.input = input
+        self.format = format
+        self.settings = settings
+        plan = try pipeline.plan(for: Shape3(channels: input.colourChannels, height: input.height, width: input.width))
+        alpha = input.hasAlpha && settings.keepAlpha ? input : nil
+    }
+
+    /// Streams straight into pixels: not for numeric outputs or `normalize`.
+    var canStream: Bool { format.isImage && settings.mapping != .normalize }
+
+    func runWhole() throws -> FilterOutput {
+        let r = input
+        return try FilterJob.finishWhole(plan: plan, source: { r.band(rows: $0) }, alpha: alpha, inputDepth: input.bitDepth,
+                                         format: format, settings: settings)
+    }
+
+    func makeOutput() throws -> RasterImage {
+        try FilterJob.makeRaster(plan.output, alpha: alpha, format: format, settings: settings, inputDepth: input.bitDepth)
+    }
+
+    /// Fills `output` band by band as the input's rows arrive.
+    func runStreaming(into output: RasterImage, inputRows: RowProgress, completion: BandCompletion) {
+        let r = input, mapping = settings.mapping, alpha = self.alpha, plan = self.plan
+        plan.run(bandRows: completion.bandRows, cancelled: { inputRows.error != nil }, source: { rows in
+            // Rows a failed decoder never delivers read as zeros; the job reports the failure.
+            if (try? inputRows.wait(for: rows.upperBound)) == nil {
+                return Band(channels: r.colourChannels, firstRow: rows.lowerBound, rows: rows.count, width: r.width)
+            }
+            return r.band(rows: rows)
+        }) { band in
+            var band = band
+            band.data.withUnsafeMutableBufferPointer { mapping.apply($0) }
+            output.store(band)
+            if let alpha {
+                // Alpha may come from rows below the band (a centre pixel): wait for them too.
+                if (try? inputRows.wait(for: min(r.height, plan.sourcePixel(row: band.rowRange.upperBound - 1, column: 0).row + 1))) != nil {
+                    FilterJob.copyAlpha(from: alpha, to: output, rows: band.rowRange, plan: plan)
+                }
+            }
+            // A band computed after the decoder failed may hold zeros: never publish it.
+            if inputRows.error == nil { completion.complete(rowsStartingAt: band.firstRow) }
+        }
     }
 }

@@ -52,3 +52,33 @@ public enum ImageReader {
         return [UInt8](data)
     }
 }
+
+/// An input ready to filter: decoded already, or decodable row by row.
+public enum ImageSource {
+    case decoded(DecodedInput)
+    case streaming(StreamingDecoder)
+}
+
+extension ImageReader {
+    /// Opens a file for filtering: PNGs and JPEGs that can be decoded row by
+    /// row come back as a `StreamingDecoder` (header read, rows not yet);
+    /// everything else is decoded at once.
+    public static func open(path: String, applyOrientation: Bool = true) throws -> ImageSource {
+        // Compressed files are read straight into memory the decoder keeps:
+        // no second copy of a 20 MB PNG while its pixels are decoded.
+        if path != "-", let file = try? Memory(contentsOf: path), let format = ImageFormat.sniff(file.prefix(4096)),
+           format == .png || format == .jpeg {
+            if let decoder = try StreamingDecoder(bytes: file, format: format, path: path, applyOrientation: applyOrientation) {
+                return .streaming(decoder)
+            }
+            return .decoded(try decode(Array(UnsafeBufferPointer(start: file.pointer, count: file.count)), path: path,
+                                       applyOrientation: applyOrientation))
+        }
+        let bytes = try readBytes(path)
+        if let format = ImageFormat.sniff(bytes), format == .png || format == .jpeg,
+           let decoder = try StreamingDecoder(bytes: Memory(copying: bytes), format: format, path: path, applyOrientation: applyOrientation) {
+            return .streaming(decoder)
+        }
+        return .decoded(try decode(bytes, path: path, applyOrientation: applyOrientation))
+    }
+}

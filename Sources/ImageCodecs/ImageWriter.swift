@@ -13,20 +13,26 @@ public struct EncodeOptions: Sendable {
 }
 
 public enum ImageWriter {
-    /// Writes pixels as PNG, JPEG or PNM ("-" for standard output).
-    public static func write(_ image: RasterImage, format: ImageFormat, to path: String, options: EncodeOptions = .init()) throws {
+    /// Writes pixels as PNG, JPEG or PNM ("-" for standard output). With
+    /// `rowsReady`, rows are encoded as another thread completes them.
+    public static func write(_ image: RasterImage, format: ImageFormat, to path: String, options: EncodeOptions = .init(),
+                             rowsReady: RowProgress? = nil) throws {
         switch format {
         case .png:
-            try OutputFile.write(path) { try PNGWriter.write(image, to: $0, level: options.pngLevel, path: path) }
+            try OutputFile.write(path) { try PNGWriter.write(image, to: $0, level: options.pngLevel, path: path, rowsReady: rowsReady) }
         case .jpeg:
             guard image.bitDepth == 8 else { throw CodecError(path, "JPEG holds 8-bit samples only") }
-            try OutputFile.write(path) { try LibCodecs.encodeJPEG(image, to: $0, quality: options.jpegQuality, path: path) }
+            try OutputFile.write(path) {
+                try LibCodecs.encodeJPEG(image, to: $0, quality: options.jpegQuality, path: path, rowsReady: rowsReady)
+            }
         case .ppm, .pgm:
             guard image.channels == 1 || image.channels == 3 else {
                 throw CodecError(path, "PNM holds 1 or 3 channels, not \(image.channels)")
             }
+            try rowsReady?.wait(for: image.height)
             try OutputFile.write(path, bytes: PNMCodec.encode(image))
         case .npy, .txt:
+            try rowsReady?.wait(for: image.height)
             try write(image.tensor(), format: format, to: path)
         }
     }

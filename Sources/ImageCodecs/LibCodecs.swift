@@ -3,6 +3,7 @@ import Foundation
 
 /// PNG and JPEG through the C layer over libpng and libjpeg.
 enum LibCodecs {
+    /// Decodes a whole PNG or JPEG; the Exif payload comes along for JPEGs.
     static func decode(_ bytes: [UInt8], format: ImageFormat, path: String) throws -> (RasterImage, exif: [UInt8]?) {
         var raster = cc_raster()
         var err = [CChar](repeating: 0, count: 512)
@@ -27,19 +28,24 @@ enum LibCodecs {
         return (image, exif)
     }
 
-    static func encodePNG(_ image: RasterImage, to file: UnsafeMutablePointer<FILE>, level: Int, path: String) throws {
-        var err = [CChar](repeating: 0, count: 512)
-        let status = cc_png_encode(file, image.samples.bytes.assumingMemoryBound(to: UInt8.self),
-                                   Int32(image.width), Int32(image.height), Int32(image.channels),
-                                   Int32(image.bitDepth), Int32(level), &err, err.count)
-        guard status == 0 else { throw CodecError(path, "PNG: \(String(cString: err))") }
-    }
-
-    static func encodeJPEG(_ image: RasterImage, to file: UnsafeMutablePointer<FILE>, quality: Int, path: String) throws {
-        var err = [CChar](repeating: 0, count: 512)
-        let status = cc_jpeg_encode(file, image.samples.bytes.assumingMemoryBound(to: UInt8.self),
-                                    Int32(image.width), Int32(image.height), Int32(image.channels),
-                                    Int32(quality), &err, err.count)
-        guard status == 0 else { throw CodecError(path, "JPEG: \(String(cString: err))") }
+    /// Encodes rows as they become ready (`rowsReady`), in steps of 64 rows.
+    static func encodeJPEG(_ image: RasterImage, to file: UnsafeMutablePointer<FILE>, quality: Int, path: String,
+                           rowsReady: RowProgress?) throws {
+        let err = Memory(count: 512)
+        guard let w = cc_jpeg_writer_open(file, Int32(image.width), Int32(image.height), Int32(image.channels),
+                                          Int32(quality), err.chars, err.count) else {
+            throw CodecError(path, "JPEG: \(String(cString: err.chars))")
+        }
+        defer { cc_jpeg_writer_close(w) }
+        let rowBytes = image.width * image.channels
+        var y = 0
+        while y < image.height {
+            let n = min(64, image.height - y)
+            try rowsReady?.wait(for: y + n)
+            let rows = image.samples.bytes.advanced(by: y * rowBytes).assumingMemoryBound(to: UInt8.self)
+            guard cc_jpeg_write_rows(w, rows, Int32(n)) == 0 else { throw CodecError(path, "JPEG: \(String(cString: err.chars))") }
+            y += n
+        }
+        guard cc_jpeg_writer_finish(w) == 0 else { throw CodecError(path, "JPEG: \(String(cString: err.chars))") }
     }
 }

@@ -8,7 +8,8 @@ import Convolution
 /// written in order as one zlib stream. Segments are made a few at a time, so
 /// the memory in flight stays near cores × 2 segments.
 enum PNGWriter {
-    static func write(_ image: RasterImage, to file: UnsafeMutablePointer<FILE>, level: Int, path: String) throws {
+    static func write(_ image: RasterImage, to file: UnsafeMutablePointer<FILE>, level: Int, path: String,
+                      rowsReady: RowProgress? = nil) throws {
         let rowBytes = image.width * image.channels * image.bitDepth / 8
         let segmentRows = max(1, (4 << 20) / max(rowBytes, 1))
         let segments = (image.height + segmentRows - 1) / segmentRows
@@ -20,6 +21,7 @@ enum PNGWriter {
         let batch = max(1, activeCores)
         for start in stride(from: 0, to: segments, by: batch) {
             let count = min(batch, segments - start)
+            try rowsReady?.wait(for: min(image.height, (start + count) * segmentRows))
             let results = SegmentResults(count: count)
             DispatchQueue.concurrentPerform(iterations: count) { i in
                 let s = start + i

@@ -126,31 +126,15 @@ struct FilterCommand: ParsableCommand {
 
         let failures = Failures()
         let profile = ProcessInfo.processInfo.environment["CNNFILTER_PROFILE"] != nil
+        var runner = FilterRunner(spec: spec, library: library)
+        runner.settings = settings
+        runner.encode = encode
+        runner.applyOrientation = !noOrient
         let work: (Int) -> Void = { i in
-            let t = targets[i]
-            var clock = PhaseClock(enabled: profile, label: t.input)
-            do {
-                let input = try ImageReader.read(path: t.input, applyOrientation: !noOrient)
-                clock.lap("decode")
-                let channels: Int
-                switch input {
-                case .raster(let r): channels = r.colourChannels
-                case .tensor(let x): channels = x.planes.channels
-                }
-                let pipeline = try spec.pipeline(library: library, inputChannels: channels)
-                let result: FilterOutput
-                do {
-                    result = try FilterJob.run(input, pipeline: pipeline, format: t.format, settings: settings)
-                } catch let e as CodecError { throw e } catch { throw CodecError(t.input, "\(error)") }
-                clock.lap("filter")
-                switch result {
-                case .raster(let r): try ImageWriter.write(r, format: t.format, to: t.path, options: encode)
-                case .tensor(let x): try ImageWriter.write(x, format: t.format, to: t.path)
-                }
-                clock.lap("encode")
-            } catch {
-                failures.report(error)
-            }
+            var job = runner
+            let clock = PhaseClock(enabled: profile, label: targets[i].input)
+            job.phase = { clock.lap($0) }
+            do { try job.run(targets[i]) } catch { failures.report(error) }
         }
         if targets.count == 1 {
             work(0)
@@ -162,12 +146,12 @@ struct FilterCommand: ParsableCommand {
 }
 
 /// With CNNFILTER_PROFILE set, prints how long each phase took to stderr.
-struct PhaseClock {
+final class PhaseClock: @unchecked Sendable {
     let enabled: Bool
     let label: String
     var last = DispatchTime.now()
     init(enabled: Bool, label: String) { self.enabled = enabled; self.label = label }
-    mutating func lap(_ phase: String) {
+    func lap(_ phase: String) {
         guard enabled else { return }
         let now = DispatchTime.now()
         let ms = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
