@@ -33,9 +33,13 @@ demo: build
 	@echo "Results are in $(DEMO_OUT)/:"
 	@ls -1 $(DEMO_OUT) | sed 's/^/  /'
 
+# swift test, then an independent read-back of what cnnfilter writes
+# (Pillow, pypng and numpy from PyPI read every output format).
 test: deps
 	$(SWIFT) build --product cnnfilter
 	$(SWIFT) test
+	@python3 -c "import numpy, PIL, png" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check numpy pillow pypng
+	python3 scripts/check-written.py .build/debug/cnnfilter
 
 clean:
 	rm -rf .build out

@@ -75,9 +75,10 @@ public struct FilterRunner: Sendable {
         let completion = BandCompletion(height: output.height, bandRows: job.plan.defaultBandRows())
         decoder.start(into: job.input, progress: inputRows)
         // Standard output cannot be taken back: write it only once every row is good.
-        let encoderRows = target.path == "-" ? RowProgress() : completion.progress
-        let encoder = EncoderThread {
-            try ImageWriter.write(output, format: target.format, to: target.path, options: self.encode, rowsReady: encoderRows)
+        let toStdout = target.path == "-"
+        let encoder = toStdout ? nil : EncoderThread {
+            try ImageWriter.write(output, format: target.format, to: target.path, options: self.encode,
+                                  rowsReady: completion.progress)
         }
         job.runStreaming(into: output, inputRows: inputRows, completion: completion)
         do {
@@ -85,14 +86,16 @@ public struct FilterRunner: Sendable {
             try inputRows.wait(for: job.input.height)
         } catch {
             completion.progress.fail(error)
-            encoderRows.fail(error)
-            _ = encoder.join()
+            _ = encoder?.join()
             throw error
         }
         completion.release()
-        encoderRows.advance(to: output.height)
         phase("decode+filter")
-        if let e = encoder.join() { throw e }
+        if let encoder {
+            if let e = encoder.join() { throw e }
+        } else {
+            try ImageWriter.write(output, format: target.format, to: target.path, options: encode)
+        }
         phase("encode")
     }
 

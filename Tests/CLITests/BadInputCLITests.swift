@@ -52,6 +52,22 @@ import Testing
                           naming: "in.jpg", reason: "JPEG")
     }
 
+    /// Every row decodes, but the file's end is missing: still refused, and
+    /// the output (already being encoded while decoding) is not committed.
+    @Test func pngMissingOnlyItsEnd() throws {
+        let png = try bytes("chelsea.png")
+        try expectFailure({ [try write(Array(png.prefix(png.count - 12)), $0, "in.png"), "--kernel", "laplacian", "-o", $0.appendingPathComponent("out.png").path] },
+                          naming: "in.png", reason: "PNG")
+        try expectFailure({ [try write(Array(png.prefix(png.count - 12)), $0, "in.png"), "--kernel", "laplacian", "--pool", "max:2", "-o", $0.appendingPathComponent("out.jpg").path] },
+                          naming: "in.png", reason: "PNG")
+    }
+
+    @Test func nothingReachesStdoutFromABadFile() throws {
+        let png = try bytes("chelsea.png")
+        let r = try CLI.run(["-", "--kernel", "sharpen"], stdin: Data(png.prefix(png.count * 3 / 4)))
+        #expect(r.status != 0 && r.stdout.isEmpty && r.stderr.contains("-: PNG"))
+    }
+
     @Test func truncatedJPEG() throws {
         let jpg = try bytes("rocket.jpg")
         try expectFailure({ [try write(Array(jpg.prefix(jpg.count * 2 / 3)), $0, "in.jpg"), "--kernel", "sharpen", "-o", $0.appendingPathComponent("out.jpg").path] },
