@@ -41,22 +41,17 @@ struct PlannedActivation: PlannedStage {
 
     func inputRows(for rows: Range<Int>) -> Range<Int> { rows }
 
-    func forward(_ band: Band, rows: Range<Int>) -> Band {
-        var out = band
-        if out.rowRange != rows {
-            // Keep only the requested rows.
-            out = Band(channels: band.channels, firstRow: rows.lowerBound, rows: rows.count, width: band.width)
-            for c in 0..<band.channels {
-                let s = band.offset(channel: c, row: rows.lowerBound), d = out.offset(channel: c, row: rows.lowerBound)
-                out.data[d..<(d + rows.count * band.width)] = band.data[s..<(s + rows.count * band.width)]
+    func forward(_ band: Band, into out: Band, scratch: Scratch) {
+        let w = input.width
+        for c in 0..<out.channels {
+            for y in out.rowRange {
+                let src = band.row(c, y), dst = out.row(c, y)
+                switch activation.kind {
+                case .relu: for x in 0..<w { dst[x] = max(src[x], 0) }
+                case .leakyRelu(let a): for x in 0..<w { let v = src[x]; dst[x] = v >= 0 ? v : a * v }
+                default: for x in 0..<w { dst[x] = activation.apply(src[x]) }
+                }
             }
         }
-        switch activation.kind {
-        case .relu:
-            out.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = max(p[i], 0) } }
-        default:
-            out.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = activation.apply(p[i]) } }
-        }
-        return out
     }
 }

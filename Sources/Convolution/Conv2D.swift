@@ -20,6 +20,8 @@ public struct Conv2D: Stage {
     public var border: BorderMode = .reflect
     /// Refuse strides that leave input pixels over (explicit padding only).
     public var exactStride = true
+    /// Run a rank-1 per-channel kernel as two 1-D passes.
+    public var allowSeparable = true
 
     /// A 2-D kernel applied to each channel separately.
     public init(perChannel kernel: [Float], height: Int, width: Int, bias: Float = 0) {
@@ -78,9 +80,10 @@ public struct Conv2D: Stage {
                                          padding: pad.top + pad.bottom, stride: strideY, exact: exact)
         let ow = try slidingOutputLength(axis: "width", size: input.width, extent: extentX,
                                          padding: pad.left + pad.right, stride: strideX, exact: exact)
+        let factors = groups == nil && allowSeparable ? rankOneFactors(weights, height: kernelHeight, width: kernelWidth) : nil
         return PlannedConv2D(conv: self, input: input,
                              output: Shape3(channels: outChannels, height: oh, width: ow),
-                             padding: pad, groupCount: groupCount)
+                             padding: pad, groupCount: groupCount, separable: factors)
     }
 }
 
@@ -90,20 +93,15 @@ struct PlannedConv2D: PlannedStage {
     let output: Shape3
     let padding: Padding
     let groupCount: Int
-    /// Width of a padded input row: every column the output row reads.
-    var paddedWidth: Int { (output.width - 1) * conv.strideX + (conv.kernelWidth - 1) * conv.dilationX + 1 }
-
-    func rawRows(for rows: Range<Int>) -> Range<Int> {
-        guard !rows.isEmpty else { return 0..<0 }
-        let lo = rows.lowerBound * conv.strideY - padding.top
-        let hi = (rows.upperBound - 1) * conv.strideY - padding.top + (conv.kernelHeight - 1) * conv.dilationY
-        return lo..<(hi + 1)
-    }
+    /// Column and row factors of a rank-1 kernel: k[y][x] = column[y] · row[x].
+    let separable: (column: [Float], row: [Float])?
 
     func inputRows(for rows: Range<Int>) -> Range<Int> {
-        let raw = rawRows(for: rows)
-        if raw.lowerBound >= 0 && raw.upperBound <= input.height { return raw }
-        return coveringRange(raw, count: input.height, border: conv.border)
+        guard !rows.isEmpty else { return 0..<0 }
+        let lo = rows.lowerBound * conv.strideY - padding.top
+        let hi = (rows.upperBound - 1) * conv.strideY - padding.top + (conv.kernelHeight - 1) * conv.dilationY + 1
+        if lo >= 0 && hi <= input.height { return lo..<hi }
+        return coveringRange(lo..<hi, count: input.height, border: conv.border)
     }
 
     func sourceRow(_ y: Int) -> Int {
@@ -114,72 +112,134 @@ struct PlannedConv2D: PlannedStage {
         min(max(x * conv.strideX - padding.left + (conv.kernelWidth - 1) * conv.dilationX / 2, 0), input.width - 1)
     }
 
-    func forward(_ band: Band, rows: Range<Int>) -> Band {
-        var out = Band(channels: output.channels, firstRow: rows.lowerBound, rows: rows.count, width: output.width)
-        if rows.isEmpty { return out }
-        let pw = paddedWidth, w = input.width, border = conv.border
-        // Pad each input row horizontally once, so the inner loop reads
-        // contiguous memory whatever the border mode.
-        var padded = [Float](repeating: 0, count: input.channels * band.rows * pw)
-        let zeros = [Float](repeating: 0, count: pw)
-        let left = padding.left
-        band.data.withUnsafeBufferPointer { src in
-            padded.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<input.channels {
-                    for r in 0..<band.rows {
-                        let s = src.baseAddress! + (c * band.rows + r) * w
-                        let d = dst.baseAddress! + (c * band.rows + r) * pw
-                        let lo = max(left, 0), hi = min(pw, w + left)
-                        if lo < hi { d.advanced(by: lo).update(from: s.advanced(by: lo - left), count: hi - lo) }
-                        for p in 0..<min(lo, pw) {
-                            if let m = border.index(p - left, count: w) { d[p] = s[m] }
-                        }
-                        if hi < pw {
-                            for p in max(hi, 0)..<pw {
-                                if let m = border.index(p - left, count: w) { d[p] = s[m] }
-                            }
-                        }
-                    }
-                }
-            }
+    /// Row `ky` of the window of output row `y`, or nil for a zero-border row.
+    @inline(__always)
+    func sourceRow(ofOutput y: Int, tap ky: Int) -> Int? {
+        conv.border.index(y * conv.strideY - padding.top + ky * conv.dilationY, count: input.height)
+    }
+
+    func forward(_ band: Band, into out: Band, scratch: Scratch) {
+        if out.rows == 0 { return }
+        if let separable {
+            forwardSeparable(band, into: out, scratch: scratch, column: separable.column, row: separable.row)
+            return
         }
         let kh = conv.kernelHeight, kw = conv.kernelWidth, taps = kh * kw
         let perGroupIn = input.channels / groupCount, perGroupOut = output.channels / groupCount
         let replicated = conv.groups == nil
-        padded.withUnsafeBufferPointer { pad in
-            zeros.withUnsafeBufferPointer { zero in
-                conv.weights.withUnsafeBufferPointer { wts in
-                    out.data.withUnsafeMutableBufferPointer { dst in
-                        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh) { rowPtrs in
-                            let rp = rowPtrs.baseAddress!
-                            for o in 0..<output.channels {
-                                let g = o / perGroupOut
-                                let filter = replicated ? 0 : o
-                                for y in rows {
-                                    let outRow = dst.baseAddress! + (o * rows.count + (y - rows.lowerBound)) * output.width
-                                    for ci in 0..<perGroupIn {
-                                        let c = g * perGroupIn + ci
-                                        for ky in 0..<kh {
-                                            let raw = y * conv.strideY - padding.top + ky * conv.dilationY
-                                            if let m = border.index(raw, count: input.height) {
-                                                rp[ky] = pad.baseAddress! + (c * band.rows + (m - band.firstRow)) * pw
-                                            } else {
-                                                rp[ky] = zero.baseAddress!
-                                            }
-                                        }
-                                        let wp = wts.baseAddress! + (filter * perGroupIn + ci) * taps
-                                        correlateRow(out: outRow, count: output.width, rows: UnsafePointer(rp), weights: wp,
-                                                     kernelHeight: kh, kernelWidth: kw,
-                                                     stride: conv.strideX, dilation: conv.dilationX,
-                                                     initial: ci == 0 ? conv.bias[filter] : nil)
-                                    }
-                                }
+        let zeros = zeroRow(scratch)
+        let interior = interiorColumns(outputWidth: output.width, inputWidth: input.width, kernelWidth: kw,
+                                       stride: conv.strideX, dilation: conv.dilationX, padLeft: padding.left)
+        let offset = interior.lowerBound * conv.strideX - padding.left
+        let edges = edgeColumns(interior)
+        conv.weights.withUnsafeBufferPointer { wts in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * kh) { ptrs in
+                let starts = ptrs.baseAddress!, shifted = ptrs.baseAddress! + kh
+                for o in 0..<output.channels {
+                    let g = o / perGroupOut
+                    let filter = replicated ? 0 : o
+                    for y in out.rowRange {
+                        let outRow = out.row(o, y)
+                        for ci in 0..<perGroupIn {
+                            let c = g * perGroupIn + ci
+                            for ky in 0..<kh {
+                                let p = sourceRow(ofOutput: y, tap: ky).map { UnsafePointer(band.row(c, $0)) } ?? zeros
+                                starts[ky] = p
+                                shifted[ky] = p + offset
+                            }
+                            let wp = wts.baseAddress! + (filter * perGroupIn + ci) * taps
+                            let initial: Float? = ci == 0 ? conv.bias[filter] : nil
+                            for edge in edges {
+                                correlateEdges(out: outRow, columns: edge, rows: starts, inputWidth: input.width,
+                                               weights: wp, kernelHeight: kh, kernelWidth: kw, stride: conv.strideX,
+                                               dilation: conv.dilationX, padLeft: padding.left, border: conv.border,
+                                               initial: initial)
+                            }
+                            if !interior.isEmpty {
+                                correlateRow(out: outRow + interior.lowerBound, count: interior.count, rows: shifted, weights: wp,
+                                             kernelHeight: kh, kernelWidth: kw, stride: conv.strideX, dilation: conv.dilationX,
+                                             initial: initial)
                             }
                         }
                     }
                 }
             }
         }
-        return out
     }
+
+    /// Output columns outside `interior`, which the scalar border path computes.
+    func edgeColumns(_ interior: Range<Int>) -> [Range<Int>] {
+        interior.isEmpty ? [0..<output.width] : [0..<interior.lowerBound, interior.upperBound..<output.width]
+    }
+
+    /// A zero row as wide as any row a window reads, for the zero border.
+    func zeroRow(_ scratch: Scratch) -> UnsafePointer<Float> {
+        let n = max(input.width, output.width) + 1
+        let z = scratch.floats(n, slot: ScratchSlot.zeros)
+        z.initialize(repeating: 0, count: n)
+        return UnsafePointer(z)
+    }
+
+    /// A rank-1 kernel as a horizontal pass over every input row of the band
+    /// (at the output's column spacing), then a vertical pass over those rows.
+    func forwardSeparable(_ band: Band, into out: Band, scratch: Scratch, column: [Float], row: [Float]) {
+        let kh = conv.kernelHeight, kw = conv.kernelWidth, ow = output.width
+        let interior = interiorColumns(outputWidth: ow, inputWidth: input.width, kernelWidth: kw,
+                                       stride: conv.strideX, dilation: conv.dilationX, padLeft: padding.left)
+        let offset = interior.lowerBound * conv.strideX - padding.left
+        let edges = edgeColumns(interior)
+        let h = scratch.floats(max(1, band.rows * ow), slot: ScratchSlot.horizontal)
+        let zeros = zeroRow(scratch)
+        row.withUnsafeBufferPointer { rw in
+            column.withUnsafeBufferPointer { cw in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: max(kh, 2)) { ptrs in
+                    let p = ptrs.baseAddress!
+                    for c in 0..<input.channels {
+                        // Horizontal pass: every input row of the band.
+                        for r in band.rowRange {
+                            let src = UnsafePointer(band.row(c, r)), dst = h + (r - band.firstRow) * ow
+                            p[0] = src
+                            for edge in edges {
+                                correlateEdges(out: dst, columns: edge, rows: p, inputWidth: input.width,
+                                               weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw, stride: conv.strideX,
+                                               dilation: conv.dilationX, padLeft: padding.left, border: conv.border, initial: 0)
+                            }
+                            if !interior.isEmpty {
+                                p[0] = src + offset
+                                correlateRow(out: dst + interior.lowerBound, count: interior.count, rows: p,
+                                             weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw,
+                                             stride: conv.strideX, dilation: conv.dilationX, initial: 0)
+                            }
+                        }
+                        // Vertical pass: the column factor over the filtered rows.
+                        for y in out.rowRange {
+                            for ky in 0..<kh {
+                                p[ky] = sourceRow(ofOutput: y, tap: ky).map { UnsafePointer(h + ($0 - band.firstRow) * ow) } ?? zeros
+                            }
+                            correlateRow(out: out.row(c, y), count: ow, rows: p, weights: cw.baseAddress!,
+                                         kernelHeight: kh, kernelWidth: 1, stride: 1, dilation: 1, initial: conv.bias[0])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Factors of a rank-1 matrix, k = column ⊗ row, when k is one within float
+/// rounding (Gaussian, box, Sobel, Prewitt); nil otherwise or when a 1-D
+/// kernel gains nothing from two passes.
+func rankOneFactors(_ k: [Float], height: Int, width: Int) -> (column: [Float], row: [Float])? {
+    guard height > 1 && width > 1 else { return nil }
+    guard let pivot = k.indices.max(by: { abs(k[$0]) < abs(k[$1]) }), k[pivot] != 0 else { return nil }
+    let py = pivot / width, px = pivot % width
+    let row = Array(k[(py * width)..<((py + 1) * width)])
+    let column = (0..<height).map { k[$0 * width + px] / k[pivot] }
+    let scale = abs(k[pivot])
+    for y in 0..<height {
+        for x in 0..<width where abs(column[y] * row[x] - k[y * width + x]) > 1e-6 * scale {
+            return nil
+        }
+    }
+    return (column, row)
 }

@@ -1,8 +1,8 @@
 import Dispatch
+import Tensors
 #if canImport(Glibc)
 import Glibc
 #endif
-import Tensors
 
 /// A chain of stages (kernels, activations, pooling) run band by band over
 /// the cores. Each band of output rows is computed from exactly the input rows
@@ -49,21 +49,26 @@ public struct PipelinePlan: Sendable {
         return min(64, max(8, (output.height + target - 1) / target))
     }
 
-    /// Computes the output band by band, in parallel. `source` returns input
-    /// rows as a band; `sink` receives each finished output band (bands are
-    /// disjoint, and arrive from several threads at once).
+    /// Computes the output band by band, in parallel. `source` gives the
+    /// input rows asked for as a band (a view of the input, or rows converted
+    /// into the scratch memory it is handed, slot `ScratchSlot.source`);
+    /// `destination`, if given, is where the output rows go (else scratch);
+    /// `sink` then receives each finished band, from several threads at once.
     /// Bands not yet started are skipped once `cancelled` returns true.
     public func run(bandRows: Int? = nil,
                     cancelled: @escaping @Sendable () -> Bool = { false },
-                    source: @escaping @Sendable (Range<Int>) -> Band,
-                    sink: @escaping @Sendable (Band) -> Void) {
+                    source: @escaping @Sendable (Range<Int>, Scratch) -> Band,
+                    destination: (@Sendable (Range<Int>) -> Band)? = nil,
+                    sink: @escaping @Sendable (Band) -> Void = { _ in }) {
         _ = allocatorTuned
         let rowsPerBand = max(1, bandRows ?? defaultBandRows())
         let bands = (output.height + rowsPerBand - 1) / rowsPerBand
         let work: @Sendable (Int) -> Void = { b in
             if cancelled() { return }
             let rows = (b * rowsPerBand)..<min(output.height, (b + 1) * rowsPerBand)
-            sink(self.computeBand(rows, source: source))
+            let scratch = ScratchPool.shared.take()
+            defer { ScratchPool.shared.give(scratch) }
+            sink(self.computeBand(rows, scratch: scratch, source: source, destination: destination?(rows)))
         }
         if bands <= 1 {
             (0..<bands).forEach(work)
@@ -72,30 +77,44 @@ public struct PipelinePlan: Sendable {
         }
     }
 
-    /// Output rows `rows`, from the input rows they need.
-    public func computeBand(_ rows: Range<Int>, source: (Range<Int>) -> Band) -> Band {
+    /// Output rows `rows`, from the input rows they need, into `destination`
+    /// or scratch memory.
+    public func computeBand(_ rows: Range<Int>, scratch: Scratch, source: (Range<Int>, Scratch) -> Band,
+                            destination: Band? = nil) -> Band {
         var needed = [rows]
         for stage in stages.reversed() { needed.append(stage.inputRows(for: needed.last!)) }
         needed.reverse() // needed[i]: rows of stage i's input; needed.last: the output rows
-        var band = source(needed[0])
-        for (i, stage) in stages.enumerated() { band = stage.forward(band, rows: needed[i + 1]) }
+        var band = source(needed[0], scratch)
+        for (i, stage) in stages.enumerated() {
+            let r = needed[i + 1]
+            let out = i == stages.count - 1 && destination != nil ? destination!
+                : scratch.band(channels: stage.output.channels, firstRow: r.lowerBound, rows: r.count,
+                               width: stage.output.width, slot: i % 2 == 0 ? ScratchSlot.ping : ScratchSlot.pong)
+            stage.forward(band, into: out, scratch: scratch)
+            band = out
+        }
+        if stages.isEmpty, let destination {
+            band.forEachRow { c, y, row in destination.row(c, y).update(from: row, count: band.width) }
+            return destination
+        }
         return band
     }
 
-    /// The whole tensor at once (small inputs, tests, the text and npy paths).
+    /// The whole tensor, band by band on all cores.
     public func apply(_ tensor: Tensor) -> Tensor {
         let p = tensor.planes
         precondition(p.channels == input.channels && p.height == input.height && p.width == input.width)
-        let out = computeBand(0..<output.height) { rows in
-            var band = Band(channels: p.channels, firstRow: rows.lowerBound, rows: rows.count, width: p.width)
-            for c in 0..<p.channels {
-                let s = (c * p.height + rows.lowerBound) * p.width
-                let d = band.offset(channel: c, row: rows.lowerBound)
-                band.data[d..<(d + rows.count * p.width)] = tensor.storage[s..<(s + rows.count * p.width)]
+        var result = Tensor(shape: [output.channels, output.height, output.width])
+        let out = output
+        tensor.storage.withUnsafeBufferPointer { src in
+            result.storage.withUnsafeMutableBufferPointer { dst in
+                let inBase = UnsafeMutablePointer(mutating: src.baseAddress!), outBase = dst.baseAddress!
+                let whole = Band(base: inBase, channels: p.channels, firstRow: 0, rows: p.height, width: p.width)
+                let target = Band(base: outBase, channels: out.channels, firstRow: 0, rows: out.height, width: out.width)
+                run(source: { rows, _ in whole.slice(rows) }, destination: { target.slice($0) })
             }
-            return band
         }
-        return Tensor(shape: [output.channels, output.height, output.width], values: out.data)
+        return result
     }
 
     /// The input pixel under the centre of output pixel (y, x), through every stage.
@@ -104,18 +123,12 @@ public struct PipelinePlan: Sendable {
         for stage in stages.reversed() { r = stage.sourceRow(r); c = stage.sourceColumn(c) }
         return (r, c)
     }
-
-    /// True when output pixel (y, x) lies over input pixel (y, x).
-    public var keepsGeometry: Bool {
-        input.height == output.height && input.width == output.width
-            && stages.allSatisfy { $0.sourceRow(0) == 0 && $0.sourceColumn(0) == 0 }
-    }
 }
 
 /// Bands allocate buffers of a few MB each. glibc serves blocks above 128 KB
-/// with mmap and returns them with munmap, so every band would fault its pages
-/// in anew: measured 0.2 s of system time on a 12-megapixel photo, half the
-/// run. Raising the threshold keeps such buffers in the heap for reuse.
+/// with mmap and returns them with munmap, so every new block faults its
+/// pages in anew: measured 0.2 s of system time on a 12-megapixel photo, half
+/// the run. Raising the threshold keeps such buffers in the heap for reuse.
 let allocatorTuned: Bool = {
     #if canImport(Glibc)
     _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 64 << 20)

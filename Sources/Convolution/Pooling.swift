@@ -34,29 +34,35 @@ struct PlannedPool2D: PlannedStage {
     func sourceRow(_ y: Int) -> Int { y * pool.stride + (pool.size - 1) / 2 }
     func sourceColumn(_ x: Int) -> Int { x * pool.stride + (pool.size - 1) / 2 }
 
-    func forward(_ band: Band, rows: Range<Int>) -> Band {
-        var out = Band(channels: output.channels, firstRow: rows.lowerBound, rows: rows.count, width: output.width)
+    func forward(_ band: Band, into out: Band, scratch: Scratch) {
         let f = pool.size, s = pool.stride, ow = output.width
-        let isMax = pool.kind == .max
         let scale = 1 / Float(f * f)
-        band.data.withUnsafeBufferPointer { src in
-            out.data.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<output.channels {
-                    for y in rows {
-                        let o = dst.baseAddress! + (c * rows.count + (y - rows.lowerBound)) * ow
-                        let top = src.baseAddress! + band.offset(channel: c, row: y * s)
+        for c in 0..<output.channels {
+            for y in out.rowRange {
+                let o = out.row(c, y)
+                if pool.kind == .max {
+                    for x in 0..<ow { o[x] = -.infinity }
+                    for dy in 0..<f {
+                        let r = band.row(c, y * s + dy)
                         for x in 0..<ow {
-                            var acc: Float = isMax ? -.infinity : 0
-                            for dy in 0..<f {
-                                let r = top + dy * band.width + x * s
-                                for dx in 0..<f { acc = isMax ? max(acc, r[dx]) : acc + r[dx] }
-                            }
-                            o[x] = isMax ? acc : acc * scale
+                            var m = o[x]
+                            for dx in 0..<f { m = max(m, r[x * s + dx]) }
+                            o[x] = m
                         }
                     }
+                } else {
+                    for x in 0..<ow { o[x] = 0 }
+                    for dy in 0..<f {
+                        let r = band.row(c, y * s + dy)
+                        for x in 0..<ow {
+                            var a = o[x]
+                            for dx in 0..<f { a += r[x * s + dx] }
+                            o[x] = a
+                        }
+                    }
+                    for x in 0..<ow { o[x] *= scale }
                 }
             }
         }
-        return out
     }
 }

@@ -71,3 +71,33 @@ private func scalarTail(out: UnsafeMutablePointer<Float>, from start: Int, to n:
         x += 1
     }
 }
+
+/// The columns of an output row whose window lies inside the input:
+/// x·stride − padLeft ≥ 0 and x·stride − padLeft + (kw−1)·dilation ≤ W − 1.
+@inline(__always)
+func interiorColumns(outputWidth: Int, inputWidth w: Int, kernelWidth kw: Int, stride s: Int,
+                     dilation d: Int, padLeft pl: Int) -> Range<Int> {
+    let lo = (pl + s - 1) / s
+    let top = w - 1 - (kw - 1) * d + pl
+    guard top >= 0 else { return 0..<0 }
+    let hi = min(outputWidth, top / s + 1)
+    return lo < hi ? lo..<hi : 0..<0
+}
+
+/// The scalar path for output columns whose window crosses the left or right
+/// border: each tap's column is mapped by the border mode. `rows` point at
+/// column 0 of the input rows.
+@inline(__always)
+func correlateEdges(out: UnsafeMutablePointer<Float>, columns: Range<Int>,
+                    rows: UnsafePointer<UnsafePointer<Float>>, inputWidth w: Int, weights: UnsafePointer<Float>,
+                    kernelHeight kh: Int, kernelWidth kw: Int, stride s: Int, dilation d: Int, padLeft pl: Int,
+                    border: BorderMode, initial: Float?) {
+    for x in columns {
+        var acc = initial ?? out[x]
+        for kx in 0..<kw {
+            guard let col = border.index(x * s - pl + kx * d, count: w) else { continue }
+            for ky in 0..<kh { acc += weights[ky * kw + kx] * rows[ky][col] }
+        }
+        out[x] = acc
+    }
+}

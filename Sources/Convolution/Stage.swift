@@ -12,8 +12,10 @@ public protocol PlannedStage: Sendable {
     var output: Shape3 { get }
     /// The input rows (inside 0..<input.height) that output `rows` read.
     func inputRows(for rows: Range<Int>) -> Range<Int>
-    /// Computes output `rows` from a band covering `inputRows(for: rows)`.
-    func forward(_ band: Band, rows: Range<Int>) -> Band
+    /// Writes the rows `out` covers, reading `band`, which covers
+    /// `inputRows(for: out.rowRange)`. `scratch` slots from
+    /// `ScratchSlot.zeros` on are the stage's own.
+    func forward(_ band: Band, into out: Band, scratch: Scratch)
     /// The input pixel under the centre of an output pixel's window, used to
     /// carry an alpha channel through stages that change the geometry.
     func sourceRow(_ y: Int) -> Int

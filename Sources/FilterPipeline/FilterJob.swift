@@ -42,26 +42,27 @@ public enum FilterJob {
         case .tensor(let t):
             let p = t.planes
             let plan = try pipeline.plan(for: Shape3(channels: p.channels, height: p.height, width: p.width))
-            return try finishWhole(plan: plan, source: { tensorBand(t, rows: $0) }, alpha: nil, inputDepth: 8,
+            return try finishWhole(plan: plan, source: { tensorBand(t, rows: $0, scratch: $1) }, alpha: nil, inputDepth: 8,
                                    format: format, settings: settings)
         }
     }
 
     /// The whole-image path: exact values for NPY and text, or a global range
     /// for `normalize`; otherwise bands straight into the output raster.
-    static func finishWhole(plan: PipelinePlan, source: @escaping @Sendable (Range<Int>) -> Band, alpha: RasterImage?,
+    static func finishWhole(plan: PipelinePlan, source: @escaping @Sendable (Range<Int>, Scratch) -> Band, alpha: RasterImage?,
                             inputDepth: Int, format: ImageFormat, settings: FilterSettings) throws -> FilterOutput {
         let out = plan.output
         if !format.isImage || settings.mapping == .normalize {
             let planes = FloatPlanes(shape: out)
-            plan.run(source: source) { planes.store($0) }
+            let whole = planes.whole
+            plan.run(source: source, destination: { whole.slice($0) })
             if !format.isImage { return .tensor(planes.tensor(dropSingleChannel: true)) }
             let raster = try makeRaster(out, alpha: alpha, format: format, settings: settings, inputDepth: inputDepth)
             let range = planes.range()
             let step = plan.defaultBandRows()
             DispatchQueue.concurrentPerform(iterations: (out.height + step - 1) / step) { b in
-                var band = planes.band(rows: (b * step)..<min(out.height, (b + 1) * step))
-                band.data.withUnsafeMutableBufferPointer { settings.mapping.apply($0, range: range) }
+                let band = whole.slice((b * step)..<min(out.height, (b + 1) * step))
+                settings.mapping.apply(band, range: range)
                 raster.store(band)
                 if let alpha { copyAlpha(from: alpha, to: raster, rows: band.rowRange, plan: plan) }
             }
@@ -70,8 +71,7 @@ public enum FilterJob {
         let raster = try makeRaster(out, alpha: alpha, format: format, settings: settings, inputDepth: inputDepth)
         let mapping = settings.mapping
         plan.run(source: source) { band in
-            var band = band
-            band.data.withUnsafeMutableBufferPointer { mapping.apply($0) }
+            mapping.apply(band)
             raster.store(band)
             if let alpha { copyAlpha(from: alpha, to: raster, rows: band.rowRange, plan: plan) }
         }
@@ -106,13 +106,17 @@ public enum FilterJob {
         }
     }
 
-    static func tensorBand(_ t: Tensor, rows: Range<Int>) -> Band {
+    /// Rows of a tensor as a band in scratch memory (the tensor is a value
+    /// whose storage cannot be lent out across threads).
+    static func tensorBand(_ t: Tensor, rows: Range<Int>, scratch: Scratch) -> Band {
         let p = t.planes
-        var band = Band(channels: p.channels, firstRow: rows.lowerBound, rows: rows.count, width: p.width)
-        for c in 0..<p.channels {
-            let s = (c * p.height + rows.lowerBound) * p.width
-            let d = band.offset(channel: c, row: rows.lowerBound)
-            band.data[d..<(d + rows.count * p.width)] = t.storage[s..<(s + rows.count * p.width)]
+        let band = scratch.band(channels: p.channels, firstRow: rows.lowerBound, rows: rows.count, width: p.width,
+                                slot: ScratchSlot.source)
+        t.storage.withUnsafeBufferPointer { src in
+            for c in 0..<p.channels {
+                band.row(c, rows.lowerBound).update(from: src.baseAddress! + (c * p.height + rows.lowerBound) * p.width,
+                                                    count: rows.count * p.width)
+            }
         }
         return band
     }
@@ -141,7 +145,7 @@ struct ImageJob {
 
     func runWhole() throws -> FilterOutput {
         let r = input
-        return try FilterJob.finishWhole(plan: plan, source: { r.band(rows: $0) }, alpha: alpha, inputDepth: input.bitDepth,
+        return try FilterJob.finishWhole(plan: plan, source: { r.band(rows: $0, scratch: $1) }, alpha: alpha, inputDepth: input.bitDepth,
                                          format: format, settings: settings)
     }
 
@@ -152,15 +156,17 @@ struct ImageJob {
     /// Fills `output` band by band as the input's rows arrive.
     func runStreaming(into output: RasterImage, inputRows: RowProgress, completion: BandCompletion) {
         let r = input, mapping = settings.mapping, alpha = self.alpha, plan = self.plan
-        plan.run(bandRows: completion.bandRows, cancelled: { inputRows.error != nil }, source: { rows in
-            // Rows a failed decoder never delivers read as zeros; the job reports the failure.
+        plan.run(bandRows: completion.bandRows, cancelled: { inputRows.error != nil }, source: { rows, scratch in
+            // Rows a failed decoder never delivers are not read; the job reports the failure.
             if (try? inputRows.wait(for: rows.upperBound)) == nil {
-                return Band(channels: r.colourChannels, firstRow: rows.lowerBound, rows: rows.count, width: r.width)
+                let empty = scratch.band(channels: r.colourChannels, firstRow: rows.lowerBound, rows: rows.count, width: r.width,
+                                         slot: ScratchSlot.source)
+                empty.base.initialize(repeating: 0, count: r.colourChannels * rows.count * r.width)
+                return empty
             }
-            return r.band(rows: rows)
+            return r.band(rows: rows, scratch: scratch)
         }) { band in
-            var band = band
-            band.data.withUnsafeMutableBufferPointer { mapping.apply($0) }
+            mapping.apply(band)
             output.store(band)
             if let alpha {
                 // Alpha may come from rows below the band (a centre pixel): wait for them too.
@@ -168,7 +174,6 @@ struct ImageJob {
                     FilterJob.copyAlpha(from: alpha, to: output, rows: band.rowRange, plan: plan)
                 }
             }
-            // A band computed after the decoder failed may hold zeros: never publish it.
             if inputRows.error == nil { completion.complete(rowsStartingAt: band.firstRow) }
         }
     }

@@ -15,26 +15,9 @@ final class FloatPlanes: @unchecked Sendable {
 
     deinit { values.deallocate() }
 
-    func store(_ band: Band) {
-        for c in 0..<band.channels {
-            let s = band.offset(channel: c, row: band.firstRow)
-            let d = (c * shape.height + band.firstRow) * shape.width
-            band.data.withUnsafeBufferPointer { src in
-                (values.baseAddress! + d).update(from: src.baseAddress! + s, count: band.rows * band.width)
-            }
-        }
-    }
-
-    func band(rows: Range<Int>) -> Band {
-        var band = Band(channels: shape.channels, firstRow: rows.lowerBound, rows: rows.count, width: shape.width)
-        for c in 0..<shape.channels {
-            let s = (c * shape.height + rows.lowerBound) * shape.width
-            let d = band.offset(channel: c, row: rows.lowerBound)
-            band.data.withUnsafeMutableBufferPointer { dst in
-                (dst.baseAddress! + d).update(from: values.baseAddress! + s, count: rows.count * shape.width)
-            }
-        }
-        return band
+    /// The whole result as one band, to write bands into or read them from.
+    var whole: Band {
+        Band(base: values.baseAddress!, channels: shape.channels, firstRow: 0, rows: shape.height, width: shape.width)
     }
 
     /// Smallest and largest finite value.

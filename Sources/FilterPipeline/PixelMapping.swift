@@ -1,3 +1,5 @@
+import Convolution
+
 /// How filter results (any real number) become pixel values in [0, 1].
 public enum PixelMapping: String, CaseIterable, Sendable {
     /// Clip to [0, 1].
@@ -9,7 +11,12 @@ public enum PixelMapping: String, CaseIterable, Sendable {
     /// (v − min) / (max − min) over the whole result: needs the whole image first.
     case normalize
 
-    /// Maps values in place; `range` is the result's (min, max) for `normalize`.
+    /// Maps a band's values in place; `range` is the result's (min, max) for `normalize`.
+    func apply(_ band: Band, range: (Float, Float) = (0, 1)) {
+        if self == .clamp { return }
+        band.forEachRow { _, _, row in apply(UnsafeMutableBufferPointer(start: row, count: band.width), range: range) }
+    }
+
     func apply(_ values: UnsafeMutableBufferPointer<Float>, range: (Float, Float) = (0, 1)) {
         switch self {
         case .clamp: break // clipping happens when samples are rounded

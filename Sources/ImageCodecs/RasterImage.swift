@@ -52,23 +52,21 @@ public struct RasterImage: Sendable {
                              : Int(samples.bytes.load(fromByteOffset: 2 * i, as: UInt16.self))
     }
 
-    /// Rows of the colour channels (alpha excluded) as a planar Float32 band.
-    public func band(rows: Range<Int>) -> Band {
-        let cc = colourChannels
-        var band = Band(channels: cc, firstRow: rows.lowerBound, rows: rows.count, width: width)
-        let scale = 1 / maxValue
-        let first = rows.lowerBound, w = width
-        band.data.withUnsafeMutableBufferPointer { dst in
-            for y in rows {
-                for c in 0..<cc {
-                    let d = dst.baseAddress! + (c * rows.count + y - first) * w
-                    if bitDepth == 8 {
-                        let s = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * width * channels + c
-                        for x in 0..<width { d[x] = Float(s[x * channels]) * scale }
-                    } else {
-                        let s = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * width * channels + c
-                        for x in 0..<width { d[x] = Float(s[x * channels]) * scale }
-                    }
+    /// Rows of the colour channels (alpha excluded) as a planar Float32 band
+    /// in `scratch` (slot `ScratchSlot.source`).
+    public func band(rows: Range<Int>, scratch: Scratch) -> Band {
+        let band = scratch.band(channels: colourChannels, firstRow: rows.lowerBound, rows: rows.count, width: width,
+                                slot: ScratchSlot.source)
+        let scale = 1 / maxValue, w = width, ch = channels
+        for y in rows {
+            for c in 0..<colourChannels {
+                let d = band.row(c, y)
+                if bitDepth == 8 {
+                    let s = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * w * ch + c
+                    for x in 0..<w { d[x] = Float(s[x * ch]) * scale }
+                } else {
+                    let s = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * w * ch + c
+                    for x in 0..<w { d[x] = Float(s[x * ch]) * scale }
                 }
             }
         }
@@ -76,21 +74,18 @@ public struct RasterImage: Sendable {
     }
 
     /// Writes pixel values in [0, 1] (already mapped) of a band into channels
-    /// `firstChannel...`, rounding to the bit depth.
+    /// `firstChannel...`, clipping and rounding to the bit depth.
     public func store(_ band: Band, firstChannel: Int = 0) {
-        let maxV = maxValue
+        let maxV = maxValue, w = width, ch = channels
         for y in band.rowRange {
             for c in 0..<band.channels {
-                band.data.withUnsafeBufferPointer { src in
-                    let s = src.baseAddress! + band.offset(channel: c, row: y)
-                    let ch = firstChannel + c
-                    if bitDepth == 8 {
-                        let d = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * width * channels + ch
-                        for x in 0..<band.width { d[x * channels] = UInt8(min(max(s[x], 0), 1) * maxV + 0.5) }
-                    } else {
-                        let d = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * width * channels + ch
-                        for x in 0..<band.width { d[x * channels] = UInt16(min(max(s[x], 0), 1) * maxV + 0.5) }
-                    }
+                let s = band.row(c, y)
+                if bitDepth == 8 {
+                    let d = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * w * ch + firstChannel + c
+                    for x in 0..<band.width { d[x * ch] = UInt8(min(max(s[x], 0), 1) * maxV + 0.5) }
+                } else {
+                    let d = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * w * ch + firstChannel + c
+                    for x in 0..<band.width { d[x * ch] = UInt16(min(max(s[x], 0), 1) * maxV + 0.5) }
                 }
             }
         }

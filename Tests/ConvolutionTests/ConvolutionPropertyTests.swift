@@ -2,20 +2,20 @@ import Testing
 @testable import Convolution
 import Tensors
 
-/// Runs a plan band by band with a given band height, as the CLI does.
+/// Runs a plan band by band with a given band height, as the CLI does:
+/// input rows converted into scratch memory, output bands handed to a sink.
 func runBanded(_ plan: PipelinePlan, _ x: Tensor, bandRows: Int) -> Tensor {
     let out = plan.output
     let result = Collector(count: out.count)
     let (c, h, w) = x.planes
-    plan.run(bandRows: bandRows, source: { rows in
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= h, "source asked for \(rows) of \(h) rows; plan \(plan.stages)")
-        var b = Band(channels: c, firstRow: rows.lowerBound, rows: rows.count, width: w)
-        for ch in 0..<c { for y in rows { for xx in 0..<w { b.data[b.offset(channel: ch, row: y) + xx] = x[ch, y, xx] } } }
-        _ = h
+    plan.run(bandRows: bandRows, source: { rows, scratch in
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= h, "source asked for \(rows) of \(h) rows")
+        let b = scratch.band(channels: c, firstRow: rows.lowerBound, rows: rows.count, width: w, slot: ScratchSlot.source)
+        for ch in 0..<c { for y in rows { for xx in 0..<w { b.row(ch, y)[xx] = x[ch, y, xx] } } }
         return b
     }, sink: { band in
         for ch in 0..<band.channels { for y in band.rowRange { for xx in 0..<band.width {
-            result.set((ch * out.height + y) * out.width + xx, band.data[band.offset(channel: ch, row: y) + xx])
+            result.set((ch * out.height + y) * out.width + xx, band.row(ch, y)[xx])
         } } }
     })
     return Tensor(shape: [out.channels, out.height, out.width], values: result.values)
@@ -63,7 +63,13 @@ final class Collector: @unchecked Sendable {
             var conv: Conv2D
             let groups: Int, filters: Int, perGroupIn: Int
             if perChannel {
-                conv = Conv2D(perChannel: r.tensor([kh * kw]).storage, height: kh, width: kw, bias: r.float())
+                // Half of the per-channel kernels are rank 1, which the engine runs as two 1-D passes.
+                var k = r.tensor([kh * kw]).storage
+                if r.int(0...1) == 0 {
+                    let col = r.tensor([kh]).storage, row = r.tensor([kw]).storage
+                    k = col.flatMap { a in row.map { a * $0 } }
+                }
+                conv = Conv2D(perChannel: k, height: kh, width: kw, bias: r.float())
                 groups = channels; filters = channels; perGroupIn = 1
             } else {
                 groups = [1, channels][r.int(0...1)]
@@ -123,6 +129,16 @@ final class Collector: @unchecked Sendable {
         for s in stages { stepwise = try Pipeline([s]).plan(for: shape(stepwise)).apply(stepwise) }
         let plan = try Pipeline(stages).plan(for: shape(x))
         #expect(runBanded(plan, x, bandRows: bandRows).maxAbsDifference(stepwise) < 1e-5)
+    }
+
+    @Test func rankOneKernelsAreFoundAndOthersAreNot() {
+        #expect(rankOneFactors([1, 2, 1, 2, 4, 2, 1, 2, 1], height: 3, width: 3) != nil)       // Gaussian
+        #expect(rankOneFactors([1, 0, -1, 2, 0, -2, 1, 0, -1], height: 3, width: 3) != nil)    // Sobel
+        #expect(rankOneFactors([-1, -1, -1, -1, 8, -1, -1, -1, -1], height: 3, width: 3) == nil) // Laplacian
+        #expect(rankOneFactors([0, 0, 0, 0, 0, 0, 0, 0, 0], height: 3, width: 3) == nil)
+        #expect(rankOneFactors([1, 2, 3], height: 1, width: 3) == nil) // already 1-D
+        let f = rankOneFactors([2, 4, 6, 3, 6, 9], height: 2, width: 3)!
+        for y in 0..<2 { for x in 0..<3 { #expect(abs(f.column[y] * f.row[x] - [2, 4, 6, 3, 6, 9][y * 3 + x]) < 1e-6) } }
     }
 
     @Test func poolingFloorsAndAverages() throws {
