@@ -58,7 +58,7 @@ static int exif_payload(j_decompress_ptr cinfo, cc_raster *out) {
     return 0;
 }
 
-cc_jpeg_reader *cc_jpeg_open(const unsigned char *buf, size_t len, cc_raster *header, char *err, size_t errlen) {
+cc_jpeg_reader *cc_jpeg_open(const unsigned char *buf, size_t len, FILE *file, cc_raster *header, char *err, size_t errlen) {
     err[0] = 0;
     memset(header, 0, sizeof *header);
     cc_jpeg_reader *r = calloc(1, sizeof *r);
@@ -74,7 +74,8 @@ cc_jpeg_reader *cc_jpeg_open(const unsigned char *buf, size_t len, cc_raster *he
         if (err[0] == 0) snprintf(err, errlen, "invalid JPEG data");
         return NULL;
     }
-    jpeg_mem_src(&r->cinfo, buf, (unsigned long)len);
+    if (file) jpeg_stdio_src(&r->cinfo, file);
+    else jpeg_mem_src(&r->cinfo, buf, (unsigned long)len);
     jpeg_save_markers(&r->cinfo, JPEG_APP0 + 1, 0xffff);
     jpeg_read_header(&r->cinfo, TRUE);
     r->cmyk = r->cinfo.jpeg_color_space == JCS_CMYK || r->cinfo.jpeg_color_space == JCS_YCCK;
@@ -126,7 +127,7 @@ int cc_jpeg_finish(cc_jpeg_reader *r) {
 }
 
 int cc_jpeg_decode(const unsigned char *buf, size_t len, cc_raster *out, char *err, size_t errlen) {
-    cc_jpeg_reader *r = cc_jpeg_open(buf, len, out, err, errlen);
+    cc_jpeg_reader *r = cc_jpeg_open(buf, len, NULL, out, err, errlen);
     if (!r) return -1;
     out->data = malloc((size_t)out->width * out->height * out->channels);
     if (!out->data || cc_jpeg_read_rows(r, out->data, out->height) != 0 || cc_jpeg_finish(r) != 0) {

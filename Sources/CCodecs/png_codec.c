@@ -9,8 +9,9 @@
 #include <string.h>
 
 typedef struct {
-    const unsigned char *buf;
+    const unsigned char *buf;   /* the file in memory, or NULL to read `file` */
     size_t len, pos;
+    FILE *file;
     char *err;
     size_t errlen;
 } png_io;
@@ -25,6 +26,10 @@ static void on_warning(png_structp png, png_const_charp msg) { (void)png; (void)
 
 static void read_mem(png_structp png, png_bytep out, png_size_t n) {
     png_io *io = (png_io *)png_get_io_ptr(png);
+    if (io->file) {
+        if (fread(out, 1, n, io->file) != n) png_error(png, ferror(io->file) ? "read error" : "truncated PNG data");
+        return;
+    }
     if (n > io->len - io->pos) png_error(png, "truncated PNG data");
     memcpy(out, io->buf + io->pos, n);
     io->pos += n;
@@ -46,13 +51,16 @@ void cc_png_close(cc_png_reader *r) {
     free(r);
 }
 
-cc_png_reader *cc_png_open(const unsigned char *buf, size_t len, cc_raster *header, char *err, size_t errlen) {
+cc_png_reader *cc_png_open(const unsigned char *buf, size_t len, FILE *file, cc_raster *header, char *err, size_t errlen) {
     err[0] = 0;
     memset(header, 0, sizeof *header);
-    if (len < 8 || png_sig_cmp(buf, 0, 8) != 0) { snprintf(err, errlen, "not a PNG file"); return NULL; }
+    unsigned char sig[8];
+    if (file) {
+        if (fread(sig, 1, 8, file) != 8 || png_sig_cmp(sig, 0, 8) != 0) { snprintf(err, errlen, "not a PNG file"); return NULL; }
+    } else if (len < 8 || png_sig_cmp(buf, 0, 8) != 0) { snprintf(err, errlen, "not a PNG file"); return NULL; }
     cc_png_reader *r = calloc(1, sizeof *r);
     if (!r) { snprintf(err, errlen, "out of memory"); return NULL; }
-    r->io = (png_io){buf, len, 0, err, errlen};
+    r->io = (png_io){buf, len, 0, file, err, errlen};
     r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r->io, on_error, on_warning);
     if (r->png) r->info = png_create_info_struct(r->png);
     if (!r->png || !r->info) { cc_png_close(r); snprintf(err, errlen, "out of memory"); return NULL; }
@@ -62,6 +70,7 @@ cc_png_reader *cc_png_open(const unsigned char *buf, size_t len, cc_raster *head
         return NULL;
     }
     png_set_read_fn(r->png, &r->io, read_mem);
+    if (file) png_set_sig_bytes(r->png, 8);
     png_read_info(r->png, r->info);
     png_uint_32 w = png_get_image_width(r->png, r->info), h = png_get_image_height(r->png, r->info);
     int color = png_get_color_type(r->png, r->info), depth = png_get_bit_depth(r->png, r->info);
@@ -117,7 +126,7 @@ int cc_png_finish(cc_png_reader *r) {
 }
 
 int cc_png_decode(const unsigned char *buf, size_t len, cc_raster *out, char *err, size_t errlen) {
-    cc_png_reader *r = cc_png_open(buf, len, out, err, errlen);
+    cc_png_reader *r = cc_png_open(buf, len, NULL, out, err, errlen);
     if (!r) return -1;
     out->data = malloc(r->rowbytes * (size_t)r->height);
     if (!out->data) { cc_png_close(r); snprintf(err, errlen, "out of memory"); return -1; }

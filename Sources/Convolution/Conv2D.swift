@@ -180,44 +180,41 @@ struct PlannedConv2D: PlannedStage {
         return UnsafePointer(z)
     }
 
-    /// A rank-1 kernel as a horizontal pass over every input row of the band
-    /// (at the output's column spacing), then a vertical pass over those rows.
+    /// A rank-1 kernel as two 1-D passes per output row: the column factor
+    /// down the input rows into one row of scratch (it stays in the L1 cache),
+    /// then the row factor along it.
     func forwardSeparable(_ band: Band, into out: Band, scratch: Scratch, column: [Float], row: [Float]) {
-        let kh = conv.kernelHeight, kw = conv.kernelWidth, ow = output.width
-        let interior = interiorColumns(outputWidth: ow, inputWidth: input.width, kernelWidth: kw,
+        let kh = conv.kernelHeight, kw = conv.kernelWidth, w = input.width
+        let interior = interiorColumns(outputWidth: output.width, inputWidth: w, kernelWidth: kw,
                                        stride: conv.strideX, dilation: conv.dilationX, padLeft: padding.left)
         let offset = interior.lowerBound * conv.strideX - padding.left
         let edges = edgeColumns(interior)
-        let h = scratch.floats(max(1, band.rows * ow), slot: ScratchSlot.horizontal)
+        let tmp = scratch.floats(w + 16, slot: ScratchSlot.horizontal)
         let zeros = zeroRow(scratch)
         row.withUnsafeBufferPointer { rw in
             column.withUnsafeBufferPointer { cw in
-                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: max(kh, 2)) { ptrs in
-                    let p = ptrs.baseAddress!
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh + 1) { ptrs in
+                    let p = ptrs.baseAddress!, q = ptrs.baseAddress! + kh
                     for c in 0..<input.channels {
-                        // Horizontal pass: every input row of the band.
-                        for r in band.rowRange {
-                            let src = UnsafePointer(band.row(c, r)), dst = h + (r - band.firstRow) * ow
-                            p[0] = src
-                            for edge in edges {
-                                correlateEdges(out: dst, columns: edge, rows: p, inputWidth: input.width,
-                                               weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw, stride: conv.strideX,
-                                               dilation: conv.dilationX, padLeft: padding.left, border: conv.border, initial: 0)
-                            }
-                            if !interior.isEmpty {
-                                p[0] = src + offset
-                                correlateRow(out: dst + interior.lowerBound, count: interior.count, rows: p,
-                                             weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw,
-                                             stride: conv.strideX, dilation: conv.dilationX, initial: 0)
-                            }
-                        }
-                        // Vertical pass: the column factor over the filtered rows.
                         for y in out.rowRange {
                             for ky in 0..<kh {
-                                p[ky] = sourceRow(ofOutput: y, tap: ky).map { UnsafePointer(h + ($0 - band.firstRow) * ow) } ?? zeros
+                                p[ky] = sourceRow(ofOutput: y, tap: ky).map { UnsafePointer(band.row(c, $0)) } ?? zeros
                             }
-                            correlateRow(out: out.row(c, y), count: ow, rows: p, weights: cw.baseAddress!,
-                                         kernelHeight: kh, kernelWidth: 1, stride: 1, dilation: 1, initial: conv.bias[0])
+                            correlateRow(out: tmp, count: w, rows: p, weights: cw.baseAddress!, kernelHeight: kh,
+                                         kernelWidth: 1, stride: 1, dilation: 1, initial: 0)
+                            let dst = out.row(c, y)
+                            q[0] = UnsafePointer(tmp)
+                            for edge in edges {
+                                correlateEdges(out: dst, columns: edge, rows: q, inputWidth: w, weights: rw.baseAddress!,
+                                               kernelHeight: 1, kernelWidth: kw, stride: conv.strideX, dilation: conv.dilationX,
+                                               padLeft: padding.left, border: conv.border, initial: conv.bias[0])
+                            }
+                            if !interior.isEmpty {
+                                q[0] = UnsafePointer(tmp + offset)
+                                correlateRow(out: dst + interior.lowerBound, count: interior.count, rows: q,
+                                             weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw,
+                                             stride: conv.strideX, dilation: conv.dilationX, initial: conv.bias[0])
+                            }
                         }
                     }
                 }
@@ -242,4 +239,13 @@ func rankOneFactors(_ k: [Float], height: Int, width: Int) -> (column: [Float], 
         }
     }
     return (column, row)
+}
+
+/// Lets tools (the benchmark) say whether a planned convolution runs as two 1-D passes.
+public protocol SeparableReporting {
+    var isSeparable: Bool { get }
+}
+
+extension PlannedConv2D: SeparableReporting {
+    var isSeparable: Bool { separable != nil }
 }

@@ -40,13 +40,35 @@ public struct PipelinePlan: Sendable {
     public let input: Shape3
     public let output: Shape3
 
-    /// Rows per band: at least four bands per core to balance the load, at
-    /// most 64 rows so a band's buffers stay small (a few MB for a 4000-pixel
-    /// wide RGB image) and near the caches, and at least 8 so that the halo
-    /// rows a kernel rereads stay a small share.
+    /// Rows per band: at least four bands per core to balance the load; a
+    /// band's widest Float32 buffer near 1 MB, so the buffers stay near the
+    /// caches whatever the image's width; between 4 and 64 rows, so that the
+    /// halo rows a kernel rereads stay a small share.
     public func defaultBandRows(cores: Int = activeCores) -> Int {
+        let widest = ([input] + stages.map(\.output)).map { $0.channels * $0.width * 4 }.max() ?? 1
+        let byMemory = max(4, min(64, (1 << 20) / max(widest, 1)))
         let target = max(1, cores * 4)
-        return min(64, max(8, (output.height + target - 1) / target))
+        return max(1, min(byMemory, (output.height + target - 1) / target))
+    }
+
+    /// The input rows that output `rows` need, through every stage.
+    public func inputRows(for rows: Range<Int>) -> Range<Int> {
+        var r = rows
+        for stage in stages.reversed() { r = stage.inputRows(for: r) }
+        return r
+    }
+
+    /// The most input rows one band of `bandRows` output rows needs at once.
+    public func inputSpan(bandRows: Int) -> Int {
+        let starts = Set([0, output.height / 2, max(0, output.height - bandRows)])
+        return starts.map { inputRows(for: $0..<min(output.height, $0 + bandRows)).count }.max() ?? 0
+    }
+
+    /// The first input row that output rows from `row` on still need.
+    public func firstInputRowNeeded(fromOutputRow row: Int) -> Int {
+        guard row < output.height else { return input.height }
+        return min(inputRows(for: row..<(row + 1)).lowerBound,
+                   inputRows(for: (output.height - 1)..<output.height).lowerBound)
     }
 
     /// Computes the output band by band, in parallel. `source` gives the

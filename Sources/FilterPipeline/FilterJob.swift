@@ -99,9 +99,9 @@ public enum FilterJob {
             for x in 0..<dst.width {
                 let (sy, sx) = plan.sourcePixel(row: y, column: x)
                 let v = Float(src.sample(sy, sx, sa)) * scale + 0.5
-                let i = (y * dst.width + x) * dst.channels + da
-                if dst.bitDepth == 8 { dst.samples.bytes.storeBytes(of: UInt8(v), toByteOffset: i, as: UInt8.self) }
-                else { dst.samples.bytes.storeBytes(of: UInt16(v), toByteOffset: 2 * i, as: UInt16.self) }
+                let i = x * dst.channels + da
+                if dst.bitDepth == 8 { dst.rowPointer(y).storeBytes(of: UInt8(v), toByteOffset: i, as: UInt8.self) }
+                else { dst.rowPointer(y).storeBytes(of: UInt16(v), toByteOffset: 2 * i, as: UInt16.self) }
             }
         }
     }
@@ -126,7 +126,7 @@ public enum FilterJob {
 /// `inputRows` the bands wait for a decoder's rows, and `completion`
 /// publishes finished output rows for an encoder running at the same time.
 struct ImageJob {
-    let input: RasterImage
+    var input: RasterImage
     let plan: PipelinePlan
     let format: ImageFormat
     let settings: FilterSettings
@@ -149,14 +149,21 @@ struct ImageJob {
                                          format: format, settings: settings)
     }
 
-    func makeOutput() throws -> RasterImage {
-        try FilterJob.makeRaster(plan.output, alpha: alpha, format: format, settings: settings, inputDepth: input.bitDepth)
+    func makeOutput(rowCapacity: Int? = nil) throws -> RasterImage {
+        let r = try FilterJob.makeRaster(plan.output, alpha: alpha, format: format, settings: settings, inputDepth: input.bitDepth)
+        guard let rowCapacity, rowCapacity < r.height else { return r }
+        return RasterImage(width: r.width, height: r.height, channels: r.channels, bitDepth: r.bitDepth, hasAlpha: r.hasAlpha,
+                           rowCapacity: rowCapacity)
     }
 
-    /// Fills `output` band by band as the input's rows arrive.
-    func runStreaming(into output: RasterImage, inputRows: RowProgress, completion: BandCompletion) {
+    /// Fills `output` band by band as the input's rows arrive. With a ring
+    /// output, a band waits for `outputSpace` (rows the encoder is done with)
+    /// before taking over their slots.
+    func runStreaming(into output: RasterImage, bandRows: Int, inputRows: RowProgress, completion: BandCompletion,
+                      outputSpace: RowProgress?) {
         let r = input, mapping = settings.mapping, alpha = self.alpha, plan = self.plan
-        plan.run(bandRows: completion.bandRows, cancelled: { inputRows.error != nil }, source: { rows, scratch in
+        let failed: @Sendable () -> Bool = { inputRows.error != nil || outputSpace?.error != nil }
+        plan.run(bandRows: bandRows, cancelled: failed, source: { rows, scratch in
             // Rows a failed decoder never delivers are not read; the job reports the failure.
             if (try? inputRows.wait(for: rows.upperBound)) == nil {
                 let empty = scratch.band(channels: r.colourChannels, firstRow: rows.lowerBound, rows: rows.count, width: r.width,
@@ -166,15 +173,15 @@ struct ImageJob {
             }
             return r.band(rows: rows, scratch: scratch)
         }) { band in
+            if let outputSpace, band.rowRange.upperBound > output.rowCapacity,
+               (try? outputSpace.wait(for: band.rowRange.upperBound - output.rowCapacity)) == nil {
+                return // the encoder failed; the job reports it
+            }
             mapping.apply(band)
             output.store(band)
-            if let alpha {
-                // Alpha may come from rows below the band (a centre pixel): wait for them too.
-                if (try? inputRows.wait(for: min(r.height, plan.sourcePixel(row: band.rowRange.upperBound - 1, column: 0).row + 1))) != nil {
-                    FilterJob.copyAlpha(from: alpha, to: output, rows: band.rowRange, plan: plan)
-                }
-            }
-            if inputRows.error == nil { completion.complete(rowsStartingAt: band.firstRow) }
+            if let alpha { FilterJob.copyAlpha(from: alpha, to: output, rows: band.rowRange, plan: plan) }
+            // A band computed after a failure may hold zeros: never publish it.
+            if !failed() { completion.complete(rowsStartingAt: band.firstRow) }
         }
     }
 }

@@ -28,12 +28,14 @@ public struct FilterRunner: Sendable {
             phase("decode")
             try runWhole(input, target)
         case .streaming(let decoder):
-            let raster = decoder.makeRaster()
-            let job = try ImageJob(input: raster, pipeline: try pipeline(channels: raster.colourChannels),
+            // Planned on a one-row stand-in; the streaming run sizes the real rows.
+            let header = decoder.makeRaster(rowCapacity: 1)
+            var job = try ImageJob(input: header, pipeline: try pipeline(channels: header.colourChannels),
                                    format: target.format, settings: settings)
             guard job.canStream else {
+                job.input = decoder.makeRaster()
                 let done = RowProgress()
-                decoder.decode(into: raster, progress: done)
+                decoder.decode(into: job.input, progress: done)
                 if let e = done.error { throw e }
                 phase("decode")
                 return try write(job.runWhole(), target)
@@ -69,23 +71,55 @@ public struct FilterRunner: Sendable {
         phase("encode")
     }
 
-    func runStreaming(_ job: ImageJob, decoder: StreamingDecoder, target: OutputTarget) throws {
-        let output = try named(target.input) { try job.makeOutput() }
-        let inputRows = RowProgress()
-        let completion = BandCompletion(height: output.height, bandRows: job.plan.defaultBandRows())
-        decoder.start(into: job.input, progress: inputRows)
-        // Standard output cannot be taken back: write it only once every row is good.
+    /// Decoder, bands and encoder at once. When the encoder works through
+    /// the rows in order (PNG, JPEG to a file), the decoded input and the
+    /// output are rings of rows: memory grows with the width and the kernel
+    /// height, not the image's area. Otherwise (or when a band needs rows
+    /// from far away, as the wrap border does) they hold whole images.
+    /// Slack in each ring of rows, in bytes (measured: 4 MB rings took a 12-megapixel
+    /// PNG from 1.4 s to …; see README, Performance).
+    static let ringBytes = Int(ProcessInfo.processInfo.environment["CNNFILTER_RING_MB"].flatMap(Double.init) ?? 4) * (1 << 20)
+
+    func runStreaming(_ planned: ImageJob, decoder: StreamingDecoder, target: OutputTarget) throws {
+        let plan = planned.plan
+        let bandRows = plan.defaultBandRows()
         let toStdout = target.path == "-"
-        let encoder = toStdout ? nil : EncoderThread {
-            try ImageWriter.write(output, format: target.format, to: target.path, options: self.encode,
-                                  rowsReady: completion.progress)
+        let inFlight = (activeCores + 2) * bandRows
+        var inCapacity = decoder.height, outCapacity = plan.output.height
+        let outRowBytes = try named(target.input) { try planned.makeOutput(rowCapacity: 1).rowBytes }
+        if let window = ImageWriter.streamingWindow(format: target.format, rowBytes: outRowBytes) {
+            // What the bands in flight need, and at least `ringBytes` of slack
+            // so decoder, bands and encoder rarely wait for one another.
+            let inRowBytes = decoder.width * decoder.channels * decoder.bitDepth / 8
+            let needIn = (activeCores + 2) * plan.inputSpan(bandRows: bandRows) + StreamingDecoder.rowsPerStep
+            inCapacity = min(inCapacity, max(needIn, Self.ringBytes / max(inRowBytes, 1)))
+            if !toStdout { outCapacity = min(outCapacity, max(window + inFlight, Self.ringBytes / max(outRowBytes, 1))) }
         }
-        job.runStreaming(into: output, inputRows: inputRows, completion: completion)
+        var job = planned
+        job.input = decoder.makeRaster(rowCapacity: inCapacity)
+        let output = try named(target.input) { try job.makeOutput(rowCapacity: outCapacity) }
+        let inputRows = RowProgress()
+        let released = RowProgress()   // input rows no band needs any more
+        let consumed = RowProgress()   // output rows the encoder is done with
+        let inputHeight = decoder.height
+        let completion = BandCompletion(height: output.height, bandRows: bandRows) { prefix in
+            released.advance(to: prefix >= output.height ? inputHeight : plan.firstInputRowNeeded(fromOutputRow: prefix))
+        }
+        decoder.start(into: job.input, progress: inputRows, released: job.input.isWhole ? nil : released)
+        // Standard output cannot be taken back: write it only once every row is good.
+        let encoder = toStdout ? nil : EncoderThread(onFailure: { consumed.fail($0) }) {
+            try ImageWriter.write(output, format: target.format, to: target.path, options: self.encode,
+                                  rowsReady: completion.progress, rowsConsumed: consumed)
+        }
+        job.runStreaming(into: output, bandRows: bandRows, inputRows: inputRows, completion: completion,
+                         outputSpace: output.isWhole ? nil : consumed)
         do {
+            if let e = consumed.error { throw e }
             // Bands may not need the input's last rows; its end must still check out.
-            try inputRows.wait(for: job.input.height)
+            try inputRows.wait(for: inputHeight)
         } catch {
             completion.progress.fail(error)
+            released.fail(error) // a decoder waiting for room gives up
             _ = encoder?.join()
             throw error
         }
@@ -112,9 +146,9 @@ final class EncoderThread: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var error: Error?
 
-    init(_ body: @escaping () throws -> Void) {
+    init(onFailure: @escaping (Error) -> Void, _ body: @escaping () throws -> Void) {
         Thread {
-            do { try body() } catch { self.error = error }
+            do { try body() } catch { self.error = error; onFailure(error) }
             self.done.signal()
         }.start()
     }

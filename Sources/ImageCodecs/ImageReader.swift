@@ -64,19 +64,21 @@ extension ImageReader {
     /// row come back as a `StreamingDecoder` (header read, rows not yet);
     /// everything else is decoded at once.
     public static func open(path: String, applyOrientation: Bool = true) throws -> ImageSource {
-        // Compressed files are read straight into memory the decoder keeps:
-        // no second copy of a 20 MB PNG while its pixels are decoded.
-        if path != "-", let file = try? Memory(contentsOf: path), let format = ImageFormat.sniff(file.prefix(4096)),
-           format == .png || format == .jpeg {
-            if let decoder = try StreamingDecoder(bytes: file, format: format, path: path, applyOrientation: applyOrientation) {
+        // A PNG or JPEG file is read as it is decoded: the compressed bytes
+        // are never all in memory at once.
+        if path != "-", let handle = fopen(path, "rb") {
+            let file = OwnedFile(handle)
+            var magic = [UInt8](repeating: 0, count: 4)
+            if fread(&magic, 1, 4, handle) == 4, let format = ImageFormat.sniff(magic), format == .png || format == .jpeg,
+               fseek(handle, 0, SEEK_SET) == 0,
+               let decoder = try StreamingDecoder(input: .file(file), format: format, path: path, applyOrientation: applyOrientation) {
                 return .streaming(decoder)
             }
-            return .decoded(try decode(Array(UnsafeBufferPointer(start: file.pointer, count: file.count)), path: path,
-                                       applyOrientation: applyOrientation))
         }
         let bytes = try readBytes(path)
         if let format = ImageFormat.sniff(bytes), format == .png || format == .jpeg,
-           let decoder = try StreamingDecoder(bytes: Memory(copying: bytes), format: format, path: path, applyOrientation: applyOrientation) {
+           let decoder = try StreamingDecoder(input: .memory(Memory(copying: bytes)), format: format, path: path,
+                                              applyOrientation: applyOrientation) {
             return .streaming(decoder)
         }
         return .decoded(try decode(bytes, path: path, applyOrientation: applyOrientation))

@@ -14,16 +14,22 @@ public struct EncodeOptions: Sendable {
 
 public enum ImageWriter {
     /// Writes pixels as PNG, JPEG or PNM ("-" for standard output). With
-    /// `rowsReady`, rows are encoded as another thread completes them.
+    /// `rowsReady`, rows are encoded as another thread completes them, and
+    /// `rowsConsumed` says which rows the encoder no longer needs (so a ring
+    /// raster can take new ones). PNG and JPEG stream; the others need the
+    /// whole image (`streams(format:)`).
     public static func write(_ image: RasterImage, format: ImageFormat, to path: String, options: EncodeOptions = .init(),
-                             rowsReady: RowProgress? = nil) throws {
+                             rowsReady: RowProgress? = nil, rowsConsumed: RowProgress? = nil) throws {
         switch format {
         case .png:
-            try OutputFile.write(path) { try PNGWriter.write(image, to: $0, level: options.pngLevel, path: path, rowsReady: rowsReady) }
+            try OutputFile.write(path) {
+                try PNGWriter.write(image, to: $0, level: options.pngLevel, path: path, rowsReady: rowsReady, rowsConsumed: rowsConsumed)
+            }
         case .jpeg:
             guard image.bitDepth == 8 else { throw CodecError(path, "JPEG holds 8-bit samples only") }
             try OutputFile.write(path) {
-                try LibCodecs.encodeJPEG(image, to: $0, quality: options.jpegQuality, path: path, rowsReady: rowsReady)
+                try LibCodecs.encodeJPEG(image, to: $0, quality: options.jpegQuality, path: path, rowsReady: rowsReady,
+                                         rowsConsumed: rowsConsumed)
             }
         case .ppm, .pgm:
             guard image.channels == 1 || image.channels == 3 else {
@@ -34,6 +40,16 @@ public enum ImageWriter {
         case .npy, .txt:
             try rowsReady?.wait(for: image.height)
             try write(image.tensor(), format: format, to: path)
+        }
+    }
+
+    /// Whether the encoder of `format` works through the rows in order, and how
+    /// many rows past the last one it released it may wait for at once.
+    public static func streamingWindow(format: ImageFormat, rowBytes: Int) -> Int? {
+        switch format {
+        case .png: return PNGWriter.batchRows(rowBytes: rowBytes) + 1
+        case .jpeg: return JPEGStep.rows
+        default: return nil
         }
     }
 

@@ -28,24 +28,33 @@ enum LibCodecs {
         return (image, exif)
     }
 
-    /// Encodes rows as they become ready (`rowsReady`), in steps of 64 rows.
+    /// Encodes rows as they become ready (`rowsReady`), in steps of 64 rows,
+    /// reporting the rows it is done with (`rowsConsumed`).
     static func encodeJPEG(_ image: RasterImage, to file: UnsafeMutablePointer<FILE>, quality: Int, path: String,
-                           rowsReady: RowProgress?) throws {
+                           rowsReady: RowProgress?, rowsConsumed: RowProgress?) throws {
         let err = Memory(count: 512)
         guard let w = cc_jpeg_writer_open(file, Int32(image.width), Int32(image.height), Int32(image.channels),
                                           Int32(quality), err.chars, err.count) else {
             throw CodecError(path, "JPEG: \(String(cString: err.chars))")
         }
         defer { cc_jpeg_writer_close(w) }
-        let rowBytes = image.width * image.channels
         var y = 0
         while y < image.height {
-            let n = min(64, image.height - y)
+            let n = min(JPEGStep.rows, image.height - y)
             try rowsReady?.wait(for: y + n)
-            let rows = image.samples.bytes.advanced(by: y * rowBytes).assumingMemoryBound(to: UInt8.self)
-            guard cc_jpeg_write_rows(w, rows, Int32(n)) == 0 else { throw CodecError(path, "JPEG: \(String(cString: err.chars))") }
+            for row in y..<(y + n) {
+                guard cc_jpeg_write_rows(w, image.rowPointer(row).assumingMemoryBound(to: UInt8.self), 1) == 0 else {
+                    throw CodecError(path, "JPEG: \(String(cString: err.chars))")
+                }
+            }
             y += n
+            rowsConsumed?.advance(to: y)
         }
         guard cc_jpeg_writer_finish(w) == 0 else { throw CodecError(path, "JPEG: \(String(cString: err.chars))") }
     }
+}
+
+enum JPEGStep {
+    /// Rows the JPEG encoder waits for at a time.
+    static let rows = 64
 }

@@ -29,6 +29,7 @@ public enum ExifOrientation {
     /// The image turned upright: orientation 1 leaves it as it is.
     public static func apply(_ orientation: Int, to image: RasterImage) -> RasterImage {
         guard (2...8).contains(orientation) else { return image }
+        precondition(image.isWhole, "turning an image needs all of its rows")
         let w = image.width, h = image.height
         let swaps = orientation >= 5
         let ow = swaps ? h : w, oh = swaps ? w : h

@@ -3,15 +3,19 @@ import Dispatch
 import Foundation
 import Convolution
 
-/// Writes PNG with every core: the rows are cut into segments of about 4 MB,
+/// Writes PNG with every core: the rows are cut into segments of about 1 MB,
 /// each filtered and deflated on its own (C layer), and the segments are
-/// written in order as one zlib stream. Segments are made a few at a time, so
-/// the memory in flight stays near cores × 2 segments.
+/// written in order as one zlib stream. Segments are made one per core at a
+/// time (a batch), so the memory in flight stays near cores × 2 segments.
 enum PNGWriter {
+    /// Rows of one segment of an image whose rows are `rowBytes` long.
+    static func segmentRows(rowBytes: Int) -> Int { max(8, (1 << 20) / max(rowBytes, 1)) }
+    /// Rows the writer waits for at a time.
+    static func batchRows(rowBytes: Int) -> Int { segmentRows(rowBytes: rowBytes) * max(1, activeCores) }
+
     static func write(_ image: RasterImage, to file: UnsafeMutablePointer<FILE>, level: Int, path: String,
-                      rowsReady: RowProgress? = nil) throws {
-        let rowBytes = image.width * image.channels * image.bitDepth / 8
-        let segmentRows = max(1, (4 << 20) / max(rowBytes, 1))
+                      rowsReady: RowProgress? = nil, rowsConsumed: RowProgress? = nil) throws {
+        let segmentRows = Self.segmentRows(rowBytes: image.rowBytes)
         let segments = (image.height + segmentRows - 1) / segmentRows
         guard cc_png_write_header(file, Int32(image.width), Int32(image.height), Int32(image.channels), Int32(image.bitDepth)) == 0 else {
             throw CodecError(path, "write error")
@@ -28,8 +32,10 @@ enum PNGWriter {
                 let y0 = s * segmentRows, y1 = min(image.height, y0 + segmentRows)
                 var seg = cc_png_segment()
                 var err = [CChar](repeating: 0, count: 256)
-                let rc = cc_png_compress_rows(image.samples.bytes.assumingMemoryBound(to: UInt8.self), Int32(image.width),
-                                              Int32(image.channels), Int32(image.bitDepth), Int32(y0), Int32(y1),
+                let rows: [UnsafePointer<UInt8>?] = (y0..<y1).map { UnsafePointer(image.rowPointer($0).assumingMemoryBound(to: UInt8.self)) }
+                let above = y0 > 0 ? UnsafePointer(image.rowPointer(y0 - 1).assumingMemoryBound(to: UInt8.self)) : nil
+                let rc = cc_png_compress_rows(rows, Int32(y1 - y0), above, Int32(image.width),
+                                              Int32(image.channels), Int32(image.bitDepth),
                                               Int32(level), s == segments - 1 ? 1 : 0, &seg, &err, err.count)
                 results.set(i, rc == 0 ? .success(seg) : .failure(CodecError(path, "PNG: \(String(cString: err))")))
             }
@@ -46,7 +52,10 @@ enum PNGWriter {
                 }
                 guard cc_png_write_chunk(file, "IDAT", chunk, chunk.count) == 0 else { throw CodecError(path, "write error") }
             }
+            // The row above the next batch is still needed for its first filter.
+            rowsConsumed?.advance(to: max(0, min(image.height, (start + count) * segmentRows) - 1))
         }
+        rowsConsumed?.advance(to: image.height)
         guard cc_png_write_chunk(file, "IEND", nil, 0) == 0 else { throw CodecError(path, "write error") }
     }
 }

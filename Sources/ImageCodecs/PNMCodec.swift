@@ -88,13 +88,15 @@ enum PNMCodec {
     static func encode(_ image: RasterImage) -> [UInt8] {
         let kind = image.channels == 1 ? "P5" : "P6"
         var out = Array("\(kind)\n\(image.width) \(image.height)\n\(Int(image.maxValue))\n".utf8)
-        let n = image.width * image.height * image.channels
-        if image.bitDepth == 8 {
-            out += UnsafeBufferPointer(start: image.samples.bytes.assumingMemoryBound(to: UInt8.self), count: n)
-        } else {
-            let s = image.samples.bytes.assumingMemoryBound(to: UInt16.self)
-            out.reserveCapacity(out.count + 2 * n)
-            for i in 0..<n { out.append(UInt8(s[i] >> 8)); out.append(UInt8(s[i] & 0xFF)) }
+        let n = image.width * image.channels
+        out.reserveCapacity(out.count + image.height * image.rowBytes)
+        for y in 0..<image.height {
+            if image.bitDepth == 8 {
+                out += UnsafeBufferPointer(start: image.rowPointer(y).assumingMemoryBound(to: UInt8.self), count: n)
+            } else {
+                let s = image.rowPointer(y).assumingMemoryBound(to: UInt16.self)
+                for i in 0..<n { out.append(UInt8(s[i] >> 8)); out.append(UInt8(s[i] & 0xFF)) }
+            }
         }
         return out
     }

@@ -24,6 +24,10 @@ public final class SampleBuffer: @unchecked Sendable {
 
 /// Decoded pixels: interleaved samples at 8 or 16 bits, the last channel alpha
 /// when `hasAlpha`. Converted to Float32 in [0, 1] (÷255 or ÷65535) band by band.
+///
+/// A raster may hold fewer rows than the image (`rowCapacity`): row y then
+/// lives in slot y mod rowCapacity, a ring that a streaming decoder fills and
+/// bands read (or bands fill and an encoder reads) while the rows pass through.
 public struct RasterImage: Sendable {
     public let width: Int
     public let height: Int
@@ -31,25 +35,37 @@ public struct RasterImage: Sendable {
     public let channels: Int
     public let bitDepth: Int
     public let hasAlpha: Bool
+    public let rowCapacity: Int
     public let samples: SampleBuffer
 
-    public init(width: Int, height: Int, channels: Int, bitDepth: Int, hasAlpha: Bool, samples: SampleBuffer? = nil) {
+    public init(width: Int, height: Int, channels: Int, bitDepth: Int, hasAlpha: Bool, samples: SampleBuffer? = nil,
+                rowCapacity: Int? = nil) {
         precondition(bitDepth == 8 || bitDepth == 16)
         self.width = width; self.height = height; self.channels = channels
         self.bitDepth = bitDepth; self.hasAlpha = hasAlpha
-        let n = width * height * channels * (bitDepth / 8)
+        self.rowCapacity = max(1, min(height, rowCapacity ?? height))
+        let n = width * self.rowCapacity * channels * (bitDepth / 8)
         self.samples = samples ?? SampleBuffer(zeroedBytes: n)
         precondition(self.samples.count == n)
     }
 
     public var colourChannels: Int { hasAlpha ? channels - 1 : channels }
     public var maxValue: Float { bitDepth == 8 ? 255 : 65535 }
+    public var rowBytes: Int { width * channels * bitDepth / 8 }
+    /// Every row is held at once (not a ring).
+    public var isWhole: Bool { rowCapacity == height }
+
+    /// The samples of row y.
+    @inline(__always)
+    public func rowPointer(_ y: Int) -> UnsafeMutableRawPointer {
+        samples.bytes + (y % rowCapacity) * rowBytes
+    }
 
     /// Sample (y, x, c) as an integer.
     public func sample(_ y: Int, _ x: Int, _ c: Int) -> Int {
-        let i = (y * width + x) * channels + c
-        return bitDepth == 8 ? Int(samples.bytes.load(fromByteOffset: i, as: UInt8.self))
-                             : Int(samples.bytes.load(fromByteOffset: 2 * i, as: UInt16.self))
+        let i = x * channels + c
+        return bitDepth == 8 ? Int(rowPointer(y).load(fromByteOffset: i, as: UInt8.self))
+                             : Int(rowPointer(y).load(fromByteOffset: 2 * i, as: UInt16.self))
     }
 
     /// Rows of the colour channels (alpha excluded) as a planar Float32 band
@@ -62,10 +78,10 @@ public struct RasterImage: Sendable {
             for c in 0..<colourChannels {
                 let d = band.row(c, y)
                 if bitDepth == 8 {
-                    let s = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * w * ch + c
+                    let s = rowPointer(y).assumingMemoryBound(to: UInt8.self) + c
                     for x in 0..<w { d[x] = Float(s[x * ch]) * scale }
                 } else {
-                    let s = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * w * ch + c
+                    let s = rowPointer(y).assumingMemoryBound(to: UInt16.self) + c
                     for x in 0..<w { d[x] = Float(s[x * ch]) * scale }
                 }
             }
@@ -76,15 +92,15 @@ public struct RasterImage: Sendable {
     /// Writes pixel values in [0, 1] (already mapped) of a band into channels
     /// `firstChannel...`, clipping and rounding to the bit depth.
     public func store(_ band: Band, firstChannel: Int = 0) {
-        let maxV = maxValue, w = width, ch = channels
+        let maxV = maxValue, ch = channels
         for y in band.rowRange {
             for c in 0..<band.channels {
                 let s = band.row(c, y)
                 if bitDepth == 8 {
-                    let d = samples.bytes.assumingMemoryBound(to: UInt8.self) + y * w * ch + firstChannel + c
+                    let d = rowPointer(y).assumingMemoryBound(to: UInt8.self) + firstChannel + c
                     for x in 0..<band.width { d[x * ch] = UInt8(min(max(s[x], 0), 1) * maxV + 0.5) }
                 } else {
-                    let d = samples.bytes.assumingMemoryBound(to: UInt16.self) + y * w * ch + firstChannel + c
+                    let d = rowPointer(y).assumingMemoryBound(to: UInt16.self) + firstChannel + c
                     for x in 0..<band.width { d[x * ch] = UInt16(min(max(s[x], 0), 1) * maxV + 0.5) }
                 }
             }

@@ -49,8 +49,12 @@ public final class BandCompletion: @unchecked Sendable {
     private let height: Int
     public let progress = RowProgress()
 
-    public init(height: Int, bandRows: Int) {
+    /// Called with the number of leading rows complete, each time it grows.
+    private let onPrefix: (Int) -> Void
+
+    public init(height: Int, bandRows: Int, onPrefix: @escaping (Int) -> Void = { _ in }) {
         self.height = height
+        self.onPrefix = onPrefix
         self.bandRows = max(1, bandRows)
         done = [Bool](repeating: false, count: (height + self.bandRows - 1) / self.bandRows)
     }
@@ -58,11 +62,14 @@ public final class BandCompletion: @unchecked Sendable {
     public func complete(rowsStartingAt firstRow: Int) {
         lock.lock()
         done[firstRow / bandRows] = true
+        let before = prefix
         while prefix < done.count && done[prefix] { prefix += 1 }
+        let complete = min(height, prefix * bandRows)
         // The last row is held back until `release()`: an encoder must not
         // finish a file before the whole input has proved sound.
-        let rows = min(released ? height : height - 1, prefix * bandRows)
+        let rows = min(released ? height : height - 1, complete)
         lock.unlock()
+        if prefix > before { onPrefix(complete) }
         progress.advance(to: rows)
     }
 

@@ -1,34 +1,46 @@
 import CCodecs
 import Foundation
 
-/// Decodes a PNG or JPEG row by row on its own thread into a raster, so that
-/// filtering can start on the first rows while the rest are still being
-/// decoded. Interlaced PNGs and JPEGs that must be turned upright are decoded
-/// whole instead (`ImageReader.open` decides).
+/// Decodes a PNG or JPEG row by row on its own thread into a raster (whole,
+/// or a ring of rows), so that filtering starts on the first rows while the
+/// rest are still being decoded, and the compressed file is read as it goes.
+/// Interlaced PNGs and JPEGs that must be turned upright are decoded whole
+/// instead (`ImageReader.open` decides).
 public final class StreamingDecoder: @unchecked Sendable {
     public let path: String
     public let width: Int, height: Int, channels: Int, bitDepth: Int
     private let format: ImageFormat
-    /// The file's bytes and the error buffer, which the C reader points into
-    /// for as long as it lives.
-    private let bytes: Memory
+    /// What the C reader reads from (kept alive as long as it), and its
+    /// error buffer.
+    private let input: Input
     private let err = Memory(count: 512)
     private var png: OpaquePointer?
     private var jpeg: OpaquePointer?
 
-    /// Rows decoded per step, between progress reports.
-    static let rowsPerStep = 16
+    enum Input {
+        case memory(Memory)
+        case file(OwnedFile)
+    }
 
-    /// Nil when the image cannot be decoded row by row.
-    init?(bytes: Memory, format: ImageFormat, path: String, applyOrientation: Bool) throws {
+    /// Rows decoded per step, between progress reports.
+    public static let rowsPerStep = 16
+
+    /// Nil when the image cannot be decoded row by row. A file handle is
+    /// owned (and closed) by the decoder from here on.
+    init?(input: Input, format: ImageFormat, path: String, applyOrientation: Bool) throws {
         self.path = path
         self.format = format
-        self.bytes = bytes
+        self.input = input
         var header = cc_raster()
+        var bytes: UnsafePointer<UInt8>? = nil, count = 0, file: UnsafeMutablePointer<FILE>? = nil
+        switch input {
+        case .memory(let m): bytes = UnsafePointer(m.pointer); count = m.count
+        case .file(let f): file = f.handle
+        }
         if format == .png {
-            png = cc_png_open(bytes.pointer, bytes.count, &header, err.chars, err.count)
+            png = cc_png_open(bytes, count, file, &header, err.chars, err.count)
         } else {
-            jpeg = cc_jpeg_open(bytes.pointer, bytes.count, &header, err.chars, err.count)
+            jpeg = cc_jpeg_open(bytes, count, file, &header, err.chars, err.count)
         }
         defer { if let e = header.exif { cc_free(e) } }
         guard png != nil || jpeg != nil else {
@@ -52,18 +64,25 @@ public final class StreamingDecoder: @unchecked Sendable {
 
     public var hasAlpha: Bool { channels == 2 || channels == 4 }
 
-    /// An empty raster of the decoded image's size, for `decode(into:)`.
-    public func makeRaster() -> RasterImage {
-        RasterImage(width: width, height: height, channels: channels, bitDepth: bitDepth, hasAlpha: hasAlpha)
+    /// An empty raster of the decoded image's size, holding `rowCapacity`
+    /// rows at a time (all of them by default).
+    public func makeRaster(rowCapacity: Int? = nil) -> RasterImage {
+        RasterImage(width: width, height: height, channels: channels, bitDepth: bitDepth, hasAlpha: hasAlpha,
+                    rowCapacity: rowCapacity)
     }
 
-    /// Decodes every row into `image`, reporting progress; runs on the calling thread.
-    public func decode(into image: RasterImage, progress: RowProgress) {
-        let rowBytes = width * channels * bitDepth / 8
+    /// Decodes every row into `image`, reporting progress; runs on the calling
+    /// thread. With a ring raster, waits before overwriting a row until
+    /// `released` says no one needs it any more.
+    public func decode(into image: RasterImage, progress: RowProgress, released: RowProgress? = nil) {
         var y = 0
         while y < height {
-            let n = min(Self.rowsPerStep, height - y)
-            let dst = image.samples.bytes.advanced(by: y * rowBytes).assumingMemoryBound(to: UInt8.self)
+            // A step stops at the ring's end, so its rows are contiguous.
+            let n = min(Self.rowsPerStep, height - y, image.rowCapacity - y % image.rowCapacity)
+            if y + n > image.rowCapacity {
+                do { try released?.wait(for: y + n - image.rowCapacity) } catch { return close() }
+            }
+            let dst = image.rowPointer(y).assumingMemoryBound(to: UInt8.self)
             let rc = png != nil ? cc_png_read_rows(png, dst, Int32(n)) : cc_jpeg_read_rows(jpeg, dst, Int32(n))
             guard rc == 0 else { return failed(progress) }
             y += n
@@ -76,15 +95,22 @@ public final class StreamingDecoder: @unchecked Sendable {
         progress.advance(to: height)
     }
 
-    /// Starts `decode(into:progress:)` on a thread of its own.
-    public func start(into image: RasterImage, progress: RowProgress) {
-        Thread { self.decode(into: image, progress: progress) }.start()
+    /// Starts `decode(into:progress:released:)` on a thread of its own.
+    public func start(into image: RasterImage, progress: RowProgress, released: RowProgress? = nil) {
+        Thread { self.decode(into: image, progress: progress, released: released) }.start()
     }
 
     private func failed(_ progress: RowProgress) {
         progress.fail(CodecError(path, "\(format == .png ? "PNG" : "JPEG"): \(String(cString: err.chars))"))
         close()
     }
+}
+
+/// A C file handle closed when the last owner lets go.
+final class OwnedFile: @unchecked Sendable {
+    let handle: UnsafeMutablePointer<FILE>
+    init(_ handle: UnsafeMutablePointer<FILE>) { self.handle = handle }
+    deinit { fclose(handle) }
 }
 
 /// A fixed block of bytes with a stable address.
@@ -100,16 +126,6 @@ final class Memory: @unchecked Sendable {
         self.init(count: source.count)
         source.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: source.count) }
     }
-    /// A whole file; nil when it cannot be opened or read.
-    convenience init?(contentsOf path: String) {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var st = stat()
-        guard fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return nil }
-        self.init(count: Int(st.st_size))
-        guard fread(pointer, 1, count, f) == count else { return nil }
-    }
     var chars: UnsafeMutablePointer<CChar> { UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: CChar.self) }
-    func prefix(_ n: Int) -> [UInt8] { Array(UnsafeBufferPointer(start: pointer, count: min(n, count))) }
     deinit { pointer.deallocate() }
 }

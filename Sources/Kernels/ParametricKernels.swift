@@ -1,9 +1,10 @@
 import Foundation
 
 /// Kernels computed from parameters: `gaussian:sigma=2.5`, `gaussian:7`,
-/// `gaussian:size=9,sigma=2`, `box:7`, `box:5x3`.
+/// `gaussian:size=9,sigma=2`, `box:7`, `box:5x3`, `disk:7` (a lens blur of
+/// radius 7: 15×15, not separable).
 public enum ParametricKernels {
-    public static let kinds = ["gaussian", "box"]
+    public static let kinds = ["gaussian", "box", "disk"]
 
     public static func make(_ spec: String) throws -> KernelFile? {
         guard let colon = spec.firstIndex(of: ":") else { return nil }
@@ -30,6 +31,21 @@ public enum ParametricKernels {
         }
         let sizeText = params.removeValue(forKey: "size") ?? positional.first
         switch kind {
+        case "disk":
+            guard let text = params["radius"] ?? positional.first, let r = Int(text), (1...512).contains(r) else {
+                throw KernelError(source: source, "disk needs a radius from 1 to 512, e.g. disk:5")
+            }
+            // Pixels whose centre lies within the radius (plus half a pixel), equally weighted.
+            let n = 2 * r + 1
+            let limit = (Double(r) + 0.5) * (Double(r) + 0.5)
+            var m = (0..<n).map { y in (0..<n).map { x -> Float in
+                let dy = Double(y - r), dx = Double(x - r)
+                return dy * dy + dx * dx <= limit ? 1 : 0
+            } }
+            let total = m.flatMap { $0 }.reduce(0, +)
+            m = m.map { $0.map { $0 / total } }
+            return KernelFile(name: "disk:\(r)", description: "\(n)×\(n) disk blur (lens bokeh), radius \(r)",
+                              filters: [.init(slices: [m])], origin: "parametric")
         case "box":
             guard let sizeText else { throw KernelError(source: source, "box needs a size, e.g. box:7") }
             let (h, w) = try size(sizeText)

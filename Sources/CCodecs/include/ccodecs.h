@@ -24,19 +24,22 @@ void cc_free(void *p);
 /* Functions returning int give 0 on success, or -1 with a NUL-terminated
    reason in the err buffer passed when the reader or writer was opened. */
 
-/* PNG, whole image or row by row. cc_png_open reads the header into `header`
-   (width, height, channels, bit_depth; no data). An interlaced PNG must be
-   read in one call for all its rows. cc_png_finish checks the file's end. */
+/* PNG, whole image or row by row, from memory (buf, len) or from a file
+   (file non-NULL: read as needed, so the compressed bytes are never all in
+   memory). cc_png_open reads the header into `header` (width, height,
+   channels, bit_depth; no data). An interlaced PNG must be read in one call
+   for all its rows. cc_png_finish checks the file's end. */
 typedef struct cc_png_reader cc_png_reader;
-cc_png_reader *cc_png_open(const unsigned char *buf, size_t len, cc_raster *header, char *err, size_t errlen);
+cc_png_reader *cc_png_open(const unsigned char *buf, size_t len, FILE *file, cc_raster *header, char *err, size_t errlen);
 int cc_png_is_interlaced(const cc_png_reader *r);
 int cc_png_read_rows(cc_png_reader *r, unsigned char *dst, int nrows);
 int cc_png_finish(cc_png_reader *r);
 void cc_png_close(cc_png_reader *r);
 int cc_png_decode(const unsigned char *buf, size_t len, cc_raster *out, char *err, size_t errlen);
 
-/* Parallel PNG writing: rows y0..<y1 filtered and deflated as one segment of
-   a zlib stream (raw deflate, ending on a byte boundary unless `last`). */
+/* Parallel PNG writing: `nrows` rows (prev_row: the row above the first, or
+   NULL for the image's first row) filtered and deflated as one segment of a
+   zlib stream (raw deflate, ending on a byte boundary unless `last`). */
 typedef struct {
     unsigned char *data;   /* malloc'ed deflate bytes */
     size_t size;
@@ -44,15 +47,16 @@ typedef struct {
     size_t raw_size;       /* filtered bytes, for combining checksums */
 } cc_png_segment;
 
-int cc_png_compress_rows(const unsigned char *data, int width, int channels, int depth, int y0, int y1,
-                         int level, int last, cc_png_segment *seg, char *err, size_t errlen);
+int cc_png_compress_rows(const unsigned char *const *rows, int nrows, const unsigned char *prev_row,
+                         int width, int channels, int depth, int level, int last,
+                         cc_png_segment *seg, char *err, size_t errlen);
 unsigned long cc_adler32_combine(unsigned long a, unsigned long b, size_t len_b);
 int cc_png_write_header(FILE *f, int width, int height, int channels, int depth);
 int cc_png_write_chunk(FILE *f, const char *type, const unsigned char *data, size_t len);
 
 /* JPEG, whole image or row by row; the header carries the Exif payload. */
 typedef struct cc_jpeg_reader cc_jpeg_reader;
-cc_jpeg_reader *cc_jpeg_open(const unsigned char *buf, size_t len, cc_raster *header, char *err, size_t errlen);
+cc_jpeg_reader *cc_jpeg_open(const unsigned char *buf, size_t len, FILE *file, cc_raster *header, char *err, size_t errlen);
 int cc_jpeg_read_rows(cc_jpeg_reader *r, unsigned char *dst, int nrows);
 int cc_jpeg_finish(cc_jpeg_reader *r);
 void cc_jpeg_close(cc_jpeg_reader *r);

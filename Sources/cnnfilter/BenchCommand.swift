@@ -1,0 +1,60 @@
+import ArgumentParser
+import FilterPipeline
+import Foundation
+import Kernels
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the convolution engine in memory against a copy of the same bytes.",
+        discussion: """
+        Runs each kernel on a synthetic W×H×3 Float32 image after a warm-up and
+        reports the median time, megapixels per second and the time of a plain
+        copy of the same bytes (same number of threads) measured in the same run.
+          cnnfilter bench
+          cnnfilter bench --size 1920x1080 --kernel laplacian --kernel gaussian:sigma=2
+          cnnfilter bench --json
+        """
+    )
+
+    @Option(help: "Image size as WIDTHxHEIGHT.")
+    var size = "4000x3000"
+
+    @Option(name: [.short, .long], help: "A kernel to time; repeatable (default: \(EngineBenchmark.defaultKernels.joined(separator: ", "))).")
+    var kernel: [String] = []
+
+    @Option(help: "Timed runs per kernel (the median is reported).")
+    var runs = 7
+
+    @Flag(help: "One JSON object per kernel per line.")
+    var json = false
+
+    func run() throws {
+        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] * parts[1] <= 400_000_000 else {
+            fail(SpecError("--size '\(size)': expected WIDTHxHEIGHT, e.g. 4000x3000"))
+        }
+        var bench = EngineBenchmark()
+        bench.width = parts[0]; bench.height = parts[1]; bench.runs = runs
+        let library = KernelLibrary.standard()
+        if !json {
+            print("\(bench.width)×\(bench.height)×\(bench.channels) Float32, \(activeCoresDescription), median of \(runs) runs")
+            print("kernel               size     ms    Mpx/s  copy ms  ×copy")
+        }
+        for spec in kernel.isEmpty ? EngineBenchmark.defaultKernels : kernel {
+            let r: EngineBenchmark.Result
+            do { r = try bench.run(spec, library: library) } catch { fail(error) }
+            if json {
+                print(r.json)
+            } else {
+                let name = spec.count > 20 ? String(spec.prefix(19)) + "…" : spec
+                print(String(format: "%@ %@ %6.1f %8.1f %8.1f %6.2f", name.padding(toLength: 20, withPad: " ", startingAt: 0),
+                             "\(r.kh)×\(r.kw)\(r.separable ? "s" : "")".padding(toLength: 7, withPad: " ", startingAt: 0),
+                             r.ms, r.megapixelsPerSecond, r.copyMs, r.ms / r.copyMs))
+            }
+            fflush(stdout)
+        }
+    }
+
+    var activeCoresDescription: String { "\(ProcessInfo.processInfo.activeProcessorCount) cores" }
+}
