@@ -130,14 +130,14 @@ struct ImageJob {
     let plan: PipelinePlan
     let format: ImageFormat
     let settings: FilterSettings
-    let alpha: RasterImage?
+    /// The raster whose alpha is carried through: the input itself.
+    var alpha: RasterImage? { input.hasAlpha && settings.keepAlpha ? input : nil }
 
     init(input: RasterImage, pipeline: Pipeline, format: ImageFormat, settings: FilterSettings) throws {
         self.input = input
         self.format = format
         self.settings = settings
         plan = try pipeline.plan(for: Shape3(channels: input.colourChannels, height: input.height, width: input.width))
-        alpha = input.hasAlpha && settings.keepAlpha ? input : nil
     }
 
     /// Streams straight into pixels: not for numeric outputs or `normalize`.

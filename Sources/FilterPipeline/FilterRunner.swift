@@ -76,9 +76,9 @@ public struct FilterRunner: Sendable {
     /// output are rings of rows: memory grows with the width and the kernel
     /// height, not the image's area. Otherwise (or when a band needs rows
     /// from far away, as the wrap border does) they hold whole images.
-    /// Slack in each ring of rows, in bytes (measured: 4 MB rings took a 12-megapixel
-    /// PNG from 1.4 s to …; see README, Performance).
-    static let ringBytes = Int(ProcessInfo.processInfo.environment["CNNFILTER_RING_MB"].flatMap(Double.init) ?? 4) * (1 << 20)
+    /// Slack in each ring of rows, in bytes: 4 MB (CNNFILTER_RING_MB overrides
+    /// it; the tests make it tiny to exercise the rings on small images).
+    static let ringBytes = Int((ProcessInfo.processInfo.environment["CNNFILTER_RING_MB"].flatMap(Double.init) ?? 4) * 1048576)
 
     func runStreaming(_ planned: ImageJob, decoder: StreamingDecoder, target: OutputTarget) throws {
         let plan = planned.plan
@@ -95,6 +95,7 @@ public struct FilterRunner: Sendable {
             inCapacity = min(inCapacity, max(needIn, Self.ringBytes / max(inRowBytes, 1)))
             if !toStdout { outCapacity = min(outCapacity, max(window + inFlight, Self.ringBytes / max(outRowBytes, 1))) }
         }
+        phase("rings: input \(inCapacity) of \(decoder.height) rows, output \(outCapacity) of \(plan.output.height) rows")
         var job = planned
         job.input = decoder.makeRaster(rowCapacity: inCapacity)
         let output = try named(target.input) { try job.makeOutput(rowCapacity: outCapacity) }

@@ -154,6 +154,10 @@ final class PhaseClock: @unchecked Sendable {
     func lap(_ phase: String) {
         guard enabled else { return }
         let now = DispatchTime.now()
+        if phase.hasPrefix("rings") {
+            FileHandle.standardError.write(Data("cnnfilter: \(label): \(phase)\n".utf8))
+            return
+        }
         let ms = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
         FileHandle.standardError.write(Data("cnnfilter: \(label): \(phase) \(String(format: "%.1f", ms)) ms\n".utf8))
         last = now
