@@ -90,9 +90,20 @@ if ! python3 -c "import cv2, numpy, PIL" 2>/dev/null; then
   say "installing (PyPI): opencv-python-headless numpy pillow"
   python3 -m pip install -q opencv-python-headless numpy pillow
 fi
-if pgrep -x swift-build >/dev/null || pgrep -x swift-frontend >/dev/null; then
-  say "warning: a Swift build is running; with 2 cores the timings will be off"
-fi
+# A compiler on a 2-core machine spoils every number: before each measurement,
+# wait for a running Swift build to end (at most 10 minutes over the whole run),
+# and say in the notes if one ran anyway.
+building() { pgrep -x swift-build >/dev/null || pgrep -x swift-frontend >/dev/null; }
+waited=0 disturbed=""
+wait_idle() {
+  if building && [ "$waited" -lt 600 ]; then
+    say "a Swift build is running; waiting for it to end before measuring $1"
+    while building && [ "$waited" -lt 600 ]; do sleep 5; waited=$((waited + 5)); done
+    sleep 3; waited=$((waited + 3))
+  fi
+  if building; then disturbed="$disturbed, $1"; say "warning: measuring $1 while a Swift build runs"; fi
+  return 0
+}
 
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
@@ -116,7 +127,9 @@ mem_gb=$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)
 cv_ver=$(python3 -c "import cv2, numpy; print(f'OpenCV {cv2.__version__} (Python), numpy {numpy.__version__}')")
 im_ver=$(/usr/bin/convert -version | sed -n '1s/^Version: \(ImageMagick [^ ]* [^ ]*\).*/\1/p')
 load=$(cut -d' ' -f1 /proc/loadavg)
-header="**$(date -u '+%Y-%m-%d %H:%M UTC')** — machine: $(nproc) cores, ${mem_gb} GB RAM, ${cpu}, AVX2 $(has avx2), AVX-512 $(has avx512f)${avx512:+ ($avx512)}, load ${load} at start — tools: cnnfilter $("$bin" --version) (${bin#"$repo"/}), ${cv_ver}, $(vips --version), ${im_ver}, $(hyperfine --version)"
+bin_id() { printf '%s, built %s' "$(sha256sum "$bin" | cut -c1-12)" "$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC')"; }
+bin_at_start=$(bin_id)
+header="**$(date -u '+%Y-%m-%d %H:%M UTC')** — machine: $(nproc) cores, ${mem_gb} GB RAM, ${cpu}, AVX2 $(has avx2), AVX-512 $(has avx512f)${avx512:+ ($avx512)}, load ${load} at start — tools: cnnfilter $("$bin" --version) (${bin#"$repo"/}, sha256 ${bin_at_start}), ${cv_ver}, $(vips --version), ${im_ver}, $(hyperfine --version)"
 
 json_ms() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['median']*1000)" "$1"; }
 quote() { local a out=""; for a in "$@"; do out="$out '${a//\'/\'\\\'\'}'"; done; printf '%s' "${out# }"; }
@@ -125,6 +138,7 @@ quote() { local a out=""; for a in "$@"; do out="$out '${a//\'/\'\\\'\'}'"; done
 if [ "$do_mem" -eq 1 ]; then
   kfile="$work/dense15.kernel"
   [ -f "$kfile" ] || python3 "$py" make-kernel "$kfile"
+  wait_idle "cnnfilter bench"
   say "in memory, $size x3 float32: cnnfilter bench"
   set +e
   "$bin" bench --size "$size" --kernel laplacian --kernel gaussian:sigma=3 --kernel unsharp-5 \
@@ -160,6 +174,7 @@ PY
   if grep -q cnnfilter-error "$results"; then
     say "  n/a: $(head -1 "$work/bench.err" 2>/dev/null || true)"
   fi
+  wait_idle "OpenCV in memory"
   say "in memory, $size x3 float32: OpenCV (2 threads, then 1) and np.copyto"
   python3 "$py" inmemory --size "$size" --dense15 "$kfile" --threads 2,1 \
     | python3 -c "
@@ -187,6 +202,7 @@ if [ "$do_files" -eq 1 ]; then
         vips-float) cmd=(vips conv "big.$ext" "$out$vq" lap.mat --precision float) ;;
         imagemagick) cmd=(/usr/bin/convert "big.$ext" -define convolve:scale=1 -morphology Convolve "$lap" "${imq[@]}" "$out") ;;
       esac
+      wait_idle "$tool $ext"
       say "$ext -> $ext: $tool"
       # The warm-up, under /usr/bin/time for the peak RSS; it also decides 5 or 3 timed runs.
       if ! tr=$(/usr/bin/time -f 'TIME %e %M' "${cmd[@]}" 2>&1 >/dev/null); then
@@ -200,6 +216,7 @@ if [ "$do_files" -eq 1 ]; then
       printf '{"part": "e2e", "ext": "%s", "tool": "%s", "ms": %s, "runs": %s, "rss_mb": %s}\n' \
         "$ext" "$tool" "$(json_ms h.json)" "$runs" "$((rss / 1024))" >>"$results"
     done
+    wait_idle "opencv $ext"
     say "$ext -> $ext: opencv (timed in-process)"
     cvout=$(/usr/bin/time -f 'TIME %e %M' python3 "$py" e2e-opencv "big.$ext" "out-opencv.$ext" 2>"$work/cv.err") \
       || die "OpenCV end to end failed: $(tail -3 "$work/cv.err")"
@@ -229,6 +246,7 @@ PY
       python3 "$py" make-huge huge.png 20000 20000
       make_s=$(($(date +%s) - t0))
     fi
+    wait_idle "cnnfilter huge"
     say "huge.png -> huge-out.png: cnnfilter, one run"
     tr=$(/usr/bin/time -f 'TIME %e %M' "$bin" huge.png --kernel laplacian -o huge-out.png 2>&1 >/dev/null) \
       || die "cnnfilter failed on huge.png: $tr"
@@ -241,5 +259,14 @@ PY
 fi
 
 t_end=$(date +%s)
+if [ -n "$disturbed" ]; then
+  printf '{"part": "note", "text": "WARNING: a Swift build was running while measuring %s: those numbers are not valid"}\n' \
+    "${disturbed#, }" >>"$results"
+fi
+if [ "$(bin_id)" != "$bin_at_start" ]; then
+  printf '{"part": "note", "text": "WARNING: %s was rebuilt during this run (now sha256 %s): rows mix two builds"}\n' \
+    "${bin#"$repo"/}" "$(bin_id)" >>"$results"
+fi
+[ "$waited" -eq 0 ] || printf '{"part": "note", "text": "waited %s s for Swift builds to end"}\n' "$waited" >>"$results"
 printf '{"part": "note", "text": "this run of scripts/bench-peers.sh took %s s"}\n' "$((t_end - t_start))" >>"$results"
 python3 "$py" table "$results" "$header"

@@ -123,6 +123,71 @@ private func scalarTail(out: UnsafeMutablePointer<Float>, from start: Int, to n:
     }
 }
 
+/// One non-zero weight of a kernel: its row, its column offset (kx · dilation)
+/// and its value. Kernels run as lists of taps, so zeros cost nothing (a
+/// Laplacian-4 or an "X" kernel has 4 or 5 of 9, a disk 177 of 225).
+public struct Tap: Sendable {
+    public var row: Int
+    public var offset: Int
+    public var weight: Float
+}
+
+/// The taps of a kh×kw kernel, zeros dropped.
+func taps(of w: UnsafePointer<Float>, kernelHeight kh: Int, kernelWidth kw: Int, dilation d: Int) -> [Tap] {
+    var result: [Tap] = []
+    for ky in 0..<kh { for kx in 0..<kw where w[ky * kw + kx] != 0 {
+        result.append(Tap(row: ky, offset: kx * d, weight: w[ky * kw + kx]))
+    } }
+    return result
+}
+
+/// out[x] (+)= Σ taps: weight · rows[row][x·stride + offset], for x in 0..<n.
+@inline(__always)
+func correlateTaps(out: UnsafeMutablePointer<Float>, count n: Int, rows: UnsafePointer<UnsafePointer<Float>>,
+                   taps: UnsafeBufferPointer<Tap>, stride: Int, initial: Float?) {
+    var x = 0
+    if stride == 1 {
+        #if CNNFILTER_FMA
+        while x &+ 64 <= n {
+            var a0 = initial.map { Vec(repeating: $0) } ?? load(out + x)
+            var a1 = initial.map { Vec(repeating: $0) } ?? load(out + x + 16)
+            var a2 = initial.map { Vec(repeating: $0) } ?? load(out + x + 32)
+            var a3 = initial.map { Vec(repeating: $0) } ?? load(out + x + 48)
+            for t in taps {
+                let r = rows[t.row] + (x &+ t.offset), wv = Vec(repeating: t.weight)
+                madd(&a0, wv, load(r)); madd(&a1, wv, load(r + 16)); madd(&a2, wv, load(r + 32)); madd(&a3, wv, load(r + 48))
+            }
+            store(a0, out + x); store(a1, out + x + 16); store(a2, out + x + 32); store(a3, out + x + 48)
+            x &+= 64
+        }
+        #else
+        while x &+ 32 <= n {
+            var a0 = initial.map { Vec(repeating: $0) } ?? load(out + x)
+            var a1 = initial.map { Vec(repeating: $0) } ?? load(out + x + 16)
+            for t in taps {
+                let r = rows[t.row] + (x &+ t.offset), wv = Vec(repeating: t.weight)
+                madd(&a0, wv, load(r)); madd(&a1, wv, load(r + 16))
+            }
+            store(a0, out + x); store(a1, out + x + 16)
+            x &+= 32
+        }
+        #endif
+        while x &+ 16 <= n {
+            var a0 = initial.map { Vec(repeating: $0) } ?? load(out + x)
+            for t in taps { madd(&a0, Vec(repeating: t.weight), load(rows[t.row] + (x &+ t.offset))) }
+            store(a0, out + x)
+            x &+= 16
+        }
+    }
+    while x < n {
+        var acc = initial ?? out[x]
+        let base = x &* stride
+        for t in taps { acc += t.weight * rows[t.row][base &+ t.offset] }
+        out[x] = acc
+        x &+= 1
+    }
+}
+
 /// The columns of an output row whose window lies inside the input:
 /// x·stride − padLeft ≥ 0 and x·stride − padLeft + (kw−1)·dilation ≤ W − 1.
 @inline(__always)
