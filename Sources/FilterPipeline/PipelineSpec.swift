@@ -26,6 +26,9 @@ public struct PipelineSpec: Sendable {
     public func pipeline(library: KernelLibrary, inputChannels: Int) throws -> Pipeline {
         guard stride >= 1 else { throw SpecError("--stride must be at least 1, not \(stride)") }
         guard dilation >= 1 else { throw SpecError("--dilation must be at least 1, not \(dilation)") }
+        // Bounds that keep every size computation far from integer overflow.
+        guard stride <= 65536, dilation <= 65536 else { throw SpecError("--stride and --dilation must be at most 65536") }
+        if case .pixels(let p) = padding, p > 65536 { throw SpecError("--padding must be at most 65536 pixels") }
         var stages: [any Stage] = []
         if grayscale && inputChannels == 3 {
             stages.append(Conv2D(bank: [0.299, 0.587, 0.114], filters: 1, inputChannels: 3, height: 1, width: 1))
@@ -71,7 +74,9 @@ public struct PipelineSpec: Sendable {
             throw SpecError("--pool '\(spec)': expected max:F[:S] or avg:F[:S], e.g. max:2")
         }
         let s = parts.count == 3 ? Int(parts[2]) : f
-        guard let s, s >= 1 else { throw SpecError("--pool '\(spec)': the stride must be a whole number of at least 1") }
+        guard let s, s >= 1, s <= 65536, f <= 65536 else {
+            throw SpecError("--pool '\(spec)': size and stride must be whole numbers from 1 to 65536")
+        }
         return Pool2D(kind, size: f, stride: s)
     }
 

@@ -1,3 +1,4 @@
+import CCodecs
 import Foundation
 import Convolution
 import Tensors
@@ -78,11 +79,9 @@ public struct RasterImage: Sendable {
             for c in 0..<colourChannels {
                 let d = band.row(c, y)
                 if bitDepth == 8 {
-                    let s = rowPointer(y).assumingMemoryBound(to: UInt8.self) + c
-                    for x in 0..<w { d[x] = Float(s[x * ch]) * scale }
+                    cc_load_u8(rowPointer(y).assumingMemoryBound(to: UInt8.self) + c, ch, d, w, scale)
                 } else {
-                    let s = rowPointer(y).assumingMemoryBound(to: UInt16.self) + c
-                    for x in 0..<w { d[x] = Float(s[x * ch]) * scale }
+                    cc_load_u16(rowPointer(y).assumingMemoryBound(to: UInt16.self) + c, ch, d, w, scale)
                 }
             }
         }
@@ -92,16 +91,14 @@ public struct RasterImage: Sendable {
     /// Writes pixel values in [0, 1] (already mapped) of a band into channels
     /// `firstChannel...`, clipping and rounding to the bit depth.
     public func store(_ band: Band, firstChannel: Int = 0) {
-        let maxV = maxValue, ch = channels
+        let ch = channels
         for y in band.rowRange {
             for c in 0..<band.channels {
                 let s = band.row(c, y)
                 if bitDepth == 8 {
-                    let d = rowPointer(y).assumingMemoryBound(to: UInt8.self) + firstChannel + c
-                    for x in 0..<band.width { d[x * ch] = UInt8(min(max(s[x], 0), 1) * maxV + 0.5) }
+                    cc_store_u8(s, band.width, rowPointer(y).assumingMemoryBound(to: UInt8.self) + firstChannel + c, ch)
                 } else {
-                    let d = rowPointer(y).assumingMemoryBound(to: UInt16.self) + firstChannel + c
-                    for x in 0..<band.width { d[x * ch] = UInt16(min(max(s[x], 0), 1) * maxV + 0.5) }
+                    cc_store_u16(s, band.width, rowPointer(y).assumingMemoryBound(to: UInt16.self) + firstChannel + c, ch)
                 }
             }
         }

@@ -68,4 +68,11 @@ int cc_jpeg_write_rows(cc_jpeg_writer *w, const unsigned char *rows, int nrows);
 int cc_jpeg_writer_finish(cc_jpeg_writer *w);
 void cc_jpeg_writer_close(cc_jpeg_writer *w);
 
+/* Planar Float32 rows from interleaved samples (every `stride`-th one), and
+   back: values in [0, 1] rounded to 8 or 16 bits, clipped, NaN as 0. */
+void cc_load_u8(const unsigned char *src, size_t stride, float *dst, size_t n, float scale);
+void cc_load_u16(const unsigned short *src, size_t stride, float *dst, size_t n, float scale);
+void cc_store_u8(const float *src, size_t n, unsigned char *dst, size_t stride);
+void cc_store_u16(const float *src, size_t n, unsigned short *dst, size_t stride);
+
 #endif
