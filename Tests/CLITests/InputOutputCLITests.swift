@@ -82,6 +82,28 @@ import FilterPipeline
     }
 }
 
+@Suite struct BenchCLITests {
+    @Test func jsonLinesInTheOrderGiven() throws {
+        let r = try CLI.run(["bench", "--size", "64x48", "--kernel", "laplacian", "--kernel", "gaussian:sigma=2", "--runs", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.text.split(separator: "\n")
+        #expect(lines.count == 2)
+        let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(objects.map { $0["kernel"] as? String } == ["laplacian", "gaussian:sigma=2"])
+        for o in objects {
+            for key in ["kernel", "kh", "kw", "width", "height", "channels", "ms", "copy_ms"] { #expect(o[key] != nil, "\(key)") }
+            #expect(o["width"] as? Int == 64 && o["height"] as? Int == 48 && o["channels"] as? Int == 3)
+            #expect((o["ms"] as? Double ?? 0) > 0 && (o["copy_ms"] as? Double ?? 0) > 0)
+        }
+        #expect(objects[1]["kh"] as? Int == 13 && objects[1]["separable"] as? Bool == true)
+    }
+
+    @Test func badSizeIsAnError() throws {
+        let r = try CLI.run(["bench", "--size", "big"])
+        #expect(r.status != 0 && r.stderr.contains("--size"))
+    }
+}
+
 @Suite struct OutputPlanTests {
     @Test func aTerminalGetsAMessageNotBinaryData() {
         #expect(throws: (any Error).self) {

@@ -129,6 +129,17 @@ import Testing
         #expect(throws: KernelError.self) { try library.resolve("box:0") }
     }
 
+    @Test func diskIsARoundLensBlur() throws {
+        let d = try library.resolve("disk:2")
+        #expect(d.height == 5 && d.width == 5)
+        let m = d.matrix
+        // Pixels within 2.5 of the centre: all but the four corners.
+        #expect(m[0][0] == 0 && m[0][4] == 0 && m[4][0] == 0 && m[4][4] == 0)
+        #expect(m.flatMap { $0 }.filter { $0 != 0 }.count == 21)
+        #expect(abs(m.flatMap { $0 }.reduce(0, +) - 1) < 1e-6)
+        #expect(throws: KernelError.self) { try library.resolve("disk:0") }
+    }
+
     @Test func unknownNamesSuggestTheNearestKernel() {
         do {
             _ = try library.resolve("laplacain")
