@@ -203,32 +203,49 @@ struct PlannedConv2D: PlannedStage {
                                        stride: conv.strideX, dilation: conv.dilationX, padLeft: padding.left)
         let offset = interior.lowerBound * conv.strideX - padding.left
         let edges = edgeColumns(interior)
-        let tmp = scratch.floats(w + 16, slot: ScratchSlot.horizontal)
+        let ld = w + 16
+        let tmp = scratch.floats(4 * ld, slot: ScratchSlot.horizontal)
         let zeros = zeroRow(scratch)
+        let sy = conv.strideY, dy = conv.dilationY
         row.withUnsafeBufferPointer { rw in
             column.withUnsafeBufferPointer { cw in
-                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh + 1) { ptrs in
-                    let p = ptrs.baseAddress!, q = ptrs.baseAddress! + kh
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh + 4) { ptrs in
+                    let p = ptrs.baseAddress!, q = ptrs.baseAddress! + kh + 3
+                    /// The row factor along `tmp` row `t` into output row `y`.
+                    func horizontal(_ t: Int, into dst: UnsafeMutablePointer<Float>) {
+                        let src = tmp + t * ld
+                        q[0] = UnsafePointer(src)
+                        for edge in edges {
+                            correlateEdges(out: dst, columns: edge, rows: q, inputWidth: w, weights: rw.baseAddress!,
+                                           kernelHeight: 1, kernelWidth: kw, stride: conv.strideX, dilation: conv.dilationX,
+                                           padLeft: padding.left, border: conv.border, initial: conv.bias[0])
+                        }
+                        if !interior.isEmpty {
+                            q[0] = UnsafePointer(src + offset)
+                            correlateRow(out: dst + interior.lowerBound, count: interior.count, rows: q,
+                                         weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw,
+                                         stride: conv.strideX, dilation: conv.dilationX, initial: conv.bias[0])
+                        }
+                    }
                     for c in 0..<input.channels {
-                        for y in out.rowRange {
+                        var y = out.rowRange.lowerBound
+                        while y < out.rowRange.upperBound {
+                            // Four rows whose windows are consecutive rows inside the image share their loads.
+                            let top = y * sy - padding.top
+                            if sy == 1 && dy == 1 && y + 4 <= out.rowRange.upperBound && top >= 0 && top + kh + 3 <= input.height {
+                                for i in 0..<(kh + 3) { p[i] = UnsafePointer(band.row(c, top + i)) }
+                                verticalFour(out: tmp, ld: ld, count: w, rows: p, weights: cw.baseAddress!, taps: kh)
+                                for j in 0..<4 { horizontal(j, into: out.row(c, y + j)) }
+                                y += 4
+                                continue
+                            }
                             for ky in 0..<kh {
                                 p[ky] = sourceRow(ofOutput: y, tap: ky).map { UnsafePointer(band.row(c, $0)) } ?? zeros
                             }
                             correlateRow(out: tmp, count: w, rows: p, weights: cw.baseAddress!, kernelHeight: kh,
                                          kernelWidth: 1, stride: 1, dilation: 1, initial: 0)
-                            let dst = out.row(c, y)
-                            q[0] = UnsafePointer(tmp)
-                            for edge in edges {
-                                correlateEdges(out: dst, columns: edge, rows: q, inputWidth: w, weights: rw.baseAddress!,
-                                               kernelHeight: 1, kernelWidth: kw, stride: conv.strideX, dilation: conv.dilationX,
-                                               padLeft: padding.left, border: conv.border, initial: conv.bias[0])
-                            }
-                            if !interior.isEmpty {
-                                q[0] = UnsafePointer(tmp + offset)
-                                correlateRow(out: dst + interior.lowerBound, count: interior.count, rows: q,
-                                             weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw,
-                                             stride: conv.strideX, dilation: conv.dilationX, initial: conv.bias[0])
-                            }
+                            horizontal(0, into: out.row(c, y))
+                            y += 1
                         }
                     }
                 }

@@ -123,6 +123,36 @@ private func scalarTail(out: UnsafeMutablePointer<Float>, from start: Int, to n:
     }
 }
 
+/// A vertical 1-D pass for four consecutive output rows at once: output row
+/// j (0...3) is Σ_k w[k] · rows[j + k]. Each input row is loaded once for all
+/// four (instead of once per output row), which is what limits a tall
+/// kernel's vertical pass. `out` holds the four rows `ld` floats apart.
+@inline(__always)
+func verticalFour(out: UnsafeMutablePointer<Float>, ld: Int, count n: Int,
+                  rows: UnsafePointer<UnsafePointer<Float>>, weights w: UnsafePointer<Float>, taps kh: Int) {
+    var x = 0
+    while x &+ 16 <= n {
+        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
+        for i in 0..<(kh &+ 3) {
+            let v = load(rows[i] + x)
+            if i < kh { madd(&a0, Vec(repeating: w[i]), v) }
+            if i >= 1 && i &- 1 < kh { madd(&a1, Vec(repeating: w[i &- 1]), v) }
+            if i >= 2 && i &- 2 < kh { madd(&a2, Vec(repeating: w[i &- 2]), v) }
+            if i >= 3 && i &- 3 < kh { madd(&a3, Vec(repeating: w[i &- 3]), v) }
+        }
+        store(a0, out + x); store(a1, out + ld + x); store(a2, out + 2 * ld + x); store(a3, out + 3 * ld + x)
+        x &+= 16
+    }
+    while x < n {
+        for j in 0..<4 {
+            var acc: Float = 0
+            for k in 0..<kh { acc += w[k] * rows[j &+ k][x] }
+            out[j * ld + x] = acc
+        }
+        x &+= 1
+    }
+}
+
 /// One non-zero weight of a kernel: its row, its column offset (kx · dilation)
 /// and its value. Kernels run as lists of taps, so zeros cost nothing (a
 /// Laplacian-4 or an "X" kernel has 4 or 5 of 9, a disk 177 of 225).
