@@ -21,7 +21,7 @@
 #    3x3, gaussian:sigma=3 (19x19, separable), unsharp-5 (dense 5x5) and a fixed
 #    random dense 15x15 (DIR/dense15.kernel, full rank). Without the `bench`
 #    subcommand the cnnfilter cells read n/a.
-# 2. End to end, Laplacian PNG -> PNG and JPEG -> JPEG on bench-filter.sh's
+# 2. End to end, Laplacian PNG -> PNG and JPEG -> JPEG on a
 #    4000x3000 photo: cnnfilter, vips conv (--precision integer and float),
 #    ImageMagick convert -morphology Convolve, and OpenCV (imread, filter2D,
 #    imwrite, timed inside Python so interpreter start-up is excluded).
@@ -187,7 +187,7 @@ fi
 if [ "$do_files" -eq 1 ]; then
   cd "$work"
   if [ ! -f big.png ] || [ ! -f big.jpg ]; then
-    say "making big.png and big.jpg (4000x3000, as scripts/bench-filter.sh)"
+    say "making big.png and big.jpg (4000x3000: astronaut.png upscaled, noise added)"
     python3 "$py" make-images "$repo/images/astronaut.png" "$work"
   fi
   printf '3 3 1 0\n-1 -1 -1\n-1 8 -1\n-1 -1 -1\n' > lap.mat

@@ -132,7 +132,7 @@ def inmemory(args):
 
 
 def make_images(args):
-    """Exactly scripts/bench-filter.sh's photo: astronaut upscaled + noise, seed 1."""
+    """The end-to-end photo: images/astronaut.png upscaled to 4000x3000 plus noise in [-6, 6], seed 1."""
     import numpy as np
     from PIL import Image
     im = np.asarray(Image.open(args.repo_png).convert("RGB").resize((4000, 3000), Image.BICUBIC)).astype(np.int16)

@@ -127,30 +127,53 @@ private func scalarTail(out: UnsafeMutablePointer<Float>, from start: Int, to n:
 /// j (0...3) is Σ_k w[k] · rows[j + k]. Each input row is loaded once for all
 /// four (instead of once per output row), which is what limits a tall
 /// kernel's vertical pass. `out` holds the four rows `ld` floats apart.
+/// Vectors of 16 lanes with AVX-512's 32 registers, of 8 in a portable (SSE)
+/// build, where four 16-lane accumulators would not fit its 16 registers.
 @inline(__always)
 func verticalFour(out: UnsafeMutablePointer<Float>, ld: Int, count n: Int,
                   rows: UnsafePointer<UnsafePointer<Float>>, weights w: UnsafePointer<Float>, taps kh: Int) {
-    var x = 0
-    while x &+ 16 <= n {
-        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
-        for i in 0..<(kh &+ 3) {
-            let v = load(rows[i] + x)
-            if i < kh { madd(&a0, Vec(repeating: w[i]), v) }
-            if i >= 1 && i &- 1 < kh { madd(&a1, Vec(repeating: w[i &- 1]), v) }
-            if i >= 2 && i &- 2 < kh { madd(&a2, Vec(repeating: w[i &- 2]), v) }
-            if i >= 3 && i &- 3 < kh { madd(&a3, Vec(repeating: w[i &- 3]), v) }
-        }
-        store(a0, out + x); store(a1, out + ld + x); store(a2, out + 2 * ld + x); store(a3, out + 3 * ld + x)
-        x &+= 16
-    }
-    while x < n {
+    #if CNNFILTER_FMA
+    let x = verticalFour(SIMD16<Float>.self, out: out, ld: ld, count: n, rows: rows, weights: w, taps: kh)
+    #else
+    let x = verticalFour(SIMD8<Float>.self, out: out, ld: ld, count: n, rows: rows, weights: w, taps: kh)
+    #endif
+    for i in x..<n {
         for j in 0..<4 {
             var acc: Float = 0
-            for k in 0..<kh { acc += w[k] * rows[j &+ k][x] }
-            out[j * ld + x] = acc
+            for k in 0..<kh { acc += w[k] * rows[j &+ k][i] }
+            out[j * ld + i] = acc
         }
-        x &+= 1
     }
+}
+
+/// The vector part of `verticalFour`; returns where the scalar tail starts.
+@inline(__always)
+private func verticalFour<V: SIMD>(_: V.Type, out: UnsafeMutablePointer<Float>, ld: Int, count n: Int,
+                                   rows: UnsafePointer<UnsafePointer<Float>>, weights w: UnsafePointer<Float>,
+                                   taps kh: Int) -> Int where V.Scalar == Float {
+    @inline(__always) func ld1(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    @inline(__always) func st(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+    @inline(__always) func fma(_ acc: inout V, _ a: Float, _ b: V) {
+        #if CNNFILTER_FMA
+        acc.addProduct(V(repeating: a), b)
+        #else
+        acc += a * b
+        #endif
+    }
+    var x = 0
+    while x &+ V.scalarCount <= n {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+        for i in 0..<(kh &+ 3) {
+            let v = ld1(rows[i] + x)
+            if i < kh { fma(&a0, w[i], v) }
+            if i >= 1 && i &- 1 < kh { fma(&a1, w[i &- 1], v) }
+            if i >= 2 && i &- 2 < kh { fma(&a2, w[i &- 2], v) }
+            if i >= 3 && i &- 3 < kh { fma(&a3, w[i &- 3], v) }
+        }
+        st(a0, out + x); st(a1, out + ld + x); st(a2, out + 2 * ld + x); st(a3, out + 3 * ld + x)
+        x &+= V.scalarCount
+    }
+    return x
 }
 
 /// One non-zero weight of a kernel: its row, its column offset (kx · dilation)
