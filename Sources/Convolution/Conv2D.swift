@@ -92,9 +92,14 @@ public struct Conv2D: Stage {
                      kernelWidth: kernelWidth, dilation: dilationX)
             }
         }
+        let factorTaps = factors.map { f in
+            (f.column.enumerated().filter { $0.element != 0 }.map { Tap(row: $0.offset, offset: 0, weight: $0.element) },
+             f.row.enumerated().filter { $0.element != 0 }.map { Tap(row: 0, offset: $0.offset * dilationX, weight: $0.element) })
+        } ?? ([], [])
         return PlannedConv2D(conv: self, input: input,
                              output: Shape3(channels: outChannels, height: oh, width: ow),
-                             padding: pad, groupCount: groupCount, separable: factors, taps: tapLists)
+                             padding: pad, groupCount: groupCount, separable: factors, taps: tapLists,
+                             separableTaps: factorTaps)
     }
 }
 
@@ -108,6 +113,9 @@ struct PlannedConv2D: PlannedStage {
     let separable: (column: [Float], row: [Float])?
     /// Non-zero taps of each filter's slice per input channel.
     let taps: [[Tap]]
+    /// The separable factors as taps: the column factor down rows 0..<kh
+    /// (offset 0), the row factor along one row.
+    let separableTaps: (column: [Tap], row: [Tap])
 
     func inputRows(for rows: Range<Int>) -> Range<Int> {
         guard !rows.isEmpty else { return 0..<0 }
@@ -213,6 +221,7 @@ struct PlannedConv2D: PlannedStage {
                     let p = ptrs.baseAddress!, q = ptrs.baseAddress! + kh + 3
                     /// The row factor along `tmp` row `t` into output row `y`.
                     func horizontal(_ t: Int, into dst: UnsafeMutablePointer<Float>) {
+                        let rowTaps = separableTaps.row
                         let src = tmp + t * ld
                         q[0] = UnsafePointer(src)
                         for edge in edges {
@@ -222,9 +231,10 @@ struct PlannedConv2D: PlannedStage {
                         }
                         if !interior.isEmpty {
                             q[0] = UnsafePointer(src + offset)
-                            correlateRow(out: dst + interior.lowerBound, count: interior.count, rows: q,
-                                         weights: rw.baseAddress!, kernelHeight: 1, kernelWidth: kw,
-                                         stride: conv.strideX, dilation: conv.dilationX, initial: conv.bias[0])
+                            rowTaps.withUnsafeBufferPointer { t in
+                                correlateTaps(out: dst + interior.lowerBound, count: interior.count, rows: q, taps: t,
+                                              stride: conv.strideX, initial: conv.bias[0])
+                            }
                         }
                     }
                     for c in 0..<input.channels {
@@ -242,8 +252,9 @@ struct PlannedConv2D: PlannedStage {
                             for ky in 0..<kh {
                                 p[ky] = sourceRow(ofOutput: y, tap: ky).map { UnsafePointer(band.row(c, $0)) } ?? zeros
                             }
-                            correlateRow(out: tmp, count: w, rows: p, weights: cw.baseAddress!, kernelHeight: kh,
-                                         kernelWidth: 1, stride: 1, dilation: 1, initial: 0)
+                            separableTaps.column.withUnsafeBufferPointer { t in
+                                correlateTaps(out: tmp, count: w, rows: p, taps: t, stride: 1, initial: 0)
+                            }
                             horizontal(0, into: out.row(c, y))
                             y += 1
                         }
