@@ -12,9 +12,10 @@ public enum OutputFile {
         }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
+        let shown = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw CodecError(path, "the output directory '\(dir)' does not exist")
+            throw CodecError(path, "the output directory '\(shown)' does not exist")
         }
         var template = Array((dir + "/." + url.lastPathComponent + ".XXXXXX").utf8CString)
         let fd = mkstemp(&template)
