@@ -7,10 +7,11 @@ let package = Package(
     name: "cnnfilter",
     products: [
         .executable(name: "cnnfilter", targets: ["cnnfilter"]),
-        .library(name: "CNNFilterKit", targets: ["ImageCodecs", "Tensors", "Convolution", "Kernels", "FilterPipeline"]),
+        .library(name: "CNNFilterKit", targets: ["ImageCodecs", "Tensors", "Convolution", "Kernels", "FilterPipeline", "NeuralNet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries from Debian (libpng-dev, libjpeg-dev).
@@ -24,14 +25,18 @@ let package = Package(
         .target(name: "Convolution", dependencies: ["Tensors"]),
         .target(name: "Kernels", dependencies: ["Tensors", "Convolution"]),
         .target(name: "FilterPipeline", dependencies: ["ImageCodecs", "Tensors", "Convolution", "Kernels"]),
+        // ONNX models: Swift types generated from onnx.proto (scripts/gen-onnx-proto.sh).
+        .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution",
+                                                  .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "cnnfilter", dependencies: [
-            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors",
+            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Convolution", "Tensors"]),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]

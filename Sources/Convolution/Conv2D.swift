@@ -74,8 +74,15 @@ public struct Conv2D: Stage {
         case .pixels(let p):
             guard p >= 0 else { throw ConvolutionError.invalidParameter("padding must not be negative") }
             pad = Padding(top: p, bottom: p, left: p, right: p)
+        case .explicit(let p):
+            guard min(p.top, p.bottom, p.left, p.right) >= 0 else { throw ConvolutionError.invalidParameter("padding must not be negative") }
+            pad = p
+        case .sameLower:
+            let v = samePadding(size: input.height, extent: extentY, stride: strideY)
+            let h = samePadding(size: input.width, extent: extentX, stride: strideX)
+            pad = Padding(top: v.after, bottom: v.before, left: h.after, right: h.before)
         }
-        let exact = exactStride && padding != .same
+        let exact = exactStride && padding != .same && padding != .sameLower
         let oh = try slidingOutputLength(axis: "height", size: input.height, extent: extentY,
                                          padding: pad.top + pad.bottom, stride: strideY, exact: exact)
         let ow = try slidingOutputLength(axis: "width", size: input.width, extent: extentX,

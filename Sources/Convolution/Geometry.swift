@@ -16,6 +16,10 @@ public enum PaddingSpec: Equatable, Sendable {
     case valid
     /// The same number of pixels on every side.
     case pixels(Int)
+    /// Pixels on each side, as ONNX's `pads` gives them.
+    case explicit(Padding)
+    /// Like `same`, with the odd pixel before (ONNX's SAME_LOWER).
+    case sameLower
 }
 
 /// Concrete padding of one stage, in pixels on each side.

@@ -2,9 +2,10 @@ import Foundation
 import Tensors
 
 /// NumPy's .npy format (versions 1–3): float32 or float64, little or big
-/// endian, C or Fortran order, 2-D (H×W) or 3-D (C×H×W).
+/// endian, C or Fortran order; 2-D (H×W) or 3-D (C×H×W) as an image, any
+/// rank for a model's tensors.
 public enum NPYCodec {
-    public static func decode(_ bytes: [UInt8], path: String) throws -> Tensor {
+    public static func decode(_ bytes: [UInt8], path: String, imageShape: Bool = true) throws -> Tensor {
         func fail(_ why: String) -> CodecError { CodecError(path, "NPY: \(why)") }
         guard bytes.count >= 10 else { throw fail("truncated header") }
         let major = bytes[6]
@@ -29,7 +30,7 @@ public enum NPYCodec {
             guard let v = Int(d), v >= 0 else { throw fail("bad dimension '\(d)' in shape") }
             return v
         }
-        guard shape.count == 2 || shape.count == 3 else {
+        guard !imageShape || shape.count == 2 || shape.count == 3 else {
             throw fail("shape \(shapeText) is not H×W or C×H×W")
         }
         let size: Int, big: Bool
@@ -59,7 +60,7 @@ public enum NPYCodec {
                 }
             }
         }
-        if fortran { values = transposeFromFortran(values, shape: shape) }
+        if fortran && shape.count > 1 { values = transposeFromFortran(values, shape: shape) }
         return Tensor(shape: shape, values: values)
     }
 

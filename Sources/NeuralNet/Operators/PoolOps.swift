@@ -1,0 +1,96 @@
+import Foundation
+import Tensors
+
+/// MaxPool, AveragePool and the global pools, with ONNX's padding,
+/// ceil_mode, count_include_pad and dilations.
+enum PoolOps {
+    static let table: [String: Operator] = [
+        "MaxPool": { n, i, _ in [try pool(n, i, max: true)] },
+        "AveragePool": { n, i, _ in [try pool(n, i, max: false)] },
+        "GlobalAveragePool": { n, i, _ in [try global(n, i, max: false)] },
+        "GlobalMaxPool": { n, i, _ in [try global(n, i, max: true)] },
+    ]
+
+    static func pool(_ node: Node, _ inputs: [Tensor?], max isMax: Bool) throws -> Tensor {
+        let x = try required(inputs, 0, node)
+        let (n, c, h, w) = try nchw(x, node)
+        guard let k = node.ints("kernel_shape"), k.count == 2 else { throw ModelError.node(node, "kernel_shape needs 2 values") }
+        let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1]
+        let ceil = node.int("ceil_mode", default: 0) == 1
+        let includePad = node.int("count_include_pad", default: 0) == 1
+        let extent = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
+        var pads = node.ints("pads") ?? [0, 0, 0, 0]
+        let auto = node.string("auto_pad", default: "NOTSET")
+        func outSize(_ size: Int, _ axis: Int) -> Int {
+            let total = size + pads[axis] + pads[axis + 2] - extent[axis]
+            var o = (ceil ? (total + s[axis] - 1) / s[axis] : total / s[axis]) + 1
+            // A window must start inside the input or its leading padding.
+            if ceil && (o - 1) * s[axis] >= size + pads[axis] { o -= 1 }
+            return o
+        }
+        var oh: Int, ow: Int
+        switch auto {
+        case "SAME_UPPER", "SAME_LOWER":
+            oh = (h + s[0] - 1) / s[0]; ow = (w + s[1] - 1) / s[1]
+            let th = max(0, (oh - 1) * s[0] + extent[0] - h), tw = max(0, (ow - 1) * s[1] + extent[1] - w)
+            pads = auto == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2] : [th - th / 2, tw - tw / 2, th / 2, tw / 2]
+        case "VALID":
+            pads = [0, 0, 0, 0]; oh = outSize(h, 0); ow = outSize(w, 1)
+        default:
+            oh = outSize(h, 0); ow = outSize(w, 1)
+        }
+        guard oh > 0, ow > 0 else { throw ModelError.node(node, "the window does not fit a \(h)×\(w) input") }
+        var out = Tensor(shape: [n, c, oh, ow])
+        x.storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                for plane in 0..<(n * c) {
+                    let p = src.baseAddress! + plane * h * w, q = dst.baseAddress! + plane * oh * ow
+                    for oy in 0..<oh {
+                        let y0 = oy * s[0] - pads[0]
+                        for ox in 0..<ow {
+                            let x0 = ox * s[1] - pads[1]
+                            var acc: Float = isMax ? -.infinity : 0
+                            var count = 0
+                            for ky in 0..<k[0] {
+                                let y = y0 + ky * d[0]
+                                guard y >= 0 && y < h else { continue }
+                                for kx in 0..<k[1] {
+                                    let xx = x0 + kx * d[1]
+                                    guard xx >= 0 && xx < w else { continue }
+                                    let v = p[y * w + xx]
+                                    if isMax { acc = Swift.max(acc, v) } else { acc += v }
+                                    count += 1
+                                }
+                            }
+                            if !isMax {
+                                // onnxruntime's divisor: the window clipped to the padded input, or to the input.
+                                let divisor: Int
+                                if includePad {
+                                    let hEnd = Swift.min(y0 + extent[0], h + pads[2]), wEnd = Swift.min(x0 + extent[1], w + pads[3])
+                                    divisor = (hEnd - y0) * (wEnd - x0)
+                                } else {
+                                    divisor = count
+                                }
+                                acc = divisor > 0 ? acc / Float(divisor) : 0
+                            }
+                            q[oy * ow + ox] = acc
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func global(_ node: Node, _ inputs: [Tensor?], max isMax: Bool) throws -> Tensor {
+        let x = try required(inputs, 0, node)
+        guard x.rank >= 3 else { throw ModelError.node(node, "expects N×C×… input, got \(x.shape)") }
+        let planes = x.shape[0] * x.shape[1], area = x.count / max(planes, 1)
+        var out = Tensor(shape: [x.shape[0], x.shape[1]] + [Int](repeating: 1, count: x.rank - 2))
+        for p in 0..<planes {
+            let slice = x.storage[(p * area)..<((p + 1) * area)]
+            out.storage[p] = isMax ? (slice.max() ?? 0) : slice.reduce(0, +) / Float(area)
+        }
+        return out
+    }
+}

@@ -1,0 +1,304 @@
+import Foundation
+import Tensors
+
+/// Operators that move values around: reshaping, transposing, joining,
+/// padding, resizing, reducing, constants. Integer tensors (shapes, axes,
+/// indices) are held as Float32, exact up to 2^24.
+enum ShapeOps {
+    static let table: [String: Operator] = [
+        "Flatten": { n, i, _ in
+            let x = try required(i, 0, n)
+            let a = n.int("axis", default: 1)
+            let k = a < 0 ? a + x.rank : a
+            guard k >= 0 && k <= x.rank else { throw ModelError.node(n, "axis \(a) is out of range for \(x.shape)") }
+            return [x.reshaped([x.shape[..<k].reduce(1, *), x.shape[k...].reduce(1, *)])]
+        },
+        "Reshape": { n, i, opset in
+            let x = try required(i, 0, n)
+            let target = opset >= 5 ? try required(i, 1, n).integers : (n.ints("shape") ?? [])
+            let allowZero = n.int("allowzero", default: 0) == 1
+            var shape = target.enumerated().map { $0.element == 0 && !allowZero && $0.offset < x.rank ? x.shape[$0.offset] : $0.element }
+            if let unknown = shape.firstIndex(of: -1) {
+                let known = shape.enumerated().filter { $0.offset != unknown }.map(\.element).reduce(1, *)
+                guard known > 0, x.count % known == 0 else { throw ModelError.node(n, "cannot reshape \(x.shape) to \(target)") }
+                shape[unknown] = x.count / known
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == x.count else {
+                throw ModelError.node(n, "cannot reshape \(x.shape) (\(x.count) values) to \(target)")
+            }
+            return [x.reshaped(shape)]
+        },
+        "Transpose": { n, i, _ in
+            let x = try required(i, 0, n)
+            let perm = n.ints("perm") ?? Array((0..<x.rank).reversed())
+            guard perm.sorted() == Array(0..<x.rank) else { throw ModelError.node(n, "perm \(perm) is not a permutation of \(x.rank) axes") }
+            return [transpose(x, perm)]
+        },
+        "Concat": { n, i, _ in
+            let parts = try (0..<i.count).map { try required(i, $0, n) }
+            guard let first = parts.first else { throw ModelError.node(n, "nothing to concatenate") }
+            let a = try axis(n.int("axis", default: 0), rank: first.rank, node: n)
+            for p in parts where p.rank != first.rank || (0..<p.rank).contains(where: { $0 != a && p.shape[$0] != first.shape[$0] }) {
+                throw ModelError.node(n, "shapes \(parts.map(\.shape)) do not concatenate along axis \(a)")
+            }
+            let outer = first.shape[..<a].reduce(1, *)
+            var shape = first.shape
+            shape[a] = parts.map { $0.shape[a] }.reduce(0, +)
+            var values: [Float] = []
+            values.reserveCapacity(shape.reduce(1, *))
+            for o in 0..<outer { for p in parts {
+                let block = p.shape[a...].reduce(1, *)
+                values += p.storage[(o * block)..<((o + 1) * block)]
+            } }
+            return [Tensor(shape: shape, values: values)]
+        },
+        "Squeeze": { n, i, opset in
+            let x = try required(i, 0, n)
+            let given = opset >= 13 ? optional(i, 1)?.integers : n.ints("axes")
+            let axes = try given.map { try $0.map { try axis($0, rank: x.rank, node: n) } } ?? x.shape.indices.filter { x.shape[$0] == 1 }
+            for a in axes where x.shape[a] != 1 { throw ModelError.node(n, "axis \(a) of \(x.shape) is not 1") }
+            return [x.reshaped(x.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element))]
+        },
+        "Unsqueeze": { n, i, opset in
+            let x = try required(i, 0, n)
+            guard let given = opset >= 13 ? optional(i, 1)?.integers : n.ints("axes") else { throw ModelError.node(n, "axes are missing") }
+            let rank = x.rank + given.count
+            let axes = try given.map { try axis($0, rank: rank, node: n) }.sorted()
+            var shape = x.shape
+            for a in axes { shape.insert(1, at: a) }
+            return [x.reshaped(shape)]
+        },
+        "Shape": { n, i, _ in
+            let x = try required(i, 0, n)
+            return [Tensor(shape: [x.rank], values: x.shape.map(Float.init))]
+        },
+        "Gather": gather,
+        "Constant": { n, _, _ in
+            switch n.attributes["value"] ?? n.attributes["value_float"] ?? n.attributes["value_floats"]
+                ?? n.attributes["value_int"] ?? n.attributes["value_ints"] {
+            case .tensor(let t)?: return [t]
+            case .float(let v)?: return [Tensor(shape: [], values: [v])]
+            case .floats(let v)?: return [Tensor(shape: [v.count], values: v)]
+            case .int(let v)?: return [Tensor(shape: [], values: [Float(v)])]
+            case .ints(let v)?: return [Tensor(shape: [v.count], values: v.map(Float.init))]
+            default: throw ModelError.node(n, "has no value attribute cnnfilter can read")
+            }
+        },
+        "ConstantOfShape": { n, i, _ in
+            let shape = try required(i, 0, n).integers
+            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) <= 1 << 28 else { throw ModelError.node(n, "bad shape \(shape)") }
+            var v: Float = 0
+            if case .tensor(let t)? = n.attributes["value"], let s = t.storage.first { v = s }
+            return [Tensor(shape: shape, repeating: v)]
+        },
+        "Split": split,
+        "Pad": pad,
+        "ReduceMean": reduceMean,
+        "Resize": resize,
+        "Upsample": resize,
+        "DepthToSpace": depthToSpace,
+    ]
+
+    static func transpose(_ x: Tensor, _ perm: [Int]) -> Tensor {
+        let shape = perm.map { x.shape[$0] }
+        let inStrides = Tensor.strides(x.shape)
+        let strides = perm.map { inStrides[$0] }
+        var out = Tensor(shape: shape)
+        var index = [Int](repeating: 0, count: shape.count)
+        var src = 0
+        for i in 0..<out.count {
+            out.storage[i] = x.storage[src]
+            var k = shape.count - 1
+            while k >= 0 {
+                index[k] += 1; src += strides[k]
+                if index[k] < shape[k] { break }
+                src -= strides[k] * shape[k]; index[k] = 0
+                k -= 1
+            }
+        }
+        return out
+    }
+
+    static func gather(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(i, 0, n), idx = try required(i, 1, n)
+        let a = try axis(n.int("axis", default: 0), rank: x.rank, node: n)
+        let outer = x.shape[..<a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *), len = x.shape[a]
+        var values: [Float] = []
+        for o in 0..<outer { for raw in idx.integers {
+            let j = raw < 0 ? raw + len : raw
+            guard j >= 0 && j < len else { throw ModelError.node(n, "index \(raw) is out of range for axis of \(len)") }
+            let base = (o * len + j) * inner
+            values += x.storage[base..<(base + inner)]
+        } }
+        return [Tensor(shape: Array(x.shape[..<a]) + idx.shape + Array(x.shape[(a + 1)...]), values: values)]
+    }
+
+    static func split(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(i, 0, n)
+        let a = try axis(n.int("axis", default: 0), rank: x.rank, node: n)
+        let count = n.outputs.count
+        var sizes = opset >= 13 ? optional(i, 1)?.integers : n.ints("split")
+        if sizes == nil {
+            let parts = n.int("num_outputs", default: count)
+            let each = (x.shape[a] + parts - 1) / parts
+            sizes = (0..<parts).map { min(each, x.shape[a] - $0 * each) }
+        }
+        guard let sizes, sizes.reduce(0, +) == x.shape[a], sizes.allSatisfy({ $0 >= 0 }) else {
+            throw ModelError.node(n, "split sizes do not add up to \(x.shape[a])")
+        }
+        let outer = x.shape[..<a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *)
+        var start = 0
+        return sizes.map { size in
+            var shape = x.shape; shape[a] = size
+            var values: [Float] = []
+            for o in 0..<outer {
+                let base = (o * x.shape[a] + start) * inner
+                values += x.storage[base..<(base + size * inner)]
+            }
+            start += size
+            return Tensor(shape: shape, values: values)
+        }
+    }
+
+    /// Constant, reflect or edge padding of any rank; pads [x1_begin, x2_begin, …, x1_end, …].
+    static func pad(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(i, 0, n)
+        let pads = opset >= 11 ? try required(i, 1, n).integers : (n.ints("pads") ?? [])
+        let value = opset >= 11 ? (optional(i, 2)?.scalar ?? 0) : n.float("value", default: 0)
+        let mode = n.string("mode", default: "constant")
+        guard pads.count == 2 * x.rank else { throw ModelError.node(n, "pads has \(pads.count) values for rank \(x.rank)") }
+        let shape = (0..<x.rank).map { x.shape[$0] + pads[$0] + pads[$0 + x.rank] }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(n, "pads \(pads) shrink \(x.shape) below zero") }
+        let inStrides = Tensor.strides(x.shape)
+        var out = Tensor(shape: shape, repeating: value)
+        var index = [Int](repeating: 0, count: shape.count)
+        for o in 0..<out.count {
+            var src = 0, inside = true
+            for d in 0..<shape.count {
+                var j = index[d] - pads[d]
+                let len = x.shape[d]
+                if j < 0 || j >= len {
+                    switch mode {
+                    case "reflect":
+                        if len == 1 { j = 0 } else {
+                            let period = 2 * len - 2
+                            j = ((j % period) + period) % period
+                            if j >= len { j = period - j }
+                        }
+                    case "edge": j = min(max(j, 0), len - 1)
+                    default: inside = false
+                    }
+                }
+                if !inside { break }
+                src += j * inStrides[d]
+            }
+            if inside { out.storage[o] = x.storage[src] }
+            var k = shape.count - 1
+            while k >= 0 { index[k] += 1; if index[k] < shape[k] { break }; index[k] = 0; k -= 1 }
+        }
+        return [out]
+    }
+
+    static func reduceMean(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(i, 0, n)
+        let given = opset >= 18 ? optional(i, 1)?.integers : n.ints("axes")
+        let axes = Set(try (given ?? Array(0..<x.rank)).map { try axis($0, rank: x.rank, node: n) })
+        let keep = n.int("keepdims", default: 1) == 1
+        let reducedShape = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+        var sums = Tensor(shape: reducedShape)
+        let strides = Tensor.strides(reducedShape)
+        var index = [Int](repeating: 0, count: x.rank)
+        for v in x.storage {
+            var o = 0
+            for d in 0..<x.rank where !axes.contains(d) { o += index[d] * strides[d] }
+            sums.storage[o] += v
+            var k = x.rank - 1
+            while k >= 0 { index[k] += 1; if index[k] < x.shape[k] { break }; index[k] = 0; k -= 1 }
+        }
+        let count = Float(axes.map { x.shape[$0] }.reduce(1, *))
+        for j in 0..<sums.count { sums.storage[j] /= count }
+        return [keep ? sums : sums.reshaped(x.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element))]
+    }
+
+    /// Resize (opset 10+) and Upsample: nearest or (bi)linear over the last two axes.
+    static func resize(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(i, 0, n)
+        let (batch, c, h, w) = try nchw(x, n)
+        var scales: [Float]? = nil, sizes: [Int]? = nil
+        if n.opType == "Upsample" {
+            scales = opset >= 9 ? try required(i, 1, n).storage : n.floats("scales")
+        } else if opset >= 11 {
+            if let s = optional(i, 2), s.count > 0 { scales = s.storage }
+            if let z = optional(i, 3), z.count > 0 { sizes = z.integers }
+        } else {
+            scales = try required(i, 1, n).storage
+        }
+        let oh: Int, ow: Int, sy: Float, sx: Float
+        if let sizes, sizes.count == 4 {
+            oh = sizes[2]; ow = sizes[3]; sy = Float(oh) / Float(h); sx = Float(ow) / Float(w)
+        } else if let scales, scales.count == 4 {
+            sy = scales[2]; sx = scales[3]; oh = Int((Float(h) * sy).rounded(.down)); ow = Int((Float(w) * sx).rounded(.down))
+        } else {
+            throw ModelError.node(n, "needs 4 scales or 4 sizes")
+        }
+        guard oh > 0, ow > 0, oh * ow <= 1 << 28 else { throw ModelError.node(n, "output size \(oh)×\(ow) is not usable") }
+        let mode = n.string("mode", default: "nearest")
+        let transform = n.string("coordinate_transformation_mode", default: opset >= 11 ? "half_pixel" : "asymmetric")
+        let nearest = n.string("nearest_mode", default: "round_prefer_floor")
+        func source(_ o: Int, _ scale: Float, _ inLen: Int, _ outLen: Int) -> Float {
+            switch transform {
+            case "align_corners": return outLen > 1 ? Float(o) * Float(inLen - 1) / Float(outLen - 1) : 0
+            case "asymmetric": return Float(o) / scale
+            case "pytorch_half_pixel": return outLen > 1 ? (Float(o) + 0.5) / scale - 0.5 : 0
+            default: return (Float(o) + 0.5) / scale - 0.5 // half_pixel
+            }
+        }
+        func round(_ v: Float) -> Int {
+            switch nearest {
+            case "floor": return Int(v.rounded(.down))
+            case "ceil": return Int(v.rounded(.up))
+            case "round_prefer_ceil": return Int((v + 0.5).rounded(.down))
+            default: return v == v.rounded(.down) + 0.5 ? Int(v.rounded(.down)) : Int(v.rounded()) // prefer floor
+            }
+        }
+        var out = Tensor(shape: [batch, c, oh, ow])
+        for p in 0..<(batch * c) {
+            let src = p * h * w, dst = p * oh * ow
+            for oy in 0..<oh {
+                let fy = source(oy, sy, h, oh)
+                for ox in 0..<ow {
+                    let fx = source(ox, sx, w, ow)
+                    if mode == "nearest" || (n.opType == "Upsample" && mode != "linear" && mode != "bilinear") {
+                        let yy = min(max(round(fy), 0), h - 1), xx = min(max(round(fx), 0), w - 1)
+                        out.storage[dst + oy * ow + ox] = x.storage[src + yy * w + xx]
+                    } else {
+                        let cy = min(max(fy, 0), Float(h - 1)), cx = min(max(fx, 0), Float(w - 1))
+                        let y0 = Int(cy.rounded(.down)), x0 = Int(cx.rounded(.down))
+                        let y1 = min(y0 + 1, h - 1), x1 = min(x0 + 1, w - 1)
+                        let dy = cy - Float(y0), dx = cx - Float(x0)
+                        let a = x.storage[src + y0 * w + x0], b = x.storage[src + y0 * w + x1]
+                        let cc = x.storage[src + y1 * w + x0], d = x.storage[src + y1 * w + x1]
+                        out.storage[dst + oy * ow + ox] = (a * (1 - dx) + b * dx) * (1 - dy) + (cc * (1 - dx) + d * dx) * dy
+                    }
+                }
+            }
+        }
+        return [out]
+    }
+
+    static func depthToSpace(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(i, 0, n)
+        let (batch, c, h, w) = try nchw(x, n)
+        let b = n.int("blocksize", default: 0)
+        guard b >= 1, c % (b * b) == 0 else { throw ModelError.node(n, "blocksize \(b) does not divide \(c) channels") }
+        let oc = c / (b * b)
+        let crd = n.string("mode", default: "DCR") == "CRD"
+        var out = Tensor(shape: [batch, oc, h * b, w * b])
+        for nn in 0..<batch { for ch in 0..<oc { for y in 0..<(h * b) { for xx in 0..<(w * b) {
+            let by = y % b, bx = xx % b
+            let inC = crd ? ch * b * b + by * b + bx : (by * b + bx) * oc + ch
+            out.storage[((nn * oc + ch) * h * b + y) * w * b + xx] = x.storage[((nn * c + inC) * h + y / b) * w + xx / b]
+        } } } }
+        return [out]
+    }
+}

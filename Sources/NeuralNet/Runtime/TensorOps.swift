@@ -1,0 +1,73 @@
+import Tensors
+
+/// Small helpers on N-D tensors for the operators.
+extension Tensor {
+    /// Row-major strides of a shape.
+    static func strides(_ shape: [Int]) -> [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
+        return s
+    }
+
+    /// A scalar or 1-element tensor's value.
+    var scalar: Float? { storage.count == 1 ? storage[0] : nil }
+
+    /// Values read as integers (shapes, axes, indices are stored as floats).
+    var integers: [Int] { storage.map { $0.isFinite ? Int($0) : ($0 > 0 ? Int.max : Int.min) } }
+}
+
+/// NumPy broadcasting of two shapes.
+func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+    let n = max(a.count, b.count)
+    let pa = [Int](repeating: 1, count: n - a.count) + a, pb = [Int](repeating: 1, count: n - b.count) + b
+    var out: [Int] = []
+    for i in 0..<n {
+        if pa[i] == pb[i] || pb[i] == 1 { out.append(pa[i]) }
+        else if pa[i] == 1 { out.append(pb[i]) }
+        else { return nil }
+    }
+    return out
+}
+
+/// Strides to read a tensor of `shape` as if broadcast to `target` (0 where repeated).
+func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let padded = [Int](repeating: 1, count: target.count - shape.count) + shape
+    let s = Tensor.strides(padded)
+    return (0..<target.count).map { padded[$0] == 1 && target[$0] != 1 ? 0 : s[$0] }
+}
+
+/// Element-wise binary operation with broadcasting.
+func elementwise(_ a: Tensor, _ b: Tensor, node: Node, _ f: (Float, Float) -> Float) throws -> Tensor {
+    if a.shape == b.shape {
+        var out = a
+        for i in 0..<out.count { out.storage[i] = f(a.storage[i], b.storage[i]) }
+        return out
+    }
+    guard let shape = broadcastShape(a.shape, b.shape) else {
+        throw ModelError.node(node, "shapes \(a.shape) and \(b.shape) do not broadcast")
+    }
+    let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+    var out = Tensor(shape: shape)
+    let n = shape.count
+    var index = [Int](repeating: 0, count: n)
+    var ia = 0, ib = 0
+    for i in 0..<out.count {
+        out.storage[i] = f(a.storage[ia], b.storage[ib])
+        var k = n - 1
+        while k >= 0 {
+            index[k] += 1; ia += sa[k]; ib += sb[k]
+            if index[k] < shape[k] { break }
+            ia -= sa[k] * shape[k]; ib -= sb[k] * shape[k]; index[k] = 0
+            k -= 1
+        }
+    }
+    return out
+}
+
+/// Normalises a possibly negative axis for a tensor of rank `rank`.
+func axis(_ a: Int, rank: Int, node: Node) throws -> Int {
+    let r = a < 0 ? a + rank : a
+    guard r >= 0 && r < max(rank, 1) else { throw ModelError.node(node, "axis \(a) is out of range for rank \(rank)") }
+    return r
+}

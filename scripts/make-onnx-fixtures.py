@@ -1,0 +1,602 @@
+#!/usr/bin/env python3
+"""Make the ONNX fixtures for cnnfilter's NeuralNet tests.
+
+Writes small ONNX models (built node by node with onnx.helper, no exporter)
+together with their inputs and the outputs that onnxruntime computes for them,
+into Tests/NeuralNetTests/Fixtures/onnx/.  onnxruntime is the reference for
+every operator: the Swift ONNX runtime is tested against these outputs.  Do not
+"fix" a fixture by editing its files: change this script and rerun it.
+
+Made with onnx 1.23.2, onnxruntime 1.31.1 (CPUExecutionProvider, graph
+optimizations disabled: ORT_DISABLE_ALL, one thread) and numpy 2.4.6.  Other
+versions should give the same files up to float rounding in the outputs.
+
+Rerun from the repository root:
+
+    pip install onnx onnxruntime numpy
+    python3 scripts/make-onnx-fixtures.py
+
+The output folder is deleted and rebuilt on every run.  The output is
+deterministic: each case draws from its own numpy generator seeded from a CRC
+of its name (adding a case does not change the others), no timestamps.
+
+For each case NAME:
+  NAME.onnx         the model; weights are initializers, mostly stored as
+                    raw_data (onnx.numpy_helper.from_array), a few as float_data
+                    (see "initializers" in the manifest), one FLOAT16
+                    initializer feeding a Cast(to=FLOAT) (conv_fp16_weight);
+                    conv_opset6 is an old-style IR 3 / opset 6 model whose
+                    initializers are also listed as graph inputs.
+  NAME.input.npy    float32 input (NAME.input0.npy, NAME.input1.npy, ... when
+                    the graph has several non-initializer inputs, in graph
+                    input order)
+  NAME.output.npy   float32, onnxruntime's first graph output
+manifest.json lists the cases:
+  {"name", "model", "inputs": [files], "output": file, "ops": [op types in
+   node order, unique], "opset": N, "ir_version": N, "input_shapes",
+   "output_shape", "initializers": {name: "dtype/storage"}, "note"}
+and for lenet5 also "shapes" (every named intermediate tensor, from
+onnx.shape_inference, checked against onnxruntime) and "params".
+"""
+
+import json
+import shutil
+import zlib
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "Tests/NeuralNetTests/Fixtures/onnx"
+
+IR_VERSION = 8  # IR 8 = onnx 1.10; enough for opset 13/14, read by any ORT >= 1.10
+SURPRISES = []
+MANIFEST = []
+
+F = TensorProto.FLOAT
+I64 = TensorProto.INT64
+
+
+def rng_for(name):
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def randn(rng, *shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def raw(name, array):
+    """Initializer stored as raw_data (what numpy_helper.from_array does)."""
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def fdata(name, array):
+    """FLOAT initializer stored in the repeated float_data field."""
+    a = np.asarray(array, dtype=np.float32)
+    t = helper.make_tensor(name, F, a.shape, a.flatten().tolist(), raw=False)
+    assert not t.raw_data and len(t.float_data) == a.size
+    return t
+
+
+def i64(name, values):
+    return raw(name, np.asarray(values, dtype=np.int64))
+
+
+def storage(t):
+    dtype = TensorProto.DataType.Name(t.data_type)
+    if t.raw_data:
+        kind = "raw_data"
+    elif t.float_data:
+        kind = "float_data"
+    elif t.int64_data:
+        kind = "int64_data"
+    elif t.int32_data:
+        kind = "int32_data"
+    elif t.double_data:
+        kind = "double_data"
+    else:
+        kind = "empty"
+    return f"{dtype}/{kind}"
+
+
+def case(name, nodes, inputs, inits=(), opset=13,
+         note="", ir_version=IR_VERSION, inits_as_inputs=False, extra=None):
+    """Build, check, run and write one case.
+
+    inputs: list of (tensor name, numpy float32 array) for the graph inputs
+    that are fed; the graph output is nodes[-1].output[0].
+    """
+    inits = list(inits)
+    graph_inputs = [helper.make_tensor_value_info(n, F, a.shape) for n, a in inputs]
+    if inits_as_inputs:  # IR < 4: every initializer must also be a graph input
+        for t in inits:
+            graph_inputs.append(helper.make_tensor_value_info(t.name, t.data_type, t.dims))
+    out_name = nodes[-1].output[0]
+    graph_outputs = [helper.make_tensor_value_info(out_name, F, None)]
+    graph = helper.make_graph(nodes, name, graph_inputs, graph_outputs, initializer=inits)
+    model = helper.make_model(graph, producer_name="cnnfilter-make-onnx-fixtures",
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = ir_version
+    # The output's shape comes from shape inference (the checker wants one).
+    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+    feeds = {n: a for n, a in inputs}
+    if inferred.graph.output[0].type.tensor_type.HasField("shape"):
+        model.graph.output[0].CopyFrom(inferred.graph.output[0])
+    else:  # not inferable statically (shape_gather): declare what onnxruntime gives
+        shape = run_ort(model, feeds).shape
+        del model.graph.output[:]
+        model.graph.output.append(helper.make_tensor_value_info(out_name, F, shape))
+    onnx.checker.check_model(model, full_check=True)
+
+    data = model.SerializeToString()
+    result = run_ort(model, feeds)
+    if result.dtype != np.float32:
+        SURPRISES.append(f"{name}: output dtype {result.dtype}, stored as float32")
+        result = result.astype(np.float32)
+    if not np.all(np.isfinite(result)):
+        SURPRISES.append(f"{name}: non-finite values in output")
+
+    (OUT / f"{name}.onnx").write_bytes(data)
+    if len(inputs) == 1:
+        in_files = [f"{name}.input.npy"]
+    else:
+        in_files = [f"{name}.input{i}.npy" for i in range(len(inputs))]
+    for f, (_, a) in zip(in_files, inputs):
+        assert a.dtype == np.float32
+        np.save(OUT / f, a)
+    np.save(OUT / f"{name}.output.npy", result)
+
+    ops = []
+    for n in nodes:
+        if n.op_type not in ops:
+            ops.append(n.op_type)
+    entry = {
+        "name": name,
+        "model": f"{name}.onnx",
+        "inputs": in_files,
+        "output": f"{name}.output.npy",
+        "ops": ops,
+        "opset": opset,
+        "ir_version": ir_version,
+        "input_shapes": [list(a.shape) for _, a in inputs],
+        "output_shape": list(result.shape),
+        "initializers": {t.name: storage(t) for t in inits},
+        "note": note,
+    }
+    if extra:
+        entry.update(extra)
+    MANIFEST.append(entry)
+    return model
+
+
+def run_ort(model, feeds):
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(model.SerializeToString(), so,
+                                providers=["CPUExecutionProvider"])
+    return np.asarray(sess.run(None, feeds)[0])
+
+
+def node(op, inputs, outputs, name=None, **attrs):
+    return helper.make_node(op, inputs, outputs, name=name or outputs[0], **attrs)
+
+
+# ---------------------------------------------------------------- convolution
+
+def conv_case(name, x_shape, w_shape, bias=True, opset=13, note="", store=raw,
+              seed_name=None, **attrs):
+    rng = rng_for(seed_name or name)
+    x = randn(rng, *x_shape)
+    fan_in = int(np.prod(w_shape[1:]))
+    w = randn(rng, *w_shape, scale=1.0 / np.sqrt(fan_in))
+    inits = [store("W", w)]
+    ins = ["X", "W"]
+    if bias:
+        inits.append(store("B", randn(rng, w_shape[0], scale=0.5)))
+        ins.append("B")
+    nodes = [node("Conv", ins, ["Y"], name="conv", **attrs)]
+    kw = {}
+    if opset < 9:
+        kw = dict(ir_version=3, inits_as_inputs=True)
+    case(name, nodes, [("X", x)], inits=inits, opset=opset, note=note, **kw)
+
+
+def convolutions():
+    conv_case("conv_basic", (1, 3, 9, 11), (4, 3, 3, 3), pads=[1, 1, 1, 1],
+              note="3x3, pads 1, bias")
+    conv_case("conv_nobias_stride2", (1, 3, 9, 11), (4, 3, 3, 3), bias=False,
+              strides=[2, 2], pads=[0, 0, 0, 0], note="no bias, strides 2, pads 0, odd sizes")
+    conv_case("conv_dilation2", (1, 3, 9, 11), (4, 3, 3, 3), dilations=[2, 2],
+              pads=[1, 1, 1, 1], note="dilations 2, pads 1")
+    conv_case("conv_pads_asym", (1, 3, 9, 11), (4, 3, 3, 3), pads=[0, 1, 2, 1],
+              note="pads [top=0, left=1, bottom=2, right=1]")
+    conv_case("conv_group2", (2, 4, 7, 8), (6, 2, 3, 3), group=2, pads=[1, 1, 1, 1],
+              note="4->6 channels, group 2")
+    conv_case("conv_depthwise", (2, 4, 7, 8), (4, 1, 3, 3), group=4, pads=[1, 1, 1, 1],
+              note="depthwise 4->4, group 4")
+    conv_case("conv_auto_pad_same_upper", (1, 3, 8, 10), (4, 3, 3, 3),
+              auto_pad="SAME_UPPER", strides=[2, 2],
+              note="auto_pad SAME_UPPER, stride 2, even input: total pad 1 per axis, "
+                   "all of it at the end (bottom/right)")
+    conv_case("conv_auto_pad_valid", (1, 3, 9, 11), (4, 3, 3, 3), auto_pad="VALID",
+              note="auto_pad VALID")
+    conv_case("conv_1x1", (2, 4, 7, 8), (6, 4, 1, 1), store=fdata,
+              note="1x1 kernel; W and B stored as float_data")
+    conv_case("conv_5x5_rect", (1, 3, 9, 11), (4, 3, 3, 5), pads=[1, 2, 1, 2],
+              note="rectangular 3x5 kernel (kernel_shape attribute given), pads [1,2,1,2]",
+              kernel_shape=[3, 5])
+    conv_case("conv_opset6", (1, 3, 9, 11), (4, 3, 3, 3), pads=[1, 1, 1, 1], opset=6,
+              seed_name="conv_basic",
+              note="as conv_basic (same input, weights and output) but opset_import 6 and IR version 3, as old exporters "
+                   "wrote: W and B are initializers AND graph inputs (only X is fed)")
+
+    # FLOAT16 initializer -> Cast(to=FLOAT) -> Conv weight
+    name = "conv_fp16_weight"
+    rng = rng_for(name)
+    x = randn(rng, 1, 3, 9, 11)
+    w16 = randn(rng, 4, 3, 3, 3, scale=1 / np.sqrt(27)).astype(np.float16)
+    b = randn(rng, 4, scale=0.5)
+    nodes = [
+        node("Cast", ["W16"], ["W"], name="cast_w", to=F),
+        node("Conv", ["X", "W", "B"], ["Y"], name="conv", pads=[1, 1, 1, 1]),
+    ]
+    case(name, nodes, [("X", x)], inits=[raw("W16", w16), raw("B", b)],
+         note="Conv weight is a FLOAT16 initializer (raw_data, little-endian halves) "
+              "fed through Cast(to=FLOAT); B is FLOAT")
+
+
+# ---------------------------------------------------------------- activations
+
+def unary(name, op, x_shape=(2, 4, 7, 8), opset=13, note="", scale=2.0, **attrs):
+    rng = rng_for(name)
+    x = randn(rng, *x_shape, scale=scale)
+    case(name, [node(op, ["X"], ["Y"], name=name, **attrs)], [("X", x)], opset=opset,
+         note=note)
+
+
+def activations():
+    unary("relu", "Relu")
+    unary("leakyrelu", "LeakyRelu", alpha=0.2, note="alpha 0.2")
+    unary("sigmoid", "Sigmoid")
+    unary("tanh", "Tanh")
+    unary("softmax", "Softmax", x_shape=(3, 10), axis=-1,
+          note="2-D 3x10 input, axis -1 (opset 13 semantics)")
+    unary("elu", "Elu", note="alpha default 1.0")
+    unary("selu", "Selu", note="alpha, gamma defaults")
+    unary("softplus", "Softplus")
+    unary("hardsigmoid", "HardSigmoid", note="alpha 0.2, beta 0.5 (defaults)")
+    unary("hardswish", "HardSwish", opset=14, note="opset 14")
+
+    name = "clip"
+    rng = rng_for(name)
+    x = randn(rng, 2, 4, 7, 8)
+    case(name, [node("Clip", ["X", "min", "max"], ["Y"], name="clip")], [("X", x)],
+         inits=[raw("min", np.array(0.0, np.float32)), raw("max", np.array(1.0, np.float32))],
+         note="opset 13: min 0.0 and max 1.0 are scalar initializer inputs")
+
+    name = "prelu"
+    rng = rng_for(name)
+    x = randn(rng, 2, 4, 7, 8)
+    slope = randn(rng, 4, 1, 1, scale=0.3)
+    case(name, [node("PRelu", ["X", "slope"], ["Y"], name="prelu")], [("X", x)],
+         inits=[raw("slope", slope)], note="slope per channel, shape Cx1x1")
+
+
+# ---------------------------------------------------------------- pooling
+
+def pooling():
+    def pool(name, op, x_shape, note="", **attrs):
+        rng = rng_for(name)
+        x = randn(rng, *x_shape)
+        case(name, [node(op, ["X"], ["Y"], name=name, **attrs)], [("X", x)], note=note)
+
+    pool("maxpool_2x2", "MaxPool", (2, 4, 8, 10), kernel_shape=[2, 2], strides=[2, 2])
+    pool("maxpool_3x3_s2_pad1", "MaxPool", (1, 3, 9, 11), kernel_shape=[3, 3],
+         strides=[2, 2], pads=[1, 1, 1, 1])
+    pool("maxpool_ceil", "MaxPool", (1, 3, 9, 12), kernel_shape=[3, 3], strides=[2, 2],
+         ceil_mode=1, note="ceil_mode 1, kernel 3, stride 2; H 9 -> 4, W 12 -> 6 "
+                           "(floor would give 5 along W)")
+    pool("averagepool_pad_exclude", "AveragePool", (1, 3, 9, 11), kernel_shape=[3, 3],
+         strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=0,
+         note="kernel 3, pads 1, count_include_pad 0")
+    pool("averagepool_pad_include", "AveragePool", (1, 3, 9, 11), kernel_shape=[3, 3],
+         strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1,
+         note="kernel 3, pads 1, count_include_pad 1")
+    pool("globalaveragepool", "GlobalAveragePool", (2, 4, 7, 8))
+    pool("globalmaxpool", "GlobalMaxPool", (2, 4, 7, 8))
+
+
+# ---------------------------------------------------------------- normalization
+
+def normalization():
+    name = "batchnorm"
+    rng = rng_for(name)
+    x = randn(rng, 2, 4, 7, 8)
+    scale, bias, mean = randn(rng, 4), randn(rng, 4), randn(rng, 4)
+    var = (rng.uniform(0.5, 2.0, 4)).astype(np.float32)
+    case(name, [node("BatchNormalization", ["X", "scale", "B", "mean", "var"], ["Y"],
+                     name="bn", epsilon=1e-5)], [("X", x)],
+         inits=[raw("scale", scale), raw("B", bias), raw("mean", mean), raw("var", var)],
+         note="inference mode, epsilon 1e-5")
+
+    name = "instancenorm"
+    rng = rng_for(name)
+    x = randn(rng, 2, 4, 7, 8, scale=3.0) + 1.0
+    case(name, [node("InstanceNormalization", ["X", "scale", "B"], ["Y"], name="in",
+                     epsilon=1e-5)], [("X", x)],
+         inits=[raw("scale", randn(rng, 4)), raw("B", randn(rng, 4))], note="epsilon 1e-5")
+
+    name = "lrn"
+    rng = rng_for(name)
+    x = randn(rng, 2, 5, 7, 8, scale=2.0)
+    case(name, [node("LRN", ["X"], ["Y"], name="lrn", size=3, alpha=0.1, beta=0.75,
+                     bias=1.0)], [("X", x)],
+         note="size 3, alpha 0.1 (larger than the default 1e-4 so the normalization "
+              "matters), beta 0.75, bias 1.0; 5 channels")
+
+
+# ---------------------------------------------------------------- linear algebra, elementwise
+
+def linear():
+    name = "gemm"
+    rng = rng_for(name)
+    x = randn(rng, 2, 20)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", alpha=1.0, beta=1.0,
+                     transB=1)], [("X", x)],
+         inits=[fdata("W", randn(rng, 5, 20, scale=0.25)), fdata("C", randn(rng, 5))],
+         note="2x20 -> 2x5, transB 1 (W is 5x20), alpha 1, beta 1, C bias of shape [5]; "
+              "W and C stored as float_data")
+
+    name = "gemm_alpha_beta"
+    rng = rng_for(name)
+    x = randn(rng, 2, 20)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", alpha=0.5, beta=2.0,
+                     transA=0, transB=0)], [("X", x)],
+         inits=[raw("W", randn(rng, 20, 5, scale=0.25)), raw("C", randn(rng, 2, 5))],
+         note="alpha 0.5, beta 2, transA 0, transB 0 (W is 20x5), C of shape [2,5]")
+
+    name = "matmul"
+    rng = rng_for(name)
+    x = randn(rng, 2, 3, 4)
+    case(name, [node("MatMul", ["X", "W"], ["Y"], name="matmul")], [("X", x)],
+         inits=[raw("W", randn(rng, 4, 5))], note="2x3x4 @ 4x5 (initializer) -> 2x3x5")
+
+    for name, op in [("add_broadcast", "Add"), ("mul_broadcast", "Mul")]:
+        rng = rng_for(name)
+        x = randn(rng, 2, 4, 7, 8)
+        case(name, [node(op, ["X", "C"], ["Y"], name=op.lower())], [("X", x)],
+             inits=[raw("C", randn(rng, 4, 1, 1))],
+             note="NxCxHxW with a Cx1x1 initializer (numpy broadcasting)")
+
+    name = "sub"
+    rng = rng_for(name)
+    x0 = randn(rng, 2, 4, 7, 8)
+    x1 = randn(rng, 4, 1, 8)
+    case(name, [node("Sub", ["A", "B"], ["Y"], name="sub")], [("A", x0), ("B", x1)],
+         note="two graph inputs: A 2x4x7x8 - B 4x1x8 (broadcast over N and H)")
+
+    name = "div"
+    rng = rng_for(name)
+    x = randn(rng, 2, 4, 7, 8)
+    d = (rng.uniform(0.5, 2.0, (4, 1, 1)) * rng.choice([-1, 1], (4, 1, 1))).astype(np.float32)
+    case(name, [node("Div", ["X", "D"], ["Y"], name="div")], [("X", x)],
+         inits=[raw("D", d)], note="divisor Cx1x1 initializer, |d| in [0.5, 2], mixed signs")
+
+
+# ---------------------------------------------------------------- shape / data movement
+
+def shapes():
+    def simple(name, x_shape, nodes, inits=(), note=""):
+        rng = rng_for(name)
+        x = randn(rng, *x_shape)
+        case(name, nodes, [("X", x)], inits=inits, note=note)
+
+    simple("flatten", (2, 4, 7, 8), [node("Flatten", ["X"], ["Y"], name="flatten", axis=1)],
+           note="axis 1")
+    simple("reshape", (2, 4, 7, 8), [node("Reshape", ["X", "shape"], ["Y"], name="reshape")],
+           inits=[i64("shape", [2, -1])], note="shape initializer [2, -1] (INT64)")
+    simple("transpose", (2, 4, 7, 8),
+           [node("Transpose", ["X"], ["Y"], name="transpose", perm=[0, 2, 3, 1])],
+           note="perm 0,2,3,1 (NCHW -> NHWC)")
+
+    name = "concat"
+    rng = rng_for(name)
+    x = randn(rng, 2, 4, 7, 8)
+    case(name, [node("Concat", ["X", "K"], ["Y"], name="concat", axis=1)], [("X", x)],
+         inits=[raw("K", randn(rng, 2, 3, 7, 8))],
+         note="axis 1: input 2x4x7x8 then initializer 2x3x7x8 -> 2x7x7x8")
+
+    simple("squeeze_unsqueeze", (1, 3, 1, 5),
+           [node("Squeeze", ["X", "sq_axes"], ["S"], name="squeeze"),
+            node("Unsqueeze", ["S", "unsq_axes"], ["Y"], name="unsqueeze")],
+           inits=[i64("sq_axes", [0, 2]), i64("unsq_axes", [1])],
+           note="opset 13, axes as INT64 initializer inputs: 1x3x1x5 -squeeze[0,2]-> 3x5 "
+                "-unsqueeze[1]-> 3x1x5")
+
+    pads = [0, 0, 1, 2, 0, 0, 2, 1]  # begin N,C,H,W then end N,C,H,W
+    simple("pad_reflect", (1, 3, 5, 6),
+           [node("Pad", ["X", "pads"], ["Y"], name="pad", mode="reflect")],
+           inits=[i64("pads", pads)], note="mode reflect, pads [0,0,1,2,0,0,2,1] (INT64 input)")
+    simple("pad_constant", (1, 3, 5, 6),
+           [node("Pad", ["X", "pads", "value"], ["Y"], name="pad", mode="constant")],
+           inits=[i64("pads", pads), raw("value", np.array(0.5, np.float32))],
+           note="mode constant, value 0.5 (scalar input), pads [0,0,1,2,0,0,2,1]")
+    simple("pad_edge", (1, 3, 5, 6),
+           [node("Pad", ["X", "pads"], ["Y"], name="pad", mode="edge")],
+           inits=[i64("pads", pads)], note="mode edge, pads [0,0,1,2,0,0,2,1]")
+
+    scales = np.array([1, 1, 2, 2], np.float32)
+    simple("resize_nearest", (1, 3, 4, 5),
+           [node("Resize", ["X", "roi", "scales"], ["Y"], name="resize", mode="nearest",
+                 coordinate_transformation_mode="asymmetric", nearest_mode="floor")],
+           inits=[raw("roi", np.zeros(0, np.float32)), raw("scales", scales)],
+           note="scales [1,1,2,2], nearest, asymmetric, floor; roi is an EMPTY float "
+                "initializer (as exporters write it)")
+    simple("resize_linear", (1, 3, 4, 5),
+           [node("Resize", ["X", "", "scales"], ["Y"], name="resize", mode="linear",
+                 coordinate_transformation_mode="half_pixel")],
+           inits=[raw("scales", scales)],
+           note="scales [1,1,2,2], linear, half_pixel; roi input omitted (empty name \"\")")
+
+    simple("depthtospace", (1, 8, 3, 4),
+           [node("DepthToSpace", ["X"], ["Y"], name="d2s", blocksize=2, mode="DCR")],
+           note="blocksize 2, mode DCR: 1x8x3x4 -> 1x2x6x8")
+    simple("reducemean", (2, 4, 7, 8),
+           [node("ReduceMean", ["X"], ["Y"], name="reducemean", axes=[2, 3], keepdims=1)],
+           note="axes [2,3] as attribute (opset 13), keepdims 1")
+    simple("identity", (2, 4, 7, 8), [node("Identity", ["X"], ["Y"], name="identity")])
+    simple("dropout", (2, 4, 7, 8), [node("Dropout", ["X"], ["Y"], name="dropout")],
+           note="opset 13, no ratio/training_mode inputs: inference, output = input")
+
+    simple("shape_gather", (2, 4, 7, 8),
+           [node("Shape", ["X"], ["shp"], name="shape"),
+            node("Gather", ["shp", "idx0"], ["n"], name="gather", axis=0),
+            node("Unsqueeze", ["n", "axes0"], ["n1"], name="unsqueeze"),
+            node("Concat", ["n1", "minus1"], ["newshape"], name="concat", axis=0),
+            node("Reshape", ["X", "newshape"], ["Y"], name="reshape")],
+           inits=[i64("idx0", np.array(0, np.int64)), i64("axes0", [0]), i64("minus1", [-1])],
+           note="PyTorch-export flatten pattern: Shape -> Gather(index 0, scalar INT64) -> "
+                "Unsqueeze -> Concat with [-1] -> Reshape; 2x4x7x8 -> 2x224")
+    simple("constantofshape", (2, 4, 7, 8),
+           [node("Shape", ["X"], ["shp"], name="shape"),
+            node("ConstantOfShape", ["shp"], ["K"], name="cos",
+                 value=helper.make_tensor("value", F, [1], [0.5])),
+            node("Add", ["X", "K"], ["Y"], name="add")],
+           note="Y = X + ConstantOfShape(Shape(X), value=0.5)")
+    simple("split", (2, 6, 5, 4),
+           [node("Split", ["X"], ["Y", "Z"], name="split", axis=1)],
+           note="axis 1, two equal outputs (no split input); fixture = first output "
+                "(channels 0..2); the second output is channels 3..5")
+
+
+# ---------------------------------------------------------------- networks
+
+def count_params(inits):
+    return int(sum(int(np.prod(t.dims)) for t in inits))
+
+
+def intermediate_shapes(model, names, feeds):
+    """Shapes from onnx.shape_inference, checked against onnxruntime."""
+    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    vis = {vi.name: vi for vi in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    shapes = {}
+    for n in names:
+        dims = vis[n].type.tensor_type.shape.dim
+        shapes[n] = [d.dim_value for d in dims]
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    del m.graph.output[:]
+    for n in names:
+        m.graph.output.append(vis[n])
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    for n, v in zip(names, sess.run(names, feeds)):
+        if list(v.shape) != shapes[n]:
+            SURPRISES.append(f"lenet5: {n}: shape inference {shapes[n]} vs ORT {list(v.shape)}")
+    return shapes
+
+
+def networks():
+    name = "lenet5"
+    rng = rng_for(name)
+    x = randn(rng, 1, 1, 32, 32)
+
+    def w(*shape):
+        return randn(rng, *shape, scale=1.0 / np.sqrt(np.prod(shape[1:])))
+
+    inits = [
+        raw("c1.W", w(6, 1, 5, 5)), raw("c1.B", randn(rng, 6, scale=0.1)),
+        raw("c3.W", w(16, 6, 5, 5)), raw("c3.B", randn(rng, 16, scale=0.1)),
+        raw("c5.W", w(120, 16, 5, 5)), raw("c5.B", randn(rng, 120, scale=0.1)),
+        raw("f6.W", w(84, 120)), raw("f6.B", randn(rng, 84, scale=0.1)),
+        raw("output.W", w(10, 84)), raw("output.B", randn(rng, 10, scale=0.1)),
+    ]
+    nodes = [
+        node("Conv", ["X", "c1.W", "c1.B"], ["c1"], name="c1", kernel_shape=[5, 5]),
+        node("Relu", ["c1"], ["c1.relu"], name="c1.relu"),
+        node("MaxPool", ["c1.relu"], ["s2"], name="s2", kernel_shape=[2, 2], strides=[2, 2]),
+        node("Conv", ["s2", "c3.W", "c3.B"], ["c3"], name="c3", kernel_shape=[5, 5]),
+        node("Relu", ["c3"], ["c3.relu"], name="c3.relu"),
+        node("MaxPool", ["c3.relu"], ["s4"], name="s4", kernel_shape=[2, 2], strides=[2, 2]),
+        node("Conv", ["s4", "c5.W", "c5.B"], ["c5"], name="c5", kernel_shape=[5, 5]),
+        node("Relu", ["c5"], ["c5.relu"], name="c5.relu"),
+        node("Flatten", ["c5.relu"], ["flatten"], name="flatten", axis=1),
+        node("Gemm", ["flatten", "f6.W", "f6.B"], ["f6"], name="f6", transB=1),
+        node("Relu", ["f6"], ["f6.relu"], name="f6.relu"),
+        node("Gemm", ["f6.relu", "output.W", "output.B"], ["output"], name="output", transB=1),
+        node("Softmax", ["output"], ["prob"], name="softmax", axis=-1),
+    ]
+    params = count_params(inits)
+    if params != 61706:
+        SURPRISES.append(f"lenet5: {params} parameters, expected 61706")
+    model = case(name, nodes, [("X", x)], inits=inits,
+                 note="LeNet-5 (lecture layout) on 1x1x32x32: Conv 6@5x5 -> Relu -> MaxPool 2 -> "
+                      "Conv 16@5x5 -> Relu -> MaxPool 2 -> Conv 120@5x5 -> Relu -> Flatten -> "
+                      "Gemm 120->84 -> Relu -> Gemm 84->10 -> Softmax. Nodes and their output "
+                      "tensors are named c1, s2, c3, s4, c5, f6, output (Relus: NAME.relu); "
+                      "weights NAME.W (Gemm: transB 1, W is out x in), NAME.B; "
+                      "graph output 'prob' (softmax probabilities)",
+                 extra={"params": params})
+    names = ["c1", "s2", "c3", "s4", "c5", "flatten", "f6", "output", "prob"]
+    MANIFEST[-1]["shapes"] = intermediate_shapes(model, names, {"X": x})
+
+    name = "small_cnn"
+    rng = rng_for(name)
+    x = randn(rng, 2, 3, 16, 16)
+    inits = [
+        raw("conv1.W", w(8, 3, 3, 3)), raw("conv1.B", randn(rng, 8, scale=0.1)),
+        raw("bn1.scale", (1 + randn(rng, 8, scale=0.2))), raw("bn1.B", randn(rng, 8, scale=0.2)),
+        raw("bn1.mean", randn(rng, 8, scale=0.2)),
+        raw("bn1.var", rng.uniform(0.5, 1.5, 8).astype(np.float32)),
+        raw("conv2.W", w(16, 8, 3, 3)), raw("conv2.B", randn(rng, 16, scale=0.1)),
+        raw("fc.W", w(10, 16)), raw("fc.B", randn(rng, 10, scale=0.1)),
+    ]
+    nodes = [
+        node("Conv", ["X", "conv1.W", "conv1.B"], ["conv1"], kernel_shape=[3, 3],
+             pads=[1, 1, 1, 1]),
+        node("BatchNormalization", ["conv1", "bn1.scale", "bn1.B", "bn1.mean", "bn1.var"],
+             ["bn1"], epsilon=1e-5),
+        node("Relu", ["bn1"], ["relu1"]),
+        node("MaxPool", ["relu1"], ["pool1"], kernel_shape=[2, 2], strides=[2, 2]),
+        node("Conv", ["pool1", "conv2.W", "conv2.B"], ["conv2"], kernel_shape=[3, 3],
+             pads=[1, 1, 1, 1]),
+        node("Relu", ["conv2"], ["relu2"]),
+        node("GlobalAveragePool", ["relu2"], ["gap"]),
+        node("Flatten", ["gap"], ["flatten"], axis=1),
+        node("Gemm", ["flatten", "fc.W", "fc.B"], ["logits"], transB=1),
+    ]
+    case(name, nodes, [("X", x)], inits=inits,
+         note="2x3x16x16: Conv 8@3x3 pad 1 -> BatchNormalization -> Relu -> MaxPool 2 -> "
+              "Conv 16@3x3 pad 1 -> Relu -> GlobalAveragePool -> Flatten -> Gemm 16->10 "
+              "(transB 1); output logits 2x10",
+         extra={"params": count_params(inits)})
+
+
+def main():
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True)
+    convolutions()
+    activations()
+    pooling()
+    normalization()
+    linear()
+    shapes()
+    networks()
+    (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1) + "\n")
+    total = sum(p.stat().st_size for p in OUT.iterdir())
+    print(f"{len(MANIFEST)} cases, {total} bytes in {OUT.relative_to(ROOT)}")
+    print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, numpy {np.__version__}")
+    for s in SURPRISES:
+        print("SURPRISE:", s)
+
+
+if __name__ == "__main__":
+    main()
