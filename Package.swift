@@ -28,8 +28,9 @@ let package = Package(
         // ONNX models: Swift types generated from onnx.proto (scripts/gen-onnx-proto.sh).
         .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution",
                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Tensors"]),
         .executableTarget(name: "cnnfilter", dependencies: [
-            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet",
+            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet", "Visualize",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "Tensors"]),
@@ -37,6 +38,7 @@ let package = Package(
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "NeuralNet", "ImageCodecs", "Tensors"]),
         .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]

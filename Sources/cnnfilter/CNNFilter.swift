@@ -12,7 +12,7 @@ struct CNNFilter: ParsableCommand {
         Shell completions: cnnfilter --generate-completion-script bash|zsh|fish
         """,
         version: CNNFilterVersion.string,
-        subcommands: [FilterCommand.self, KernelsCommand.self, BenchCommand.self, InfoCommand.self, RunCommand.self],
+        subcommands: [FilterCommand.self, KernelsCommand.self, BenchCommand.self, InfoCommand.self, RunCommand.self, DumpActivationsCommand.self],
         defaultSubcommand: FilterCommand.self
     )
 }

@@ -1,0 +1,101 @@
+import Foundation
+import ImageCodecs
+
+/// All channels of a layer in a grid, each labelled with its index, and a
+/// colour bar on the right (with the value range when the layer shares one).
+enum ContactSheet {
+    static let background: (UInt8, UInt8, UInt8) = (24, 24, 24)
+    static let ink: (UInt8, UInt8, UInt8) = (235, 235, 235)
+
+    static func render(_ maps: LayerMaps, ranges: [(Float, Float)], colormap: Colormap, sharedRange: (Float, Float)?) -> RasterImage {
+        let n = maps.channels
+        let cols = Int(Double(n).squareRoot().rounded(.up)), rows = (n + cols - 1) / cols
+        // Small maps are enlarged (nearest neighbour) to at least 48 pixels, big sheets kept under ~2400 pixels.
+        let side = max(maps.height, maps.width)
+        var scale = max(1, (48 + side - 1) / side)
+        while scale > 1 && cols * maps.width * scale > 2400 { scale -= 1 }
+        let tileW = maps.width * scale, tileH = maps.height * scale
+        let label = 2 * DigitFont.height + 4, gap = 6, bar = 16, barSpace = bar + 14 + 5 * 2 * (DigitFont.width + 1)
+        let width = gap + cols * (tileW + gap) + barSpace
+        let height = gap + rows * (label + tileH + gap)
+        var canvas = Canvas(width: width, height: max(height, 80))
+        canvas.fill(background)
+        for c in 0..<n {
+            let gx = gap + (c % cols) * (tileW + gap), gy = gap + (c / cols) * (label + tileH + gap)
+            canvas.text(String(c), x: gx, y: gy, scale: 2, colour: ink)
+            let values = maps.channel(c)
+            for y in 0..<tileH {
+                for x in 0..<tileW {
+                    let v = values[values.startIndex + (y / scale) * maps.width + x / scale]
+                    canvas.set(gx + x, gy + label + y, colormap.rgb(Render.unit(v, ranges[c])))
+                }
+            }
+        }
+        // Colour bar: high at the top.
+        let bx = width - barSpace + 6, by = gap + label, bh = max(40, min(height - by - gap, 256))
+        for y in 0..<bh {
+            let colour = colormap.rgb(1 - Float(y) / Float(max(bh - 1, 1)))
+            for x in 0..<bar { canvas.set(bx + x, by + y, colour) }
+        }
+        if let sharedRange {
+            canvas.text(short(sharedRange.1), x: bx + bar + 4, y: by, scale: 2, colour: ink)
+            canvas.text(short(sharedRange.0), x: bx + bar + 4, y: by + bh - 2 * DigitFont.height, scale: 2, colour: ink)
+        }
+        return canvas.raster
+    }
+
+    /// A number in at most 5 characters of the digit font.
+    static func short(_ v: Float) -> String {
+        if v == v.rounded(), abs(v) < 10000 { return String(Int(v)) }
+        if abs(v) >= 0.01 && abs(v) < 1000 {
+            var s = String(format: "%.3g", Double(v))
+            if s.count > 5 { s = String(s.prefix(5)) }
+            return s
+        }
+        return String(format: "%.0e", Double(v)).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
+    }
+}
+
+/// An RGB drawing surface.
+struct Canvas {
+    let width: Int, height: Int
+    var pixels: [UInt8]
+
+    init(width: Int, height: Int) {
+        self.width = width; self.height = height
+        pixels = [UInt8](repeating: 0, count: width * height * 3)
+    }
+
+    mutating func fill(_ c: (UInt8, UInt8, UInt8)) {
+        for i in 0..<(width * height) { pixels[3 * i] = c.0; pixels[3 * i + 1] = c.1; pixels[3 * i + 2] = c.2 }
+    }
+
+    @inline(__always)
+    mutating func set(_ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let i = 3 * (y * width + x)
+        pixels[i] = c.0; pixels[i + 1] = c.1; pixels[i + 2] = c.2
+    }
+
+    mutating func text(_ s: String, x: Int, y: Int, scale: Int, colour: (UInt8, UInt8, UInt8)) {
+        var cx = x
+        for ch in s {
+            if let rows = DigitFont.glyphs[ch] {
+                for (ry, bits) in rows.enumerated() {
+                    for rx in 0..<DigitFont.width where bits & (1 << (DigitFont.width - 1 - rx)) != 0 {
+                        for dy in 0..<scale { for dx in 0..<scale { set(cx + rx * scale + dx, y + ry * scale + dy, colour) } }
+                    }
+                }
+            }
+            cx += (DigitFont.width + 1) * scale
+        }
+    }
+
+    var raster: RasterImage {
+        let img = RasterImage(width: width, height: height, channels: 3, bitDepth: 8, hasAlpha: false)
+        pixels.withUnsafeBufferPointer { buf in
+            for y in 0..<height { img.rowPointer(y).copyMemory(from: buf.baseAddress! + y * width * 3, byteCount: width * 3) }
+        }
+        return img
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import ImageCodecs
+import NeuralNet
+import Tensors
+
+/// Turns a photo into a model's input: resized (bilinear) to the input's
+/// height and width, converted to its channel count, normalised per channel
+/// as (x − mean) / std, with a batch dimension (1 unless the model fixes it).
+public struct InputPreparation: Sendable {
+    public var mean: [Float] = [0]
+    public var std: [Float] = [1]
+    public init() {}
+
+    /// The preset torchvision's ImageNet models expect.
+    public static let imagenet: InputPreparation = {
+        var p = InputPreparation()
+        p.mean = [0.485, 0.456, 0.406]; p.std = [0.229, 0.224, 0.225]
+        return p
+    }()
+
+    /// A .npy is used as it is (a batch dimension is added to C×H×W);
+    /// anything else is decoded as an image and prepared.
+    public func tensor(from path: String, for input: ValueInfo) throws -> Tensor {
+        let decoded = try ImageReader.read(path: path)
+        switch decoded {
+        case .tensor(let t):
+            let bytes = try ImageReader.readBytes(path)
+            let exact = ImageFormat.sniff(bytes) == .npy ? try NPYCodec.decode(bytes, path: path, imageShape: false) : t
+            return exact.rank == input.shape.count - 1 ? exact.reshaped([1] + exact.shape) : exact
+        case .raster(let r):
+            return try prepare(r.tensor(includingAlpha: false), for: input, path: path)
+        }
+    }
+
+    func prepare(_ image: Tensor, for input: ValueInfo, path: String) throws -> Tensor {
+        guard input.shape.count == 4 else {
+            throw CodecError(path, "the model's input '\(input.name)' is not N×C×H×W, so a photo cannot be fed to it; give a .npy")
+        }
+        let p = image.planes
+        let c = input.shape[1] ?? p.channels, h = input.shape[2] ?? p.height, w = input.shape[3] ?? p.width
+        // Channels: RGB → grey by luma, grey → RGB by repetition.
+        var planes: [[Float]] = (0..<p.channels).map { ch in Array(image.storage[(ch * p.height * p.width)..<((ch + 1) * p.height * p.width)]) }
+        if c == 1 && planes.count >= 3 {
+            planes = [(0..<planes[0].count).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }]
+        } else if c == 3 && planes.count == 1 {
+            planes = [planes[0], planes[0], planes[0]]
+        }
+        guard planes.count == c else { throw CodecError(path, "the image has \(planes.count) channels and the model wants \(c)") }
+        var out: [Float] = []
+        out.reserveCapacity(c * h * w)
+        for (ch, plane) in planes.enumerated() {
+            let m = mean.count == 1 ? mean[0] : mean[ch], s = std.count == 1 ? std[0] : std[ch]
+            out += resize(plane, height: p.height, width: p.width, toHeight: h, width: w).map { ($0 - m) / s }
+        }
+        // A model with a fixed batch size gets the photo that many times.
+        let batch = max(1, input.shape[0] ?? 1)
+        return Tensor(shape: [batch, c, h, w], values: Array([[Float]](repeating: out, count: batch).joined()))
+    }
+
+    /// Bilinear resampling with pixel centres aligned (half-pixel convention).
+    func resize(_ v: [Float], height: Int, width: Int, toHeight oh: Int, width ow: Int) -> [Float] {
+        if oh == height && ow == width { return v }
+        var out = [Float](repeating: 0, count: oh * ow)
+        for y in 0..<oh {
+            let fy = min(max((Float(y) + 0.5) * Float(height) / Float(oh) - 0.5, 0), Float(height - 1))
+            let y0 = Int(fy), y1 = min(y0 + 1, height - 1), dy = fy - Float(y0)
+            for x in 0..<ow {
+                let fx = min(max((Float(x) + 0.5) * Float(width) / Float(ow) - 0.5, 0), Float(width - 1))
+                let x0 = Int(fx), x1 = min(x0 + 1, width - 1), dx = fx - Float(x0)
+                let top = v[y0 * width + x0] * (1 - dx) + v[y0 * width + x1] * dx
+                let bottom = v[y1 * width + x0] * (1 - dx) + v[y1 * width + x1] * dx
+                out[y * ow + x] = top * (1 - dy) + bottom * dy
+            }
+        }
+        return out
+    }
+}
