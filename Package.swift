@@ -28,7 +28,7 @@ let package = Package(
         // ONNX models: Swift types generated from onnx.proto (scripts/gen-onnx-proto.sh).
         .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution",
                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Tensors"]),
+        .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors"]),
         .executableTarget(name: "cnnfilter", dependencies: [
             "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet", "Visualize",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

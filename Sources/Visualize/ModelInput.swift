@@ -21,14 +21,14 @@ public struct InputPreparation: Sendable {
     /// A .npy is used as it is (a batch dimension is added to C×H×W);
     /// anything else is decoded as an image and prepared.
     public func tensor(from path: String, for input: ValueInfo) throws -> Tensor {
-        let decoded = try ImageReader.read(path: path)
-        switch decoded {
-        case .tensor(let t):
-            let bytes = try ImageReader.readBytes(path)
-            let exact = ImageFormat.sniff(bytes) == .npy ? try NPYCodec.decode(bytes, path: path, imageShape: false) : t
+        let bytes = try ImageReader.readBytes(path)
+        if ImageFormat.sniff(bytes) == .npy {
+            let exact = try NPYCodec.decode(bytes, path: path, imageShape: false)
             return exact.rank == input.shape.count - 1 ? exact.reshaped([1] + exact.shape) : exact
-        case .raster(let r):
-            return try prepare(r.tensor(includingAlpha: false), for: input, path: path)
+        }
+        switch try ImageReader.decode(bytes, path: path) {
+        case .tensor(let t): return t.rank == input.shape.count - 1 ? t.reshaped([1] + t.shape) : t
+        case .raster(let r): return try prepare(r.tensor(includingAlpha: false), for: input, path: path)
         }
     }
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import FilterPipeline
 import Foundation
 import Kernels
+import NeuralNet
+import Tensors
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +16,12 @@ struct BenchCommand: ParsableCommand {
           cnnfilter bench
           cnnfilter bench --size 1920x1080 --kernel laplacian --kernel gaussian:sigma=2
           cnnfilter bench --json
+          cnnfilter bench model.onnx            (median forward latency of a model)
         """
     )
+
+    @Argument(help: "An ONNX model to time instead of kernels.")
+    var model: String?
 
     @Option(help: "Image size as WIDTHxHEIGHT.")
     var size = "4000x3000"
@@ -30,6 +36,7 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        if let model { return try benchModel(model) }
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] * parts[1] <= 400_000_000 else {
             fail(SpecError("--size '\(size)': expected WIDTHxHEIGHT, e.g. 4000x3000"))
@@ -54,6 +61,29 @@ struct BenchCommand: ParsableCommand {
             }
             fflush(stdout)
         }
+    }
+
+    /// Median forward latency on zeros (symbolic dimensions as 1), after a warm-up.
+    func benchModel(_ path: String) throws {
+        do {
+            let graph = try ONNXLoader.load(path: path)
+            let runner = try ModelRunner(graph)
+            var inputs: [String: Tensor] = [:]
+            for info in graph.inputs { inputs[info.name] = Tensor(shape: info.shape.map { $0 ?? 1 }) }
+            _ = try runner.run(inputs)
+            var times: [Double] = []
+            for _ in 0..<max(1, runs) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try runner.run(inputs)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            let ms = times.sorted()[times.count / 2]
+            if json {
+                print("{\"model\": \"\(path.replacingOccurrences(of: "\"", with: "\\\""))\", \"ms\": \(String(format: "%.3f", ms)), \"runs\": \(runs)}")
+            } else {
+                print(String(format: "%@: %.2f ms median of %d runs", path, ms, runs))
+            }
+        } catch { fail(error) }
     }
 
     var activeCoresDescription: String { "\(ProcessInfo.processInfo.activeProcessorCount) cores" }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import ImageCodecs
+import Kernels
+import Tensors
 import NeuralNet
 import Visualize
 
@@ -14,14 +17,20 @@ struct DumpActivationsCommand: ParsableCommand {
         shows them in order. Layer names are those of `cnnfilter info`.
           cnnfilter dump-activations lenet5.onnx digit.png -o acts/
           cnnfilter dump-activations model.onnx --input x.npy -o acts/ --layers c1,c3 --colormap viridis --npy
+          cnnfilter dump-activations --kernel edge --kernel sobel-x --kernel laplacian photo.png -o acts/
+        With --kernel (repeatable) there is no model: the kernels are one layer
+        over the grey photo, as in the lecture's "image convolved with six filters".
         """
     )
 
-    @Argument(help: "An ONNX model file.")
+    @Argument(help: "An ONNX model file (or, with --kernel, the photo).")
     var model: String
 
     @Argument(help: "A photo (resized and converted to the model's input).")
     var photo: String?
+
+    @Option(name: [.short, .long], help: "A kernel to use as a filter of a one-layer model; repeatable.")
+    var kernel: [String] = []
 
     @Option(help: "A .npy input tensor, used as it is (instead of a photo).")
     var input: String?
@@ -41,44 +50,47 @@ struct DumpActivationsCommand: ParsableCommand {
     @Option(help: "percentile (each channel from its 1st to 99th percentile), channel (min to max) or layer (one range for all channels).")
     var normalize = "percentile"
 
-    @Option(help: "Per-channel means subtracted from a photo (one value, or one per channel).")
-    var mean: String?
-
-    @Option(help: "Per-channel standard deviations a photo is divided by.")
-    var std: String?
-
-    @Option(help: "A normalisation preset for photos: imagenet.")
-    var preset: String?
+    @OptionGroup var preparation: InputOptions
 
     func run() throws {
+        if !kernel.isEmpty { return runKernels() }
         guard (photo == nil) != (input == nil) else { fail(ValidationError("give either a photo or --input X.npy")) }
         guard let cmap = Colormap(rawValue: colormap) else { fail(ValidationError("--colormap '\(colormap)': expected gray, viridis, inferno, magma or turbo")) }
         guard let norm = Normalization(rawValue: normalize) else { fail(ValidationError("--normalize '\(normalize)': expected percentile, channel or layer")) }
-        var prep = InputPreparation()
-        if let preset {
-            guard preset == "imagenet" else { fail(ValidationError("--preset '\(preset)': expected imagenet")) }
-            prep = .imagenet
-        }
-        func numbers(_ s: String, _ name: String) -> [Float] {
-            let v = s.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-            if v.isEmpty { fail(ValidationError("\(name) '\(s)': expected numbers separated by commas")) }
-            return v
-        }
-        if let mean { prep.mean = numbers(mean, "--mean") }
-        if let std { prep.std = numbers(std, "--std") }
-        if prep.std.contains(0) { fail(ValidationError("--std must not be 0")) }
+        let prep: InputPreparation
+        do { prep = try preparation.preparation() } catch { fail(error) }
         do {
             let graph = try ONNXLoader.load(path: model)
             guard graph.inputs.count == 1 else { throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one") }
             let x = try prep.tensor(from: photo ?? input!, for: graph.inputs[0])
-            var dump = ActivationDump()
-            dump.colormap = cmap
-            dump.normalization = norm
-            dump.writeNPY = npy
-            dump.layers = layers == "all" ? nil : Set(layers.split(separator: ",").map { String($0) })
-            dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
-            let written = try dump.run(graph: graph, input: x, into: output)
-            FileHandle.standardError.write(Data("cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n".utf8))
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm)
+        } catch { fail(error) }
+    }
+
+    func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization) throws {
+        var dump = ActivationDump()
+        dump.colormap = colormap
+        dump.normalization = normalization
+        dump.writeNPY = npy
+        dump.layers = layers == "all" ? nil : Set(layers.split(separator: ",").map { String($0) })
+        dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
+        let written = try dump.run(graph: graph, input: x, into: output)
+        FileHandle.standardError.write(Data("cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n".utf8))
+    }
+
+    /// Classic kernels as one layer over the grey photo at its own size.
+    func runKernels() {
+        guard photo == nil, input == nil else { fail(ValidationError("with --kernel, give only the photo")) }
+        guard let cmap = Colormap(rawValue: colormap), let norm = Normalization(rawValue: normalize) else {
+            fail(ValidationError("unknown --colormap or --normalize"))
+        }
+        do {
+            let library = KernelLibrary.standard()
+            let kernels = try kernel.map { try library.resolve($0) }
+            guard case .raster(let r) = try ImageReader.read(path: model) else { throw CodecError(model, "not an image") }
+            let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
+            let x = try InputPreparation().tensor(from: model, for: graph.inputs[0])
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm)
         } catch { fail(error) }
     }
 }

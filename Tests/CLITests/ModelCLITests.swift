@@ -32,6 +32,52 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/s4").count == 16)
     }
 
+    @Test func predictShowsTheTopClassesWithLabels() throws {
+        let dir = try CLI.tempDir()
+        let labels = dir.appendingPathComponent("labels.txt")
+        try (0..<10).map { "class-\($0)" }.joined(separator: "\n").write(to: labels, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["predict", path("lenet5.onnx"), path("lenet5.input.npy"), "--labels", labels.path, "--top", "3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.text.split(separator: "\n")
+        guard lines.count == 3 else { Issue.record("3 lines expected: \(r.text) \(r.stderr)"); return }
+        #expect(lines[0].hasPrefix("1 ") && lines[0].contains("class-"))
+        // onnxruntime's probabilities: the top class is the largest of the fixture's output.
+        let want = try NPYCodec.decode(try ImageReader.readBytes(path("lenet5.output.npy")), path: "w", imageShape: false)
+        let best = want.storage.indices.max { want.storage[$0] < want.storage[$1] }!
+        #expect(lines[0].hasSuffix("class-\(best)"))
+    }
+
+    @Test func benchTimesAModel() throws {
+        let r = try CLI.run(["bench", path("lenet5.onnx"), "--runs", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.text.utf8)) as! [String: Any]
+        #expect(o["model"] as? String == path("lenet5.onnx") && (o["ms"] as? Double ?? 0) > 0)
+    }
+
+    @Test func showFiltersDrawsRGBFiltersInColour() throws {
+        let out = try CLI.tempDir().appendingPathComponent("f.png").path
+        let r = try CLI.run(["show-filters", path("conv_basic.onnx"), "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        guard case .raster(let img) = try ImageReader.read(path: out) else { Issue.record("no image"); return }
+        #expect(img.channels == 3 && img.width > 60)
+        let missing = try CLI.run(["show-filters", path("conv_basic.onnx"), "--layer", "nope", "-o", out + "2"])
+        #expect(missing.status != 0 && missing.stderr.contains("no convolution layer named 'nope'"))
+    }
+
+    @Test func kernelsAreAOneLayerModel() throws {
+        let dir = try CLI.tempDir().appendingPathComponent("k").path
+        let r = try CLI.run(["dump-activations", "--kernel", "edge", "--kernel", "sobel-x", "--kernel", "gaussian-5",
+                             CLI.image("step.png"), "-o", dir, "--npy"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/filters").count == 3)
+        let maps = try NPYCodec.decode(try ImageReader.readBytes(dir + "/filters.npy"), path: "m", imageShape: false)
+        #expect(maps.shape == [1, 3, 48, 64])
+        // sobel-x on the vertical step 0.2 → 0.8 at column 32: 4 · 0.6 = -2.4 there (correlation: left minus right), 0 on flat parts.
+        let row = 20, plane = 48 * 64
+        #expect(abs(maps.storage[plane + row * 64 + 31] - (-2.4)) < 1e-4 || abs(maps.storage[plane + row * 64 + 32] - (-2.4)) < 1e-4)
+        #expect(abs(maps.storage[plane + row * 64 + 10]) < 1e-6)
+    }
+
     @Test func badModelsGiveOneLine() throws {
         let dir = try CLI.tempDir()
         let bad = dir.appendingPathComponent("bad.onnx")
