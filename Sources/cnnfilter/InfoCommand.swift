@@ -30,10 +30,11 @@ struct InfoCommand: ParsableCommand {
             let f = NumberFormatter(); f.numberStyle = .decimal; f.groupingSeparator = ","
             return f.string(from: NSNumber(value: v)) ?? "\(v)"
         }
-        print("\(pad("layer", nameWidth))  \(pad("operator", opWidth))  \(pad("output", 16))  \(pad("parameters", 12))  multiply-adds")
+        print("\(pad("layer", nameWidth))  \(pad("operator", opWidth))  \(pad("output", 16))  \(pad("parameters", 12))  "
+              + "\(pad("multiply-adds", 14))  receptive field")
         for l in layers {
             print("\(pad(l.name, nameWidth))  \(pad(l.opType, opWidth))  \(pad(l.outputShape.map(String.init).joined(separator: "×"), 16))  "
-                  + "\(pad(group(l.parameters), 12))  \(group(l.multiplyAdds))")
+                  + "\(pad(group(l.parameters), 12))  \(pad(group(l.multiplyAdds), 14))  \(l.receptiveField.map(String.init) ?? "all")")
         }
         print("total: \(group(layers.map(\.parameters).reduce(0, +))) parameters, \(group(layers.map(\.multiplyAdds).reduce(0, +))) multiply-adds")
     }

@@ -56,6 +56,10 @@ struct OnnxCase: Decodable, CustomTestStringConvertible, Sendable {
         #expect(byName["c3"] == [1, 16, 10, 10] && byName["s4"] == [1, 16, 5, 5] && byName["c5"] == [1, 120, 1, 1])
         #expect(byName["f6"] == [1, 84])
         #expect(layers.map(\.parameters).reduce(0, +) == 61706)
+        // Receptive fields: C1 5, S2 6, C3 6 + 4·2 = 14, S4 16, C5 16 + 4·4 = 32 (the whole input).
+        let fields = Dictionary(layers.map { ($0.name, $0.receptiveField) }, uniquingKeysWith: { a, _ in a })
+        #expect(fields["c1"] == 5 && fields["s2"] == 6 && fields["c3"] == 14 && fields["s4"] == 16 && fields["c5"] == 32)
+        #expect(fields["f6"] == .some(nil))
         // C1: 28·28·6 outputs, each 5·5·1 multiply-adds.
         #expect(layers.first { $0.name == "c1" }?.multiplyAdds == 28 * 28 * 6 * 25)
     }

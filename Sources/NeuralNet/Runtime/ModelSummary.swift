@@ -9,6 +9,9 @@ public struct LayerSummary: Sendable {
     public var parameters: Int
     /// Multiply-adds of one forward pass.
     public var multiplyAdds: Int
+    /// Input pixels (per side) one output value depends on; nil once a
+    /// layer sees the whole input (global pooling, fully connected).
+    public var receptiveField: Int?
 }
 
 public enum ModelSummary {
@@ -21,13 +24,39 @@ public enum ModelSummary {
         var rows: [LayerSummary] = []
         var shapes: [String: [Int]] = graph.initializers.mapValues(\.shape)
         for (k, v) in inputs { shapes[k] = v.shape }
+        // Receptive field and the input-pixel step between neighbouring outputs, per value.
+        var field: [String: (size: Int?, jump: Int)] = [:]
+        for info in graph.inputs { field[info.name] = (1, 1) }
         _ = try runner.run(inputs) { node, outputs in
             for (name, t) in zip(node.outputs, outputs) { shapes[name] = t.shape }
             let params = node.inputs.compactMap { graph.initializers[$0]?.count }.reduce(0, +)
+            let f = receptiveField(node, inputs: node.inputs.compactMap { field[$0] }, shapes: shapes)
+            for name in node.outputs { field[name] = f }
             rows.append(LayerSummary(name: node.displayName, opType: node.opType, outputShape: outputs.first?.shape ?? [],
-                                     parameters: params, multiplyAdds: multiplyAdds(node, shapes: shapes, output: outputs.first)))
+                                     parameters: params, multiplyAdds: multiplyAdds(node, shapes: shapes, output: outputs.first),
+                                     receptiveField: f.size))
         }
         return rows
+    }
+
+    /// rf_out = rf_in + (k_eff − 1) · jump_in and jump_out = jump_in · stride
+    /// for windows (first spatial axis); the widest input wins elsewhere.
+    static func receptiveField(_ node: Node, inputs: [(size: Int?, jump: Int)], shapes: [String: [Int]]) -> (size: Int?, jump: Int) {
+        guard !inputs.isEmpty else { return (nil, 1) }
+        if inputs.contains(where: { $0.size == nil }) { return (nil, 1) }
+        let size = inputs.map { $0.size! }.max()!, jump = inputs.map(\.jump).max()!
+        switch node.opType {
+        case "Conv", "MaxPool", "AveragePool":
+            // A Conv may leave kernel_shape out: its weight (M×C×kh×kw) says it.
+            let weight = node.opType == "Conv" && node.inputs.count > 1 ? shapes[node.inputs[1]] : nil
+            let k = node.ints("kernel_shape")?.first ?? (weight?.count == 4 ? weight![2] : 1)
+            let d = node.ints("dilations")?.first ?? 1, s = node.ints("strides")?.first ?? 1
+            return (size + ((k - 1) * d) * jump, jump * s)
+        case "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "Flatten", "Reshape", "ReduceMean":
+            return (nil, jump)
+        default:
+            return (size, jump)
+        }
     }
 
     static func multiplyAdds(_ node: Node, shapes: [String: [Int]], output: Tensor?) -> Int {
