@@ -252,6 +252,25 @@ def convolutions():
 
 # ---------------------------------------------------------------- activations
 
+def convtranspose_case(name, x_shape, w_shape, note="", **attrs):
+    """ConvTranspose: W is C x M/group x kh x kw, with a bias of M values."""
+    rng = rng_for(name)
+    x = randn(rng, *x_shape)
+    w = randn(rng, *w_shape, scale=0.3)
+    group = attrs.get("group", 1)
+    b = randn(rng, w_shape[1] * group, scale=0.5)
+    nodes = [node("ConvTranspose", ["X", "W", "B"], ["Y"], name="deconv", **attrs)]
+    case(name, nodes, [("X", x)], inits=[raw("W", w), raw("B", b)], note=note)
+
+
+def transposed_convolutions():
+    convtranspose_case("convtranspose_stride2", (1, 3, 5, 6), (3, 4, 3, 3), strides=[2, 2], pads=[1, 1, 1, 1],
+                       output_padding=[1, 1], note="stride 2, pads 1, output_padding 1: 3->4 channels, doubles the size")
+    convtranspose_case("convtranspose_group2", (2, 4, 4, 5), (4, 3, 3, 3), group=2, note="group 2: 4->6 channels, no padding")
+    convtranspose_case("convtranspose_dilation", (1, 2, 5, 5), (2, 2, 3, 2), dilations=[2, 1], strides=[1, 2],
+                       note="dilations [2,1], strides [1,2], rectangular 3x2 kernel")
+
+
 def unary(name, op, x_shape=(2, 4, 7, 8), opset=13, note="", scale=2.0, **attrs):
     rng = rng_for(name)
     x = randn(rng, *x_shape, scale=scale)
@@ -584,6 +603,7 @@ def main():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
     convolutions()
+    transposed_convolutions()
     activations()
     pooling()
     normalization()

@@ -5,7 +5,7 @@ import Tensors
 /// C×H×W image through a `Conv2D` bank with the node's groups, strides,
 /// dilations and zero padding.
 enum ConvOps {
-    static let table: [String: Operator] = ["Conv": conv]
+    static let table: [String: Operator] = ["Conv": conv, "ConvTranspose": convTranspose]
 
     static func conv(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
         let x = try required(inputs, 0, node), w = try required(inputs, 1, node)
@@ -31,6 +31,73 @@ enum ConvOps {
         do { plan = try Pipeline([conv]).plan(for: Shape3(channels: c, height: h, width: wd)) }
         catch { throw ModelError.node(node, "\(error)") }
         return [try perItem(x, n: n, plan: plan)]
+    }
+
+    /// The transpose of a convolution (a "deconvolution"): every input pixel
+    /// scatters its value, weighted by the kernel, into the output. W is
+    /// C × M/group × kh × kw; the output size is
+    /// stride·(in − 1) + output_padding + (k − 1)·dilation + 1 − pads.
+    static func convTranspose(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(inputs, 0, node), w = try required(inputs, 1, node)
+        let (n, c, h, wd) = try nchw(x, node)
+        guard w.rank == 4 else { throw ModelError.node(node, "only 2-D transposed convolutions are supported (weight shape \(w.shape))") }
+        let group = node.int("group", default: 1)
+        guard group >= 1, c % group == 0, w.shape[0] == c else {
+            throw ModelError.node(node, "weight shape \(w.shape) does not fit \(c) input channels in \(group) groups")
+        }
+        let perOut = w.shape[1], m = perOut * group, kh = w.shape[2], kw = w.shape[3], perIn = c / group
+        let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1], op = node.ints("output_padding") ?? [0, 0]
+        let extent = [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1]
+        let full = [s[0] * (h - 1) + op[0] + extent[0], s[1] * (wd - 1) + op[1] + extent[1]]
+        var pads = node.ints("pads") ?? [0, 0, 0, 0]
+        var out = [full[0] - pads[0] - pads[2], full[1] - pads[1] - pads[3]]
+        let auto = node.string("auto_pad", default: "NOTSET")
+        if let shape = node.ints("output_shape"), shape.count >= 2 {
+            out = Array(shape.suffix(2))
+        } else if auto == "SAME_UPPER" || auto == "SAME_LOWER" {
+            out = [h * s[0], wd * s[1]]
+        }
+        if node.ints("output_shape") != nil || auto == "SAME_UPPER" || auto == "SAME_LOWER" {
+            // The specification's split of the total padding.
+            for a in 0..<2 {
+                let total = full[a] - out[a]
+                let upper = auto == "SAME_UPPER"
+                pads[a] = upper ? total / 2 : total - total / 2
+                pads[a + 2] = total - pads[a]
+            }
+        }
+        guard out[0] > 0, out[1] > 0 else { throw ModelError.node(node, "the output would be \(out[0])×\(out[1])") }
+        let bias = optional(inputs, 2)
+        var y = Tensor(shape: [n, m, out[0], out[1]])
+        for item in 0..<n {
+            for oc in 0..<m {
+                let b = bias?.storage[oc] ?? 0
+                let base = ((item * m) + oc) * out[0] * out[1]
+                for i in 0..<(out[0] * out[1]) { y.storage[base + i] = b }
+            }
+            for ic in 0..<c {
+                let g = ic / perIn
+                for iy in 0..<h { for ix in 0..<wd {
+                    let v = x.storage[((item * c + ic) * h + iy) * wd + ix]
+                    if v == 0 { continue }
+                    for j in 0..<perOut {
+                        let oc = g * perOut + j
+                        let wBase = ((ic * perOut) + j) * kh * kw
+                        let yBase = (item * m + oc) * out[0] * out[1]
+                        for ky in 0..<kh {
+                            let oy = iy * s[0] - pads[0] + ky * d[0]
+                            guard oy >= 0 && oy < out[0] else { continue }
+                            for kx in 0..<kw {
+                                let ox = ix * s[1] - pads[1] + kx * d[1]
+                                guard ox >= 0 && ox < out[1] else { continue }
+                                y.storage[yBase + oy * out[1] + ox] += v * w.storage[wBase + ky * kw + kx]
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+        return [y]
     }
 
     /// ONNX's auto_pad and pads ([top, left, bottom, right] for 2-D).
