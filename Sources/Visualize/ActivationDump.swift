@@ -12,6 +12,8 @@ public struct ActivationDump {
     public var writeNPY = false
     /// Layer names to keep; nil for all.
     public var layers: Set<String>? = nil
+    /// Blend every map over this photo as a heat map (`--overlay`).
+    public var overlay: OverlayBackground? = nil
     /// Progress lines (stderr in the CLI).
     public var progress: (String) -> Void = { _ in }
 
@@ -50,11 +52,13 @@ public struct ActivationDump {
             let digits = max(3, String(maps.channels - 1).count)
             for c in 0..<maps.channels {
                 let file = layerDir + "/" + String(repeating: "0", count: digits - String(c).count) + String(c) + ".png"
-                try ImageWriter.write(Render.channelImage(maps.channel(c), height: maps.height, width: maps.width,
-                                                          range: ranges[c], colormap: colormap), format: .png, to: file)
+                let image = overlay.map {
+                    Render.overlayImage(maps.channel(c), height: maps.height, width: maps.width, range: ranges[c], colormap: colormap, background: $0)
+                } ?? Render.channelImage(maps.channel(c), height: maps.height, width: maps.width, range: ranges[c], colormap: colormap)
+                try ImageWriter.write(image, format: .png, to: file)
             }
             let sheet = ContactSheet.render(maps, ranges: ranges, colormap: colormap,
-                                            sharedRange: normalization == .layer ? ranges.first : nil)
+                                            sharedRange: normalization == .layer ? ranges.first : nil, overlay: overlay)
             try ImageWriter.write(sheet, format: .png, to: dir + "/" + name + ".png")
             if writeNPY { try OutputFile.write(dir + "/" + name + ".npy", bytes: NPYCodec.encode(out)) }
             written.append(Layer(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange))

@@ -34,6 +34,37 @@ public struct LayerMaps: Sendable {
     }
 }
 
+/// A photo (3×H×W, values in [0, 1]) that maps are blended over as heat maps.
+public struct OverlayBackground: Sendable {
+    public var height: Int, width: Int
+    public var rgb: [Float]
+    public init(height: Int, width: Int, rgb: [Float]) {
+        precondition(rgb.count == 3 * height * width)
+        self.height = height; self.width = width; self.rgb = rgb
+    }
+
+    /// A map upsampled bilinearly to the photo's size, coloured and blended half and half.
+    func blend(_ values: ArraySlice<Float>, height h: Int, width w: Int, range: (Float, Float), colormap: Colormap,
+               into set: (Int, Int, (UInt8, UInt8, UInt8)) -> Void) {
+        let plane = height * width
+        for y in 0..<height {
+            let fy = min(max((Float(y) + 0.5) * Float(h) / Float(height) - 0.5, 0), Float(h - 1))
+            let y0 = Int(fy), y1 = min(y0 + 1, h - 1), dy = fy - Float(y0)
+            for x in 0..<width {
+                let fx = min(max((Float(x) + 0.5) * Float(w) / Float(width) - 0.5, 0), Float(w - 1))
+                let x0 = Int(fx), x1 = min(x0 + 1, w - 1), dx = fx - Float(x0)
+                let b = values.startIndex
+                let v = (values[b + y0 * w + x0] * (1 - dx) + values[b + y0 * w + x1] * dx) * (1 - dy)
+                    + (values[b + y1 * w + x0] * (1 - dx) + values[b + y1 * w + x1] * dx) * dy
+                let heat = colormap.rgb(Render.unit(v, range))
+                let i = y * width + x
+                func mix(_ h: UInt8, _ p: Float) -> UInt8 { UInt8((0.5 * Float(h) + 127.5 * min(max(p, 0), 1)).rounded()) }
+                set(x, y, (mix(heat.0, rgb[i]), mix(heat.1, rgb[plane + i]), mix(heat.2, rgb[2 * plane + i])))
+            }
+        }
+    }
+}
+
 enum Render {
     /// A value mapped into [0, 1] by a channel's range; a constant channel is mid-grey.
     @inline(__always)
@@ -41,6 +72,17 @@ enum Render {
         let span = range.1 - range.0
         guard span > 0, v.isFinite else { return 0.5 }
         return (v - range.0) / span
+    }
+
+    /// One channel blended over the photo, at the photo's size.
+    static func overlayImage(_ values: ArraySlice<Float>, height: Int, width: Int, range: (Float, Float),
+                             colormap: Colormap, background: OverlayBackground) -> RasterImage {
+        let img = RasterImage(width: background.width, height: background.height, channels: 3, bitDepth: 8, hasAlpha: false)
+        background.blend(values, height: height, width: width, range: range, colormap: colormap) { x, y, c in
+            let row = img.rowPointer(y).assumingMemoryBound(to: UInt8.self)
+            row[3 * x] = c.0; row[3 * x + 1] = c.1; row[3 * x + 2] = c.2
+        }
+        return img
     }
 
     /// One channel as an image at its own resolution (grey, or RGB for a colour map).

@@ -7,14 +7,16 @@ enum ContactSheet {
     static let background: (UInt8, UInt8, UInt8) = (24, 24, 24)
     static let ink: (UInt8, UInt8, UInt8) = (235, 235, 235)
 
-    static func render(_ maps: LayerMaps, ranges: [(Float, Float)], colormap: Colormap, sharedRange: (Float, Float)?) -> RasterImage {
+    static func render(_ maps: LayerMaps, ranges: [(Float, Float)], colormap: Colormap, sharedRange: (Float, Float)?,
+                       overlay: OverlayBackground? = nil) -> RasterImage {
         let n = maps.channels
         let cols = Int(Double(n).squareRoot().rounded(.up)), rows = (n + cols - 1) / cols
         // Small maps are enlarged (nearest neighbour) to at least 48 pixels, big sheets kept under ~2400 pixels.
         let side = max(maps.height, maps.width)
         var scale = max(1, (48 + side - 1) / side)
         while scale > 1 && cols * maps.width * scale > 2400 { scale -= 1 }
-        let tileW = maps.width * scale, tileH = maps.height * scale
+        // Overlays are tiles of the photo's size.
+        let tileW = overlay?.width ?? maps.width * scale, tileH = overlay?.height ?? maps.height * scale
         let label = 2 * DigitFont.height + 4, gap = 6, bar = 16, barSpace = bar + 14 + 5 * 2 * (DigitFont.width + 1)
         let width = gap + cols * (tileW + gap) + barSpace
         let height = gap + rows * (label + tileH + gap)
@@ -24,6 +26,12 @@ enum ContactSheet {
             let gx = gap + (c % cols) * (tileW + gap), gy = gap + (c / cols) * (label + tileH + gap)
             canvas.text(String(c), x: gx, y: gy, scale: 2, colour: ink)
             let values = maps.channel(c)
+            if let overlay {
+                overlay.blend(values, height: maps.height, width: maps.width, range: ranges[c], colormap: colormap) { x, y, col in
+                    canvas.set(gx + x, gy + label + y, col)
+                }
+                continue
+            }
             for y in 0..<tileH {
                 for x in 0..<tileW {
                     let v = values[values.startIndex + (y / scale) * maps.width + x / scale]

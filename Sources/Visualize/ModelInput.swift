@@ -32,6 +32,17 @@ public struct InputPreparation: Sendable {
         }
     }
 
+    /// A photo as an overlay background: RGB in [0, 1], resized to `height`×`width`.
+    public func background(from path: String, height: Int, width: Int) throws -> OverlayBackground {
+        guard case .raster(let r) = try ImageReader.read(path: path) else { throw CodecError(path, "--overlay needs a photo") }
+        let t = r.tensor(includingAlpha: false)
+        let p = t.planes
+        var planes = (0..<p.channels).map { Array(t.storage[($0 * p.height * p.width)..<(($0 + 1) * p.height * p.width)]) }
+        if planes.count == 1 { planes = [planes[0], planes[0], planes[0]] }
+        let rgb = planes.prefix(3).flatMap { resize($0, height: p.height, width: p.width, toHeight: height, width: width) }
+        return OverlayBackground(height: height, width: width, rgb: rgb)
+    }
+
     func prepare(_ image: Tensor, for input: ValueInfo, path: String) throws -> Tensor {
         guard input.shape.count == 4 else {
             throw CodecError(path, "the model's input '\(input.name)' is not N×C×H×W, so a photo cannot be fed to it; give a .npy")

@@ -44,6 +44,9 @@ struct DumpActivationsCommand: ParsableCommand {
     @Flag(help: "Also write each layer's raw output as NAME.npy.")
     var npy = false
 
+    @Flag(help: "Blend each map over the photo as a heat map (at the model's input size).")
+    var overlay = false
+
     @Option(help: "gray, viridis, inferno, magma or turbo.")
     var colormap = "gray"
 
@@ -63,12 +66,19 @@ struct DumpActivationsCommand: ParsableCommand {
             let graph = try ONNXLoader.load(path: model)
             guard graph.inputs.count == 1 else { throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one") }
             let x = try prep.tensor(from: photo ?? input!, for: graph.inputs[0])
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm)
+            var background: OverlayBackground? = nil
+            if overlay {
+                guard let photo, x.rank == 4 else { throw ValidationError("--overlay needs a photo and an N×C×H×W model input") }
+                background = try prep.background(from: photo, height: x.shape[2], width: x.shape[3])
+            }
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background)
         } catch { fail(error) }
     }
 
-    func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization) throws {
+    func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization,
+               overlay: OverlayBackground? = nil) throws {
         var dump = ActivationDump()
+        dump.overlay = overlay
         dump.colormap = colormap
         dump.normalization = normalization
         dump.writeNPY = npy
@@ -90,7 +100,8 @@ struct DumpActivationsCommand: ParsableCommand {
             guard case .raster(let r) = try ImageReader.read(path: model) else { throw CodecError(model, "not an image") }
             let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
             let x = try InputPreparation().tensor(from: model, for: graph.inputs[0])
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm)
+            let background = overlay ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background)
         } catch { fail(error) }
     }
 }

@@ -78,6 +78,18 @@ import Testing
         #expect(abs(maps.storage[plane + row * 64 + 10]) < 1e-6)
     }
 
+    @Test func overlayBlendsMapsOverThePhoto() throws {
+        let dir = try CLI.tempDir().appendingPathComponent("ov").path
+        let r = try CLI.run(["dump-activations", path("lenet5.onnx"), CLI.image("chelsea.png"), "-o", dir, "--layers", "s4",
+                             "--overlay", "--colormap", "turbo"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // Each 5×5 map of S4 is shown at the model's 32×32 input size, in colour over the (grey) photo.
+        guard case .raster(let img) = try ImageReader.read(path: dir + "/s4/000.png") else { Issue.record("no image"); return }
+        #expect(img.width == 32 && img.height == 32 && img.channels == 3)
+        let bad = try CLI.run(["dump-activations", path("lenet5.onnx"), "--input", path("lenet5.input.npy"), "-o", dir, "--overlay"])
+        #expect(bad.status != 0 && bad.stderr.contains("--overlay needs a photo"))
+    }
+
     @Test func badModelsGiveOneLine() throws {
         let dir = try CLI.tempDir()
         let bad = dir.appendingPathComponent("bad.onnx")
