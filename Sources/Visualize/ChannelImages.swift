@@ -47,18 +47,12 @@ public struct OverlayBackground: Sendable {
     func blend(_ values: ArraySlice<Float>, height h: Int, width w: Int, range: (Float, Float), colormap: Colormap,
                into set: (Int, Int, (UInt8, UInt8, UInt8)) -> Void) {
         let plane = height * width
+        let up = bilinearResize(values, height: h, width: w, toHeight: height, width: width)
+        func mix(_ h: UInt8, _ p: Float) -> UInt8 { UInt8((0.5 * Float(h) + 127.5 * min(max(p, 0), 1)).rounded()) }
         for y in 0..<height {
-            let fy = min(max((Float(y) + 0.5) * Float(h) / Float(height) - 0.5, 0), Float(h - 1))
-            let y0 = Int(fy), y1 = min(y0 + 1, h - 1), dy = fy - Float(y0)
             for x in 0..<width {
-                let fx = min(max((Float(x) + 0.5) * Float(w) / Float(width) - 0.5, 0), Float(w - 1))
-                let x0 = Int(fx), x1 = min(x0 + 1, w - 1), dx = fx - Float(x0)
-                let b = values.startIndex
-                let v = (values[b + y0 * w + x0] * (1 - dx) + values[b + y0 * w + x1] * dx) * (1 - dy)
-                    + (values[b + y1 * w + x0] * (1 - dx) + values[b + y1 * w + x1] * dx) * dy
-                let heat = colormap.rgb(Render.unit(v, range))
                 let i = y * width + x
-                func mix(_ h: UInt8, _ p: Float) -> UInt8 { UInt8((0.5 * Float(h) + 127.5 * min(max(p, 0), 1)).rounded()) }
+                let heat = colormap.rgb(Render.unit(up[i], range))
                 set(x, y, (mix(heat.0, rgb[i]), mix(heat.1, rgb[plane + i]), mix(heat.2, rgb[2 * plane + i])))
             }
         }
