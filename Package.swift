@@ -17,6 +17,8 @@ let package = Package(
         // System libraries from Debian (libpng-dev, libjpeg-dev).
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        // SGEMM for convolutions with many channels (Debian's OpenBLAS, pthreads build).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libpng and libjpeg report errors with longjmp, which must not cross
         // Swift frames: this small C layer owns every setjmp.
         .target(name: "CCodecs", dependencies: ["CPNG", "CJPEG"], linkerSettings: [.linkedLibrary("z")]),
@@ -26,7 +28,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["Tensors", "Convolution"]),
         .target(name: "FilterPipeline", dependencies: ["ImageCodecs", "Tensors", "Convolution", "Kernels"]),
         // ONNX models: Swift types generated from onnx.proto (scripts/gen-onnx-proto.sh).
-        .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution",
+        .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution", "COpenBLAS",
                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors"]),
         .executableTarget(name: "cnnfilter", dependencies: [

@@ -225,6 +225,11 @@ def convolutions():
                    "all of it at the end (bottom/right)")
     conv_case("conv_auto_pad_valid", (1, 3, 9, 11), (4, 3, 3, 3), auto_pad="VALID",
               note="auto_pad VALID")
+    # Many channels: cnnfilter runs these as im2col + SGEMM.
+    conv_case("conv_many_channels", (2, 16, 9, 11), (24, 16, 3, 3), strides=[2, 1], dilations=[1, 2],
+              pads=[1, 2, 0, 1], note="16->24 channels, strides [2,1], dilations [1,2], pads [1,2,0,1] (SGEMM path)")
+    conv_case("conv_many_channels_group", (1, 16, 8, 8), (32, 8, 3, 3), group=2, pads=[1, 1, 1, 1],
+              note="16->32 channels in 2 groups (SGEMM path)")
     conv_case("conv_1x1", (2, 4, 7, 8), (6, 4, 1, 1), store=fdata,
               note="1x1 kernel; W and B stored as float_data")
     conv_case("conv_5x5_rect", (1, 3, 9, 11), (4, 3, 3, 5), pads=[1, 2, 1, 2],

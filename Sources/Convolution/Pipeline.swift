@@ -139,6 +139,9 @@ public struct PipelinePlan: Sendable {
         return result
     }
 
+    /// The padding a convolution stage resolved to (nil for other stages).
+    public func padding(ofStage i: Int) -> Padding? { (stages[i] as? PlannedConv2D)?.padding }
+
     /// The input pixel under the centre of output pixel (y, x), through every stage.
     public func sourcePixel(row y: Int, column x: Int) -> (row: Int, column: Int) {
         var r = y, c = x

@@ -27,8 +27,23 @@ enum ConvOps {
         conv.exactStride = false // ONNX floors
         conv.allowSeparable = false
         conv.padding = try padding(node)
+        let input = Shape3(channels: c, height: h, width: wd)
+        if GEMMConv.suits(inputChannelsPerGroup: c / group, kh: kh, kw: kw, filtersPerGroup: m / group) {
+            // The geometry only (a one-filter stand-in), not the engine's per-filter plan.
+            var probe = Conv2D(perChannel: [Float](repeating: 0, count: kh * kw), height: kh, width: kw)
+            probe.strideY = conv.strideY; probe.strideX = conv.strideX
+            probe.dilationY = conv.dilationY; probe.dilationX = conv.dilationX
+            probe.padding = conv.padding; probe.exactStride = false; probe.border = .zero
+            let geometry: PipelinePlan
+            do { geometry = try Pipeline([probe]).plan(for: Shape3(channels: 1, height: h, width: wd)) }
+            catch { throw ModelError.node(node, "\(error)") }
+            if let pads = geometry.padding(ofStage: 0) {
+                return [GEMMConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
+                                     outHeight: geometry.output.height, outWidth: geometry.output.width)]
+            }
+        }
         let plan: PipelinePlan
-        do { plan = try Pipeline([conv]).plan(for: Shape3(channels: c, height: h, width: wd)) }
+        do { plan = try Pipeline([conv]).plan(for: input) }
         catch { throw ModelError.node(node, "\(error)") }
         return [try perItem(x, n: n, plan: plan)]
     }
