@@ -45,9 +45,7 @@ public struct FilterRunner: Sendable {
     }
 
     func pipeline(channels: Int) throws -> Pipeline {
-        do { return try spec.pipeline(library: library, inputChannels: channels) }
-        catch let e as KernelError { throw e }
-        catch let e as SpecError { throw e }
+        try spec.pipeline(library: library, inputChannels: channels)
     }
 
     func runWhole(_ input: DecodedInput, _ target: OutputTarget) throws {

@@ -28,8 +28,8 @@ public enum OutputPlan {
                                  + (inputs.count > 1 ? " (several inputs write one file each into a directory)" : ""))
             }
             var used = Set<String>()
-            return try inputs.map { input in
-                let f = try format ?? defaultFormat(forInput: input)
+            return try inputs.map { input -> OutputTarget in
+                let f = format ?? defaultFormat(forInput: input)
                 let base = ((input == "-" ? "stdin" : (input as NSString).lastPathComponent) as NSString).deletingPathExtension
                 var path = (output as NSString).appendingPathComponent(base + "." + f.fileExtension)
                 if !used.insert(path).inserted {
@@ -54,8 +54,8 @@ public enum OutputPlan {
         return [OutputTarget(input: inputs[0], path: output, format: f)]
     }
 
-    /// An input's own format, used when writing many results into a directory.
-    static func defaultFormat(forInput input: String) throws -> ImageFormat {
+    /// An input's own format (by its name), used when writing many results into a directory.
+    static func defaultFormat(forInput input: String) -> ImageFormat {
         ImageFormat.fromExtension(of: input) ?? .png
     }
 }
