@@ -36,6 +36,8 @@ demo: build
 	$(BIN) images/chelsea.png --kernel gaussian:sigma=3 -o $(DEMO_OUT)/chelsea-blur.png
 	$(BIN) images/chelsea.png --grayscale --kernel sobel-x --activation relu --pool max:2 -o $(DEMO_OUT)/chelsea-conv-relu-pool.png
 	$(BIN) images/rocket.jpg --kernel emboss -o $(DEMO_OUT)/rocket-emboss.jpg
+	$(BIN) dump-activations --kernel edge --kernel sobel-x --kernel laplacian --kernel gaussian:sigma=2 \
+	    --kernel sharpen --kernel emboss images/chelsea.png -o $(DEMO_OUT)/six-filters
 	$(BIN) images/worked/e1.txt --kernel '1 0 1; 0 1 0; 1 0 1' --padding valid --print
 	@echo
 	@echo "Results are in $(DEMO_OUT)/:"
