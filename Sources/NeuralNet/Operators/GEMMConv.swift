@@ -39,6 +39,15 @@ enum GEMMConv {
                                         let dst = row + oy * ow
                                         guard iy >= 0 && iy < h else { for ox in 0..<ow { dst[ox] = 0 }; continue }
                                         let src = plane + iy * wd
+                                        if s[1] == 1 {
+                                            // Stride 1: one contiguous run of the input row, zeros either side.
+                                            let shift = kx * d[1] - pads.left
+                                            let lo = min(ow, max(0, -shift)), hi = max(lo, min(ow, wd - shift))
+                                            for ox in 0..<lo { dst[ox] = 0 }
+                                            if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
+                                            for ox in hi..<ow { dst[ox] = 0 }
+                                            continue
+                                        }
                                         for ox in 0..<ow {
                                             let ix = ox * s[1] - pads.left + kx * d[1]
                                             dst[ox] = ix >= 0 && ix < wd ? src[ix] : 0
