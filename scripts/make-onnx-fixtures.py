@@ -283,6 +283,20 @@ def unary(name, op, x_shape=(2, 4, 7, 8), opset=13, note="", scale=2.0, **attrs)
          note=note)
 
 
+def casts():
+    """Cast to an integer or half type and back to float: the values the target type holds."""
+    for name, to in [("cast_int32", TensorProto.INT32), ("cast_uint8", TensorProto.UINT8),
+                     ("cast_float16", TensorProto.FLOAT16), ("cast_bool", TensorProto.BOOL)]:
+        rng = rng_for(name)
+        x = randn(rng, 2, 3, 4, 5, scale=4.0)
+        if to == TensorProto.UINT8:
+            x = np.abs(x) * 20  # in range: out-of-range uint8 casts wrap in onnxruntime, an unspecified case
+        if to == TensorProto.BOOL:
+            x[0, 0] = 0.0       # some exact zeros
+        nodes = [node("Cast", ["X"], ["T"], name="cast", to=to), node("Cast", ["T"], ["Y"], name="back", to=TensorProto.FLOAT)]
+        case(name, nodes, [("X", x)], note=f"Cast to {TensorProto.DataType.Name(to)} and back to FLOAT")
+
+
 def activations():
     unary("relu", "Relu")
     unary("leakyrelu", "LeakyRelu", alpha=0.2, note="alpha 0.2")
@@ -609,6 +623,7 @@ def main():
     OUT.mkdir(parents=True)
     convolutions()
     transposed_convolutions()
+    casts()
     activations()
     pooling()
     normalization()

@@ -25,14 +25,14 @@ public struct ActivationDump {
         public var range: (Float, Float)
     }
 
+    /// Writes into a hidden directory beside `target` and moves the files into
+    /// place only when every layer is done, so a failure leaves nothing behind.
     @discardableResult
-    public func run(graph: Graph, input: Tensor, into dir: String) throws -> [Layer] {
+    public func run(graph: Graph, input: Tensor, into target: String) throws -> [Layer] {
+        let fm = FileManager.default
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw CodecError(dir, "exists and is not a directory") }
-        } else {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
+        let exists = fm.fileExists(atPath: target, isDirectory: &isDir)
+        if exists && !isDir.boolValue { throw CodecError(target, "exists and is not a directory") }
         let runner = try ModelRunner(graph)
         let names = Set(graph.nodes.map(\.displayName))
         if let layers {
@@ -40,6 +40,32 @@ public struct ActivationDump {
                 throw ModelError("no layer named '\(l)' (cnnfilter info lists them)")
             }
         }
+        let url = URL(fileURLWithPath: target)
+        let parent = url.deletingLastPathComponent().path
+        guard fm.fileExists(atPath: parent) else { throw CodecError(target, "the directory '\(parent)' does not exist") }
+        let dir = parent + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        do {
+            let written = try write(runner: runner, graph: graph, input: input, into: dir)
+            if !exists {
+                try fm.moveItem(atPath: dir, toPath: target)
+            } else {
+                for item in try fm.contentsOfDirectory(atPath: dir) {
+                    let destination = target + "/" + item
+                    if fm.fileExists(atPath: destination) { try fm.removeItem(atPath: destination) }
+                    try fm.moveItem(atPath: dir + "/" + item, toPath: destination)
+                }
+                try fm.removeItem(atPath: dir)
+            }
+            return written
+        } catch {
+            try? fm.removeItem(atPath: dir)
+            throw error
+        }
+    }
+
+    func write(runner: ModelRunner, graph: Graph, input: Tensor, into dir: String) throws -> [Layer] {
         var written: [Layer] = []
         let total = layers?.count ?? graph.nodes.count
         _ = try runner.run([graph.inputs[0].name: input]) { node, outputs in

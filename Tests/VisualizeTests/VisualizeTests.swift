@@ -30,6 +30,19 @@ import Tensors
         #expect(v.channels == 1 && v.height == 1 && v.width == 84)
     }
 
+    /// A model that fails part-way (Relu runs, then an Add whose shapes do not
+    /// broadcast) leaves neither the target directory nor a temporary one.
+    @Test func aFailedDumpLeavesNothing() throws {
+        let g = Graph(nodes: [Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["r"]),
+                              Node(name: "add", opType: "Add", inputs: ["r", "w"], outputs: ["y"])],
+                      initializers: ["w": Tensor(shape: [3], repeating: 1)],
+                      inputs: [ValueInfo(name: "x", shape: [1, 2, 4, 4])], outputs: ["y"], opset: 13)
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("dumpfail-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        #expect(throws: ModelError.self) { try ActivationDump().run(graph: g, input: Tensor(shape: [1, 2, 4, 4]), into: parent.path + "/acts") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).isEmpty)
+    }
+
     @Test func dumpWritesChannelsSheetsRawValuesAndAnIndex() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../NeuralNetTests/Fixtures/onnx").standardized
         let graph = try ONNXLoader.load(path: fixtures.appendingPathComponent("lenet5.onnx").path)

@@ -42,7 +42,7 @@ enum ElementwiseOps {
             let x = try required(inputs, 0, node)
             return node.outputs.count > 1 ? [x, Tensor(shape: x.shape, repeating: 1)] : [x]
         },
-        "Cast": { node, inputs, _ in [try required(inputs, 0, node)] }, // every value is held as Float32
+        "Cast": cast,
         "Clip": { node, inputs, opset in
             var x = try required(inputs, 0, node)
             let lo = opset >= 11 ? (optional(inputs, 1)?.scalar ?? -.infinity) : node.float("min", default: -.infinity)
@@ -63,6 +63,37 @@ enum ElementwiseOps {
         "Softmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: false)] },
         "LogSoftmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: true)] },
     ]
+
+    /// Values stay Float32 here, but take the target type's values: integers
+    /// truncated toward zero and clipped to the type's range, booleans 0 or 1,
+    /// float16 rounded to half precision. Strings are not supported.
+    static func cast(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        var x = try required(inputs, 0, node)
+        let to = node.int("to", default: 1)
+        let range: ClosedRange<Float>?
+        switch to {
+        case 1, 11: return [x]                              // float, double
+        case 10:                                             // float16
+            x.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = Float(Float16(p[i])) } }
+            return [x]
+        case 9:                                              // bool
+            x.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = p[i] != 0 ? 1 : 0 } }
+            return [x]
+        case 2: range = 0...255
+        case 3: range = -128...127
+        case 4: range = 0...65535
+        case 5: range = -32768...32767
+        case 6, 7: range = -Float(1 << 31)...Float(1 << 31)  // beyond 2^24 Float32 is not exact anyway
+        case 12, 13: range = 0...Float(UInt32.max)
+        default: throw ModelError.node(node, "cannot cast to element type \(to)")
+        }
+        if let range {
+            x.storage.withUnsafeMutableBufferPointer { p in
+                for i in p.indices { p[i] = p[i].isNaN ? 0 : min(max(p[i].rounded(.towardZero), range.lowerBound), range.upperBound) }
+            }
+        }
+        return [x]
+    }
 
     /// Softmax along `axis` (opset 13+), or over the flattened trailing
     /// dimensions from `axis` on (before 13, default axis 1).
