@@ -144,10 +144,11 @@ public struct PipelinePlan: Sendable {
 
     /// The input pixel under the centre of output pixel (y, x), through every stage.
     public func sourcePixel(row y: Int, column x: Int) -> (row: Int, column: Int) {
-        var r = y, c = x
-        for stage in stages.reversed() { r = stage.sourceRow(r); c = stage.sourceColumn(c) }
-        return (r, c)
+        (sourceRow(y), sourceColumn(x))
     }
+
+    public func sourceRow(_ y: Int) -> Int { stages.reversed().reduce(y) { $1.sourceRow($0) } }
+    public func sourceColumn(_ x: Int) -> Int { stages.reversed().reduce(x) { $1.sourceColumn($0) } }
 }
 
 /// Bands allocate buffers of a few MB each. glibc serves blocks above 128 KB

@@ -62,18 +62,14 @@ public enum FilterJob {
             let step = plan.defaultBandRows()
             DispatchQueue.concurrentPerform(iterations: (out.height + step - 1) / step) { b in
                 let band = whole.slice((b * step)..<min(out.height, (b + 1) * step))
-                settings.mapping.apply(band, range: range)
-                raster.store(band)
-                if let alpha { copyAlpha(from: alpha, to: raster, rows: band.rowRange, plan: plan) }
+                emit(band, into: raster, mapping: settings.mapping, range: range, alpha: alpha, plan: plan)
             }
             return .raster(raster)
         }
         let raster = try makeRaster(out, alpha: alpha, format: format, settings: settings, inputDepth: inputDepth)
         let mapping = settings.mapping
         plan.run(source: source) { band in
-            mapping.apply(band)
-            raster.store(band)
-            if let alpha { copyAlpha(from: alpha, to: raster, rows: band.rowRange, plan: plan) }
+            emit(band, into: raster, mapping: mapping, alpha: alpha, plan: plan)
         }
         return .raster(raster)
     }
@@ -88,6 +84,15 @@ public enum FilterJob {
                            bitDepth: depth, hasAlpha: withAlpha)
     }
 
+    /// A finished band as pixels: mapped to [0, 1], stored at the raster's
+    /// bit depth, alpha carried alongside.
+    static func emit(_ band: Band, into raster: RasterImage, mapping: PixelMapping, range: (Float, Float) = (0, 1),
+                     alpha: RasterImage?, plan: PipelinePlan) {
+        mapping.apply(band, range: range)
+        raster.store(band)
+        if let alpha { copyAlpha(from: alpha, to: raster, rows: band.rowRange, plan: plan) }
+    }
+
     /// Alpha is not filtered: each output pixel takes the alpha of the input
     /// pixel under the centre of its window (the same pixel when the geometry
     /// is unchanged).
@@ -95,9 +100,12 @@ public enum FilterJob {
         guard dst.hasAlpha else { return }
         let scale = Float(dst.bitDepth == 8 ? 255 : 65535) / Float(src.bitDepth == 8 ? 255 : 65535)
         let sa = src.channels - 1, da = dst.channels - 1
+        // Columns map the same way on every row: work them out once per band.
+        let columns = (0..<dst.width).map(plan.sourceColumn)
         for y in rows {
+            let sy = plan.sourceRow(y)
             for x in 0..<dst.width {
-                let (sy, sx) = plan.sourcePixel(row: y, column: x)
+                let sx = columns[x]
                 let v = Float(src.sample(sy, sx, sa)) * scale + 0.5
                 let i = x * dst.channels + da
                 if dst.bitDepth == 8 { dst.rowPointer(y).storeBytes(of: UInt8(v), toByteOffset: i, as: UInt8.self) }
@@ -177,9 +185,7 @@ struct ImageJob {
                (try? outputSpace.wait(for: band.rowRange.upperBound - output.rowCapacity)) == nil {
                 return // the encoder failed; the job reports it
             }
-            mapping.apply(band)
-            output.store(band)
-            if let alpha { FilterJob.copyAlpha(from: alpha, to: output, rows: band.rowRange, plan: plan) }
+            FilterJob.emit(band, into: output, mapping: mapping, alpha: alpha, plan: plan)
             // A band computed after a failure may hold zeros: never publish it.
             if !failed() { completion.complete(rowsStartingAt: band.firstRow) }
         }
