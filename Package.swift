@@ -7,7 +7,7 @@ let package = Package(
     name: "cnnfilter",
     products: [
         .executable(name: "cnnfilter", targets: ["cnnfilter"]),
-        .library(name: "CNNFilterKit", targets: ["ImageCodecs", "Tensors", "Convolution", "Kernels", "FilterPipeline", "NeuralNet"]),
+        .library(name: "CNNFilterKit", targets: ["ImageCodecs", "Tensors", "Convolution", "Kernels", "FilterPipeline", "NeuralNet", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,9 +30,12 @@ let package = Package(
         // ONNX models: Swift types generated from onnx.proto (scripts/gen-onnx-proto.sh).
         .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution", "COpenBLAS",
                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Layers with backward passes, optimizers, data sets, the training loop, ONNX export.
+        .target(name: "Training", dependencies: ["Tensors", "COpenBLAS", "NeuralNet", "ImageCodecs", "Kernels", "CCodecs",
+                                                 .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors"]),
         .executableTarget(name: "cnnfilter", dependencies: [
-            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet", "Visualize",
+            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet", "Visualize", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "Tensors"]),
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "NeuralNet", "ImageCodecs", "Tensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,225 @@
+import COpenBLAS
+import Dispatch
+import Tensors
+
+/// A 2-D convolution (cross-correlation, as ONNX and PyTorch define it) with
+/// stride, symmetric zero padding, dilation and groups. The whole batch's
+/// patches are unrolled into one K × (N·P) matrix per group (im2col,
+/// K = C/g·kh·kw, P = output pixels) so that forward and both gradients are
+/// three large SGEMMs instead of N small ones.
+public final class ConvLayer: Layer {
+    public let inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int
+    public let stride: Int, padding: Int, dilation: Int, groups: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    /// The first layer of a network has no one to pass dInput to.
+    var needsInputGradient = true
+
+    private var columns: [Float] = []
+    private var staged: [Float] = []
+    private var inputShape: [Int] = []
+    private var outHeight = 0, outWidth = 0
+
+    init(inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+         groups: Int = 1, bias: Bool = true, name: String, rng: inout RandomSource) {
+        self.inChannels = inChannels; self.outChannels = outChannels
+        kernelHeight = kernel.0; kernelWidth = kernel.1
+        self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
+        let fanIn = inChannels / groups * kernel.0 * kernel.1
+        weight = .fanIn("\(name).weight", shape: [outChannels, inChannels / groups, kernel.0, kernel.1], fanIn: fanIn, rng: &rng)
+        self.bias = bias ? .fanIn("\(name).bias", shape: [outChannels], fanIn: fanIn, rng: &rng, decays: false) : nil
+    }
+
+    public var description: String {
+        var s = "conv \(outChannels) \(kernelHeight == kernelWidth ? "\(kernelHeight)" : "\(kernelHeight)x\(kernelWidth)")"
+        if stride != 1 { s += " stride=\(stride)" }
+        if padding != 0 { s += " pad=\(padding)" }
+        if dilation != 1 { s += " dilation=\(dilation)" }
+        if groups != 1 { s += " groups=\(groups)" }
+        if bias == nil { s += " bias=no" }
+        return s
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
+        let eh = dilation * (kernelHeight - 1) + 1, ew = dilation * (kernelWidth - 1) + 1
+        return ((h + 2 * padding - eh) / stride + 1, (w + 2 * padding - ew) / stride + 1)
+    }
+
+    public func outputShape(_ input: [Int]) throws -> [Int] {
+        guard input.count == 3 else { throw TrainingError("a convolution needs C×H×W input, got \(shapeText(input))") }
+        guard input[0] == inChannels else { throw TrainingError("expects \(inChannels) input channels, got \(input[0])") }
+        let eh = dilation * (kernelHeight - 1) + 1, ew = dilation * (kernelWidth - 1) + 1
+        guard input[1] + 2 * padding >= eh, input[2] + 2 * padding >= ew else {
+            throw TrainingError("a \(kernelHeight)×\(kernelWidth) kernel does not fit a \(input[1])×\(input[2]) input with padding \(padding)")
+        }
+        let (oh, ow) = outputSize(input[1], input[2])
+        return [outChannels, oh, ow]
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let n = x.shape[0], h = x.shape[2], w = x.shape[3]
+        (outHeight, outWidth) = outputSize(h, w)
+        inputShape = x.shape
+        let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
+        let p = outHeight * outWidth, np = n * p
+        resize(&columns, groups * k * np)
+        resize(&staged, outChannels * np)
+        x.storage.withUnsafeBufferPointer { xs in
+            columns.withUnsafeMutableBufferPointer { cols in
+                let src = xs.baseAddress!, dst = cols.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: n) { item in
+                    for g in 0..<groups { unfold(src, item: item, group: g, into: dst + g * k * np, batch: n, h: h, w: w) }
+                }
+            }
+        }
+        // staged (M × N·P, group-major rows) = W_g · columns_g
+        weight.value.withUnsafeBufferPointer { ws in
+            columns.withUnsafeBufferPointer { cols in
+                staged.withUnsafeMutableBufferPointer { st in
+                    for g in 0..<groups {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(np), Int32(k), 1,
+                                    ws.baseAddress! + g * mg * k, Int32(k), cols.baseAddress! + g * k * np, Int32(np),
+                                    0, st.baseAddress! + g * mg * np, Int32(np))
+                    }
+                }
+            }
+        }
+        var y = Tensor(shape: [n, outChannels, outHeight, outWidth])
+        let m = outChannels
+        let b = bias?.value ?? [Float](repeating: 0, count: m)
+        staged.withUnsafeBufferPointer { st in
+            y.storage.withUnsafeMutableBufferPointer { ys in
+                let s = st.baseAddress!, d = ys.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: n) { item in
+                    for oc in 0..<m {
+                        let from = s + oc * np + item * p, to = d + (item * m + oc) * p, bv = b[oc]
+                        for i in 0..<p { to[i] = from[i] + bv }
+                    }
+                }
+            }
+        }
+        if !training { columns = []; staged = [] }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let n = inputShape[0], h = inputShape[2], w = inputShape[3]
+        let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
+        let p = outHeight * outWidth, np = n * p, m = outChannels
+        // dY gathered into the staged layout (row per output channel, N·P columns).
+        dy.storage.withUnsafeBufferPointer { ds in
+            staged.withUnsafeMutableBufferPointer { st in
+                let s = ds.baseAddress!, d = st.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: n) { item in
+                    for oc in 0..<m { (d + oc * np + item * p).update(from: s + (item * m + oc) * p, count: p) }
+                }
+            }
+        }
+        if let bias {
+            staged.withUnsafeBufferPointer { st in
+                for oc in 0..<m {
+                    var sum: Float = 0
+                    let row = st.baseAddress! + oc * np
+                    for i in 0..<np { sum += row[i] }
+                    bias.grad[oc] += sum
+                }
+            }
+        }
+        staged.withUnsafeBufferPointer { st in
+            columns.withUnsafeMutableBufferPointer { cols in
+                weight.grad.withUnsafeMutableBufferPointer { gw in
+                    weight.value.withUnsafeBufferPointer { ws in
+                        for g in 0..<groups {
+                            let dyg = st.baseAddress! + g * mg * np, colg = cols.baseAddress! + g * k * np
+                            // dW_g += dY_g · columns_gᵀ
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(mg), Int32(k), Int32(np), 1,
+                                        dyg, Int32(np), colg, Int32(np), 1, gw.baseAddress! + g * mg * k, Int32(k))
+                            // dColumns_g = W_gᵀ · dY_g, written over the columns it no longer needs.
+                            if needsInputGradient {
+                                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(np), Int32(mg), 1,
+                                            ws.baseAddress! + g * mg * k, Int32(k), dyg, Int32(np), 0, colg, Int32(np))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var dx = Tensor(shape: inputShape)
+        guard needsInputGradient else { return dx }
+        columns.withUnsafeBufferPointer { cols in
+            dx.storage.withUnsafeMutableBufferPointer { dxs in
+                let src = cols.baseAddress!, dst = dxs.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: n) { item in
+                    for g in 0..<groups { fold(src + g * k * np, item: item, group: g, into: dst, batch: n, h: h, w: w) }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// im2col for one item and group: row (ci, ky, kx), columns item·P ..< (item+1)·P.
+    private func unfold(_ x: UnsafePointer<Float>, item: Int, group: Int, into cols: UnsafeMutablePointer<Float>,
+                        batch: Int, h: Int, w: Int) {
+        let cg = inChannels / groups, p = outHeight * outWidth, np = batch * p
+        for ci in 0..<cg {
+            let plane = x + ((item * inChannels) + group * cg + ci) * h * w
+            for ky in 0..<kernelHeight { for kx in 0..<kernelWidth {
+                let row = cols + ((ci * kernelHeight + ky) * kernelWidth + kx) * np + item * p
+                let shift = kx * dilation - padding
+                for oy in 0..<outHeight {
+                    let iy = oy * stride - padding + ky * dilation
+                    let dst = row + oy * outWidth
+                    guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: outWidth); continue }
+                    let src = plane + iy * w
+                    if stride == 1 {
+                        let lo = min(outWidth, max(0, -shift)), hi = max(lo, min(outWidth, w - shift))
+                        if lo > 0 { dst.update(repeating: 0, count: lo) }
+                        if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
+                        if outWidth > hi { (dst + hi).update(repeating: 0, count: outWidth - hi) }
+                    } else {
+                        for ox in 0..<outWidth {
+                            let ix = ox * stride + shift
+                            dst[ox] = ix >= 0 && ix < w ? src[ix] : 0
+                        }
+                    }
+                }
+            } }
+        }
+    }
+
+    /// col2im: the transpose of `unfold`, adding every patch value back to its pixel.
+    private func fold(_ cols: UnsafePointer<Float>, item: Int, group: Int, into dx: UnsafeMutablePointer<Float>,
+                      batch: Int, h: Int, w: Int) {
+        let cg = inChannels / groups, p = outHeight * outWidth, np = batch * p
+        for ci in 0..<cg {
+            let plane = dx + ((item * inChannels) + group * cg + ci) * h * w
+            for ky in 0..<kernelHeight { for kx in 0..<kernelWidth {
+                let row = cols + ((ci * kernelHeight + ky) * kernelWidth + kx) * np + item * p
+                let shift = kx * dilation - padding
+                for oy in 0..<outHeight {
+                    let iy = oy * stride - padding + ky * dilation
+                    guard iy >= 0 && iy < h else { continue }
+                    let src = row + oy * outWidth, dst = plane + iy * w
+                    if stride == 1 {
+                        let lo = min(outWidth, max(0, -shift)), hi = max(lo, min(outWidth, w - shift))
+                        for ox in lo..<hi { dst[ox + shift] += src[ox] }
+                    } else {
+                        for ox in 0..<outWidth {
+                            let ix = ox * stride + shift
+                            if ix >= 0 && ix < w { dst[ix] += src[ox] }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+/// Sizes a work buffer (allocating only when the size changes); callers overwrite it.
+func resize(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count != count { buffer = [Float](repeating: 0, count: count) }
+}
+
+func shapeText(_ s: [Int]) -> String { s.map(String.init).joined(separator: "×") }
