@@ -21,6 +21,9 @@ typedef struct {
 
 void cc_free(void *p);
 
+/* A whole file, gunzipped when it is gzip (plain files pass through); NULL and err on failure. */
+unsigned char *cc_read_gzip(const char *path, size_t max_bytes, size_t *out_len, char *err, size_t errlen);
+
 /* Functions returning int give 0 on success, or -1 with a NUL-terminated
    reason in the err buffer passed when the reader or writer was opened. */
 

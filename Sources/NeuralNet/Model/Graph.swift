@@ -11,6 +11,13 @@ public struct Graph: Sendable {
     public var outputs: [String]
     /// The default-domain operator set version the model was exported for.
     public var opset: Int
+    /// The model's metadata_props; cnnfilter's exports keep class names under "labels", one per line.
+    public var metadata: [String: String] = [:]
+
+    /// Class names from the metadata, if the model carries them.
+    public var labels: [String]? {
+        metadata["labels"].map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    }
 
     public init(nodes: [Node], initializers: [String: Tensor], inputs: [ValueInfo], outputs: [String], opset: Int) {
         self.nodes = nodes; self.initializers = initializers; self.inputs = inputs; self.outputs = outputs; self.opset = opset

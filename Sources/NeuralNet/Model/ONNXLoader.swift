@@ -39,7 +39,9 @@ public enum ONNXLoader {
             for a in n.attribute { attributes[a.name] = try attribute(a, directory: directory) }
             nodes.append(Node(name: n.name, opType: n.opType, inputs: n.input, outputs: n.output, attributes: attributes))
         }
-        return Graph(nodes: nodes, initializers: initializers, inputs: inputs, outputs: model.graph.output.map(\.name), opset: opset)
+        var graph = Graph(nodes: nodes, initializers: initializers, inputs: inputs, outputs: model.graph.output.map(\.name), opset: opset)
+        for entry in model.metadataProps { graph.metadata[entry.key] = entry.value }
+        return graph
     }
 
     static func attribute(_ a: Onnx_AttributeProto, directory: String) throws -> Attribute {

@@ -1,0 +1,67 @@
+import Foundation
+import ImageCodecs
+import Tensors
+
+/// `DIR/train/<class>/*.png|jpg|…` and optionally `DIR/test/<class>/…`, as
+/// torchvision's ImageFolder reads them: classes in alphabetical order, every
+/// image converted to the first image's channel count (grey or RGB) and
+/// resized (bilinear) to its size.
+enum ImageFolder {
+    static let extensions: Set<String> = ["png", "jpg", "jpeg", "pgm", "ppm", "pnm", "pbm"]
+
+    static func load(_ directory: String) throws -> DataSource {
+        let classes = try classFolders(directory + "/train")
+        guard classes.count >= 2 else { throw TrainingError("\(directory)/train: needs at least two class folders, found \(classes.count)") }
+        var shape: [Int]? = nil
+        let train = try read(directory + "/train", classes: classes, shape: &shape)
+        var test: Dataset? = nil
+        if FileManager.default.fileExists(atPath: directory + "/test") {
+            let testClasses = try classFolders(directory + "/test")
+            if let stray = testClasses.first(where: { !classes.contains($0) }) {
+                throw TrainingError("\(directory)/test/\(stray): a class that train/ does not have")
+            }
+            test = try read(directory + "/test", classes: classes, shape: &shape)
+        }
+        return DataSource(train: train, test: test, directory: directory)
+    }
+
+    static func classFolders(_ path: String) throws -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { throw TrainingError("\(path): cannot list the folder") }
+        return entries.filter { e in
+            var isDir: ObjCBool = false
+            return !e.hasPrefix(".") && FileManager.default.fileExists(atPath: path + "/" + e, isDirectory: &isDir) && isDir.boolValue
+        }.sorted()
+    }
+
+    static func read(_ root: String, classes: [String], shape: inout [Int]?) throws -> Dataset {
+        var pixels: [Float] = [], labels: [Int] = []
+        for (label, name) in classes.enumerated() {
+            let folder = root + "/" + name
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+                .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            for file in files {
+                let path = folder + "/" + file
+                guard case .raster(let raster) = try ImageReader.read(path: path) else { throw TrainingError("\(path): not an image") }
+                let image = raster.tensor(includingAlpha: false)
+                let p = image.planes
+                if shape == nil { shape = [p.channels >= 3 ? 3 : 1, p.height, p.width] }
+                pixels += conform(image, to: shape!)
+                labels.append(label)
+            }
+        }
+        guard !labels.isEmpty, let shape else { throw TrainingError("\(root): no images (.png, .jpg, .pgm, .ppm)") }
+        return Dataset(sampleShape: shape, pixels: pixels, labels: labels, classNames: classes)
+    }
+
+    /// Grey ↔ RGB by luma or repetition, then bilinear resizing.
+    static func conform(_ image: Tensor, to shape: [Int]) -> [Float] {
+        let p = image.planes, plane = p.height * p.width
+        var planes = (0..<p.channels).map { Array(image.storage[($0 * plane)..<(($0 + 1) * plane)]) }
+        if shape[0] == 1 && planes.count >= 3 {
+            planes = [(0..<plane).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }]
+        } else if shape[0] == 3 && planes.count == 1 {
+            planes = [planes[0], planes[0], planes[0]]
+        }
+        return planes.prefix(shape[0]).flatMap { bilinearResize($0[...], height: p.height, width: p.width, toHeight: shape[1], width: shape[2]) }
+    }
+}

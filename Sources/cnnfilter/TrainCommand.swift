@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import ImageCodecs
+import NeuralNet
+import Training
+import Visualize
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a CNN on images by gradient descent and export it as an ONNX model.",
+        discussion: """
+          cnnfilter train --data /usr/share/datasets/fashion-mnist --arch lenet5 --epochs 10 -o lenet5.onnx
+          cnnfilter train --data DIR --arch net.arch --augment flip,rotate=10 --val-split 0.1 --patience 3 -o net.onnx
+          cnnfilter train --data DIR --arch net.arch -o net.onnx --resume        # continue after Ctrl-C
+        DIR holds IDX files (MNIST layout, gzipped or not) or train/<class>/*.png|jpg
+        (and test/<class>/…). --arch is lenet5, an architecture file (one layer per
+        line: conv 32 3 pad=1, bn, relu, maxpool 2, dropout 0.3, linear 128,
+        linear classes, …) or an ONNX model to fine-tune. A checkpoint (OUTPUT.ckpt)
+        and the log (OUTPUT.csv) are written after every epoch.
+        """
+    )
+
+    @Option(help: "Directory with IDX files or train/<class>/ image folders.") var data: String
+    @Option(help: "lenet5, an architecture file, or an ONNX model to fine-tune.") var arch: String = "lenet5"
+    @Option(name: [.short, .long], help: "Where the trained model goes (.onnx).") var output: String
+    @Option(help: "Passes over the training set (default 10).") var epochs: Int?
+    @Option(help: "Samples per gradient step.") var batchSize: Int = 64
+    @Option(help: "Seed for weights, data order, dropout and augmentation.") var seed: UInt64 = 1
+    @Option(help: "sgd, momentum, nesterov, adam or adamw.") var optimizer: String = "adam"
+    @Option(help: "Learning rate (default 0.001 for adam/adamw, 0.01 otherwise).") var lr: Float?
+    @Option(help: "Momentum for momentum and nesterov.") var momentum: Float = 0.9
+    @Option(help: "Weight decay (L2; decoupled for adamw). Biases and batch norm are not decayed.") var weightDecay: Float = 0
+    @Option(help: "Learning rate schedule: constant, step:EVERY[:GAMMA] or cosine.") var schedule: String = "constant"
+    @Option(help: "Fraction of the training set held out for validation.") var valSplit: Double = 0
+    @Option(help: "Early stopping: stop after this many epochs without a better validation loss and keep the best weights.") var patience: Int?
+    @Option(help: "Augmentation: flip, vflip, rotate=DEG, translate=PX, crop=PX, zoom=F, brightness=F (comma separated).") var augment: String?
+    @Option(help: "Class names, one per line (default DIR/labels.txt, folder names, or Fashion-MNIST's).") var labels: String?
+    @Option(help: "Checkpoint file (default OUTPUT.ckpt).") var checkpoint: String?
+    @Flag(help: "Continue from the checkpoint.") var resume = false
+    @Option(help: "CSV log of every epoch (default OUTPUT with .csv).") var log: String?
+    @Option(help: "Draw the loss and accuracy curves into this PNG.") var plot: String?
+    @Flag(help: "Do not standardise inputs with the training set's mean and std.") var noStandardize = false
+    @Option(help: "Train on the first N training samples only.") var limit: Int?
+
+    func validate() throws {
+        guard batchSize >= 1 && batchSize <= 65536 else { throw ValidationError("--batch-size must be between 1 and 65536") }
+        if let epochs, epochs < 1 || epochs > 100000 { throw ValidationError("--epochs must be between 1 and 100000") }
+        guard valSplit >= 0 && valSplit < 1 else { throw ValidationError("--val-split must be in [0, 1)") }
+        if let patience, patience < 1 { throw ValidationError("--patience must be at least 1") }
+        if let lr, !(lr > 0 && lr < 100) { throw ValidationError("--lr must be a positive number") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard OptimizerSettings.Rule(rawValue: optimizer) != nil else {
+            throw ValidationError("--optimizer must be one of \(OptimizerSettings.Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        do {
+            var job = TrainingJob(data: data, architecture: arch, output: output)
+            var s = TrainingSettings()
+            s.epochs = epochs ?? 10; s.batchSize = batchSize; s.seed = seed
+            s.optimizer.rule = OptimizerSettings.Rule(rawValue: optimizer)!
+            s.optimizer.learningRate = lr ?? ([.adam, .adamw].contains(s.optimizer.rule) ? 0.001 : 0.01)
+            s.optimizer.momentum = momentum; s.optimizer.weightDecay = weightDecay
+            s.schedule = try LearningRateSchedule.parse(schedule)
+            s.validationFraction = valSplit; s.patience = patience
+            if let augment { s.augmentation = try Augmentation.parse(augment) }
+            job.settings = s
+            job.labelsFile = labels; job.checkpoint = checkpoint; job.log = log
+            job.resume = resume; job.resumeEpochs = epochs; job.standardize = !noStandardize; job.limit = limit
+
+            let (trainer, source, train, validation) = try job.prepare()
+            let net = trainer.network, settings = trainer.settings
+            var intro = "training \(net.layers.count) layers, \(net.trainableCount) parameters on \(train.count) samples"
+            if let validation { intro += " (validating on \(validation.count))" }
+            intro += "; \(settings.optimizer.rule.rawValue) lr \(settings.optimizer.learningRate), batch \(settings.batchSize), augmentation \(settings.augmentation.summary)"
+            if resume { intro += "; resuming after epoch \(trainer.nextEpoch) of \(settings.epochs)" }
+            note(intro)
+            let bar = ProgressLine()
+            let outcome = try job.run(trainer, source, train: train, validation: validation, onBatch: { bar.update($0) }, onEpoch: { r in
+                bar.finish(epochLine(r, of: settings.epochs))
+            })
+            if trainer.stoppedEarly, let best = trainer.bestEpoch { note("stopped early: no better validation loss since epoch \(best); kept its weights") }
+            if let plot {
+                let h = trainer.history
+                let curves = TrainingCurves.render(epochs: h.map(\.epoch), trainLoss: h.map(\.trainLoss), validationLoss: h.map(\.validationLoss),
+                                                   trainAccuracy: h.map(\.trainAccuracy), validationAccuracy: h.map(\.validationAccuracy))
+                try ImageWriter.write(curves, format: .png, to: plot)
+            }
+            note("wrote \(output) (log \(job.logPath), checkpoint \(job.checkpointPath))")
+            if let test = outcome.test {
+                print(String(format: "test accuracy %.4f (%d images), loss %.4f", test.accuracy, test.count, test.loss))
+            }
+        } catch { fail(error) }
+    }
+
+    func epochLine(_ r: EpochRecord, of epochs: Int) -> String {
+        var s = String(format: "epoch %d/%d  loss %.4f  accuracy %.4f", r.epoch, epochs, r.trainLoss, r.trainAccuracy)
+        if let vl = r.validationLoss, let va = r.validationAccuracy { s += String(format: "  val loss %.4f  val accuracy %.4f", vl, va) }
+        s += String(format: "  %.1f s  %.0f samples/s", r.seconds, r.samplesPerSecond)
+        return s
+    }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Accuracy of a classifier on a data set: overall, per class and as a confusion matrix.",
+        discussion: """
+          cnnfilter eval lenet5.onnx --data /usr/share/datasets/fashion-mnist --plot confusion.png
+        Uses the test set (t10k-* IDX files or test/<class>/), or the training set with --split train.
+        The model takes N×C×H×W pixels in [0, 1], as 'cnnfilter train' exports them.
+        """
+    )
+
+    @Argument(help: "An ONNX classifier.") var model: String
+    @Option(help: "Directory with IDX files or train/ and test/ image folders.") var data: String
+    @Option(help: "test or train.") var split: String = "test"
+    @Option(help: "Class names, one per line (default: the model's own, then the data's).") var labels: String?
+    @Option(help: "Draw the confusion matrix as a heat map into this PNG.") var plot: String?
+
+    func run() throws {
+        do {
+            guard split == "test" || split == "train" else { throw ValidationError("--split must be test or train") }
+            let graph = try ONNXLoader.load(path: model)
+            var source = try DataSource.load(data, labelsFile: labels)
+            guard var set = split == "test" ? source.test : source.train else { throw TrainingError("\(data): no test set (t10k-* files or test/ folder); use --split train") }
+            if labels == nil, let names = graph.labels, names.count == set.classNames.count { set.classNames = names }
+            source.test = nil
+            let evaluation = try Evaluation.run(graph, path: model, data: set)
+            print(evaluation.report)
+            if let plot { try ImageWriter.write(ConfusionPlot.render(matrix: evaluation.confusion, labels: evaluation.labels), format: .png, to: plot) }
+        } catch { fail(error) }
+    }
+}
