@@ -89,28 +89,33 @@ public final class BatchNormLayer: Layer {
         let (n, spatial) = layout(shape), c = channels, m = Float(n * spatial)
         // Per channel: Σdy and Σdy·x̂ give dβ, dγ and the two correction terms.
         var sumDy = [Float](repeating: 0, count: c), sumDyXhat = [Float](repeating: 0, count: c)
+        var dx = dy
+        let gamma = scale.value, inv = inverseStd
         dy.storage.withUnsafeBufferPointer { ds in
             normalized.withUnsafeBufferPointer { ns in
-                for i in 0..<n { for ch in 0..<c {
-                    let base = (i * c + ch) * spatial
-                    var a: Float = 0, b: Float = 0
-                    for s in 0..<spatial { a += ds[base + s]; b += ds[base + s] * ns[base + s] }
-                    sumDy[ch] += a; sumDyXhat[ch] += b
-                } }
+                sumDy.withUnsafeMutableBufferPointer { sa in
+                    sumDyXhat.withUnsafeMutableBufferPointer { sb in
+                        dx.storage.withUnsafeMutableBufferPointer { d in
+                            let g = ds.baseAddress!, xh = ns.baseAddress!, out = d.baseAddress!, a = sa.baseAddress!, b = sb.baseAddress!
+                            DispatchQueue.concurrentPerform(iterations: c) { ch in
+                                var sa: Float = 0, sb: Float = 0
+                                for i in 0..<n {
+                                    let base = (i * c + ch) * spatial
+                                    for s in 0..<spatial { sa += g[base + s]; sb += g[base + s] * xh[base + s] }
+                                }
+                                a[ch] = sa; b[ch] = sb
+                                let k = gamma[ch] * inv[ch] / m
+                                for i in 0..<n {
+                                    let base = (i * c + ch) * spatial
+                                    for s in 0..<spatial { out[base + s] = k * (m * g[base + s] - sa - xh[base + s] * sb) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         for ch in 0..<c { shift.grad[ch] += sumDy[ch]; scale.grad[ch] += sumDyXhat[ch] }
-        var dx = dy
-        let gamma = scale.value, inv = inverseStd
-        dx.storage.withUnsafeMutableBufferPointer { d in
-            normalized.withUnsafeBufferPointer { ns in
-                for i in 0..<n { for ch in 0..<c {
-                    let base = (i * c + ch) * spatial, k = gamma[ch] * inv[ch] / m
-                    let a = sumDy[ch], b = sumDyXhat[ch]
-                    for s in 0..<spatial { d[base + s] = k * (m * d[base + s] - a - ns[base + s] * b) }
-                } }
-            }
-        }
         return dx
     }
 }

@@ -1,5 +1,6 @@
 import COpenBLAS
 import Dispatch
+import Foundation
 import Tensors
 
 /// A 2-D convolution (cross-correlation, as ONNX and PyTorch define it) with
@@ -58,44 +59,50 @@ public final class ConvLayer: Layer {
         return [outChannels, oh, ow]
     }
 
+    /// Work is split by batch items into one chunk per core; each chunk
+    /// unfolds its items and multiplies its own columns with a single-threaded
+    /// SGEMM (Trainer sets OpenBLAS to one thread), so no core waits on another
+    /// until the weight gradients are summed.
+    static let chunks = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    private var partialGradients: [Float] = []
+
+    private func chunkItems(_ n: Int, _ chunk: Int, of count: Int) -> Range<Int> {
+        (chunk * n / count)..<((chunk + 1) * n / count)
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3]
         (outHeight, outWidth) = outputSize(h, w)
         inputShape = x.shape
         let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
-        let p = outHeight * outWidth, np = n * p
+        let p = outHeight * outWidth, np = n * p, m = outChannels, count = min(Self.chunks, n)
         resize(&columns, groups * k * np)
         resize(&staged, outChannels * np)
-        x.storage.withUnsafeBufferPointer { xs in
-            columns.withUnsafeMutableBufferPointer { cols in
-                let src = xs.baseAddress!, dst = cols.baseAddress!
-                DispatchQueue.concurrentPerform(iterations: n) { item in
-                    for g in 0..<groups { unfold(src, item: item, group: g, into: dst + g * k * np, batch: n, h: h, w: w) }
-                }
-            }
-        }
-        // staged (M × N·P, group-major rows) = W_g · columns_g
-        weight.value.withUnsafeBufferPointer { ws in
-            columns.withUnsafeBufferPointer { cols in
-                staged.withUnsafeMutableBufferPointer { st in
-                    for g in 0..<groups {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(np), Int32(k), 1,
-                                    ws.baseAddress! + g * mg * k, Int32(k), cols.baseAddress! + g * k * np, Int32(np),
-                                    0, st.baseAddress! + g * mg * np, Int32(np))
-                    }
-                }
-            }
-        }
         var y = Tensor(shape: [n, outChannels, outHeight, outWidth])
-        let m = outChannels
         let b = bias?.value ?? [Float](repeating: 0, count: m)
-        staged.withUnsafeBufferPointer { st in
-            y.storage.withUnsafeMutableBufferPointer { ys in
-                let s = st.baseAddress!, d = ys.baseAddress!
-                DispatchQueue.concurrentPerform(iterations: n) { item in
-                    for oc in 0..<m {
-                        let from = s + oc * np + item * p, to = d + (item * m + oc) * p, bv = b[oc]
-                        for i in 0..<p { to[i] = from[i] + bv }
+        x.storage.withUnsafeBufferPointer { xs in
+            weight.value.withUnsafeBufferPointer { ws in
+                columns.withUnsafeMutableBufferPointer { cols in
+                    staged.withUnsafeMutableBufferPointer { st in
+                        y.storage.withUnsafeMutableBufferPointer { ys in
+                            let src = xs.baseAddress!, colBase = cols.baseAddress!, stBase = st.baseAddress!, out = ys.baseAddress!
+                            DispatchQueue.concurrentPerform(iterations: count) { chunk in
+                                let items = chunkItems(n, chunk, of: count)
+                                guard !items.isEmpty else { return }
+                                let first = items.lowerBound * p, width = items.count * p
+                                for g in 0..<groups {
+                                    for item in items { unfold(src, item: item, group: g, into: colBase + g * k * np, batch: n, h: h, w: w) }
+                                    // staged_g[:, chunk] = W_g · columns_g[:, chunk]
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(width), Int32(k), 1,
+                                                ws.baseAddress! + g * mg * k, Int32(k), colBase + g * k * np + first, Int32(np),
+                                                0, stBase + g * mg * np + first, Int32(np))
+                                }
+                                for item in items { for oc in 0..<m {
+                                    let from = stBase + oc * np + item * p, to = out + (item * m + oc) * p, bv = b[oc]
+                                    for i in 0..<p { to[i] = from[i] + bv }
+                                } }
+                            }
+                        }
                     }
                 }
             }
@@ -107,54 +114,57 @@ public final class ConvLayer: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         let n = inputShape[0], h = inputShape[2], w = inputShape[3]
         let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
-        let p = outHeight * outWidth, np = n * p, m = outChannels
-        // dY gathered into the staged layout (row per output channel, N·P columns).
+        let p = outHeight * outWidth, np = n * p, m = outChannels, count = min(Self.chunks, n)
+        let perChunk = m * k + m // weight and bias gradients of one chunk
+        resize(&partialGradients, count * perChunk)
+        var dx = Tensor(shape: inputShape)
+        let needsInput = needsInputGradient
         dy.storage.withUnsafeBufferPointer { ds in
             staged.withUnsafeMutableBufferPointer { st in
-                let s = ds.baseAddress!, d = st.baseAddress!
-                DispatchQueue.concurrentPerform(iterations: n) { item in
-                    for oc in 0..<m { (d + oc * np + item * p).update(from: s + (item * m + oc) * p, count: p) }
-                }
-            }
-        }
-        if let bias {
-            staged.withUnsafeBufferPointer { st in
-                for oc in 0..<m {
-                    var sum: Float = 0
-                    let row = st.baseAddress! + oc * np
-                    for i in 0..<np { sum += row[i] }
-                    bias.grad[oc] += sum
-                }
-            }
-        }
-        staged.withUnsafeBufferPointer { st in
-            columns.withUnsafeMutableBufferPointer { cols in
-                weight.grad.withUnsafeMutableBufferPointer { gw in
+                columns.withUnsafeMutableBufferPointer { cols in
                     weight.value.withUnsafeBufferPointer { ws in
-                        for g in 0..<groups {
-                            let dyg = st.baseAddress! + g * mg * np, colg = cols.baseAddress! + g * k * np
-                            // dW_g += dY_g · columns_gᵀ
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(mg), Int32(k), Int32(np), 1,
-                                        dyg, Int32(np), colg, Int32(np), 1, gw.baseAddress! + g * mg * k, Int32(k))
-                            // dColumns_g = W_gᵀ · dY_g, written over the columns it no longer needs.
-                            if needsInputGradient {
-                                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(np), Int32(mg), 1,
-                                            ws.baseAddress! + g * mg * k, Int32(k), dyg, Int32(np), 0, colg, Int32(np))
+                        dx.storage.withUnsafeMutableBufferPointer { dxs in
+                          partialGradients.withUnsafeMutableBufferPointer { parts in
+                            let dyBase = ds.baseAddress!, stBase = st.baseAddress!, colBase = cols.baseAddress!, dxBase = dxs.baseAddress!
+                            let partBase = parts.baseAddress!
+                            DispatchQueue.concurrentPerform(iterations: count) { chunk in
+                                let items = chunkItems(n, chunk, of: count)
+                                let partial = partBase + chunk * perChunk
+                                partial.update(repeating: 0, count: perChunk)
+                                guard !items.isEmpty else { return }
+                                let first = items.lowerBound * p, width = items.count * p
+                                // dY into the staged layout (row per output channel); bias gradient on the way.
+                                for item in items { for oc in 0..<m {
+                                    let row = stBase + oc * np + item * p, src = dyBase + (item * m + oc) * p
+                                    var sum: Float = 0
+                                    for i in 0..<p { row[i] = src[i]; sum += src[i] }
+                                    partial[m * k + oc] += sum
+                                } }
+                                for g in 0..<groups {
+                                    let dyg = stBase + g * mg * np + first, colg = colBase + g * k * np + first
+                                    // dW_g (this chunk) = dY_g · columns_gᵀ
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(mg), Int32(k), Int32(width), 1,
+                                                dyg, Int32(np), colg, Int32(np), 0, partial + g * mg * k, Int32(k))
+                                    // dColumns_g = W_gᵀ · dY_g, over the columns it no longer needs.
+                                    if needsInput {
+                                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(width), Int32(mg), 1,
+                                                    ws.baseAddress! + g * mg * k, Int32(k), dyg, Int32(np), 0, colg, Int32(np))
+                                    }
+                                }
+                                if needsInput {
+                                    for item in items { for g in 0..<groups { fold(colBase + g * k * np, item: item, group: g, into: dxBase, batch: n, h: h, w: w) } }
+                                }
                             }
+                          }
                         }
                     }
                 }
             }
         }
-        var dx = Tensor(shape: inputShape)
-        guard needsInputGradient else { return dx }
-        columns.withUnsafeBufferPointer { cols in
-            dx.storage.withUnsafeMutableBufferPointer { dxs in
-                let src = cols.baseAddress!, dst = dxs.baseAddress!
-                DispatchQueue.concurrentPerform(iterations: n) { item in
-                    for g in 0..<groups { fold(src + g * k * np, item: item, group: g, into: dst, batch: n, h: h, w: w) }
-                }
-            }
+        for chunk in 0..<count {
+            let base = chunk * perChunk
+            for i in 0..<(m * k) { weight.grad[i] += partialGradients[base + i] }
+            if let bias { for oc in 0..<m { bias.grad[oc] += partialGradients[base + m * k + oc] } }
         }
         return dx
     }
@@ -171,13 +181,14 @@ public final class ConvLayer: Layer {
                 for oy in 0..<outHeight {
                     let iy = oy * stride - padding + ky * dilation
                     let dst = row + oy * outWidth
-                    guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: outWidth); continue }
+                    guard iy >= 0 && iy < h else { for ox in 0..<outWidth { dst[ox] = 0 }; continue }
                     let src = plane + iy * w
                     if stride == 1 {
+                        // Rows are short (28 values or fewer in small networks): plain loops, not memmove calls.
                         let lo = min(outWidth, max(0, -shift)), hi = max(lo, min(outWidth, w - shift))
-                        if lo > 0 { dst.update(repeating: 0, count: lo) }
-                        if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
-                        if outWidth > hi { (dst + hi).update(repeating: 0, count: outWidth - hi) }
+                        for ox in 0..<lo { dst[ox] = 0 }
+                        for ox in lo..<hi { dst[ox] = src[ox + shift] }
+                        for ox in hi..<outWidth { dst[ox] = 0 }
                     } else {
                         for ox in 0..<outWidth {
                             let ix = ox * stride + shift

@@ -40,8 +40,20 @@ public final class PoolLayer: Layer {
             y.storage.withUnsafeMutableBufferPointer { ys in
                 winners.withUnsafeMutableBufferPointer { win in
                     let src = xs.baseAddress!, dst = ys.baseAddress!, wb = win.baseAddress
-                    DispatchQueue.concurrentPerform(iterations: planes) { plane in
+                    parallelRanges(planes) { range in for plane in range {
                         let xp = src + plane * h * w, yp = dst + plane * oh * ow
+                        if isMax && k == 2 && s == 2 && pad == 0 {
+                            // The common case, without the general loop's bounds.
+                            for oy in 0..<oh { for ox in 0..<ow {
+                                let a = 2 * oy * w + 2 * ox
+                                var at = a
+                                if xp[a + 1] > xp[at] { at = a + 1 }
+                                if xp[a + w] > xp[at] { at = a + w }
+                                if xp[a + w + 1] > xp[at] { at = a + w + 1 }
+                                yp[oy * ow + ox] = xp[at]; wb![plane * oh * ow + oy * ow + ox] = Int32(at)
+                            } }
+                            continue
+                        }
                         for oy in 0..<oh { for ox in 0..<ow {
                             let y0 = oy * s - pad, x0 = ox * s - pad
                             var best = -Float.infinity, at = -1, sum: Float = 0
@@ -53,7 +65,7 @@ public final class PoolLayer: Layer {
                             if isMax { yp[oy * ow + ox] = best; wb![plane * oh * ow + oy * ow + ox] = Int32(at) }
                             else { yp[oy * ow + ox] = sum / Float(k * k) }
                         } }
-                    }
+                    } }
                 }
             }
         }
@@ -68,14 +80,14 @@ public final class PoolLayer: Layer {
             dx.storage.withUnsafeMutableBufferPointer { dxs in
                 winners.withUnsafeBufferPointer { win in
                     let src = ds.baseAddress!, dst = dxs.baseAddress!, wb = win.baseAddress
-                    DispatchQueue.concurrentPerform(iterations: planes) { plane in
+                    parallelRanges(planes) { range in for plane in range {
                         let g = src + plane * oh * ow, d = dst + plane * h * w
                         for o in 0..<(oh * ow) {
                             if isMax { d[Int(wb![plane * oh * ow + o])] += g[o]; continue }
                             let y0 = (o / ow) * s - pad, x0 = (o % ow) * s - pad, share = g[o] / Float(k * k)
                             for iy in max(y0, 0)..<min(y0 + k, h) { for ix in max(x0, 0)..<min(x0 + k, w) { d[iy * w + ix] += share } }
                         }
-                    }
+                    } }
                 }
             }
         }

@@ -62,6 +62,10 @@ public final class Trainer {
     /// Trains from `nextEpoch` to the last epoch. `onEpoch` runs after each
     /// (to log and checkpoint); `onBatch` reports progress.
     public func run(train: Dataset, validation: Dataset?, onBatch: (BatchProgress) -> Void, onEpoch: (EpochRecord) throws -> Void) throws {
+        try withSingleThreadedBLAS { try epochs(train: train, validation: validation, onBatch: onBatch, onEpoch: onEpoch) }
+    }
+
+    private func epochs(train: Dataset, validation: Dataset?, onBatch: (BatchProgress) -> Void, onEpoch: (EpochRecord) throws -> Void) throws {
         let parameters = network.parameters
         let size = train.sampleSize, shape = train.sampleShape, b = settings.batchSize
         while nextEpoch < settings.epochs && !stoppedEarly {
@@ -122,7 +126,7 @@ public final class Trainer {
 
     /// Mean cross-entropy and accuracy in inference mode.
     public func evaluate(_ data: Dataset) -> (loss: Float, accuracy: Float) {
-        let logits = network.logits(data.tensor)
+        let logits = withSingleThreadedBLAS { network.logits(data.tensor) }
         let r = CrossEntropy.evaluate(logits: logits, labels: data.labels)
         return (r.loss, Float(r.correct) / Float(max(data.count, 1)))
     }
@@ -138,9 +142,11 @@ public final class Trainer {
                     for (slot, i) in indices.enumerated() { (d + slot * size).update(from: s + i * size, count: size) }
                     return
                 }
-                DispatchQueue.concurrentPerform(iterations: indices.count) { slot in
-                    var rng = RandomSource(seed: seed, RandomPurpose.augment, epoch, indices[slot])
-                    augmentation.apply(s + indices[slot] * size, to: d + slot * size, channels: shape[0], height: shape[1], width: shape[2], rng: &rng)
+                parallelRanges(indices.count) { slots in
+                    for slot in slots {
+                        var rng = RandomSource(seed: seed, RandomPurpose.augment, epoch, indices[slot])
+                        augmentation.apply(s + indices[slot] * size, to: d + slot * size, channels: shape[0], height: shape[1], width: shape[2], rng: &rng)
+                    }
                 }
             }
         }

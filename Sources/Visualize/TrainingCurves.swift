@@ -120,7 +120,7 @@ public enum TrainingCurves {
         }
         while (e1 - e0) / step + 1 > room { step *= 10 }
         var xTicks = Array(stride(from: ((e0 + step - 1) / step) * step, through: e1, by: step)).filter { $0 >= e0 }
-        if xTicks.first.map({ Double($0 - e0) >= Double(step) / 2 }) ?? true { xTicks.insert(e0, at: 0) }
+        if xTicks.first.map({ Double($0 - e0) > Double(step) / 2 }) ?? true { xTicks.insert(e0, at: 0) }
         for e in xTicks {
             let tx = Int(sx(e).rounded()), label = String(e)
             canvas.rect(tx, top, 1, plotH, grid)

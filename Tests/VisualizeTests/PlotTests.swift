@@ -3,15 +3,15 @@ import ImageCodecs
 import Testing
 @testable import Visualize
 
-private typealias RGB = (UInt8, UInt8, UInt8)
+typealias RGBTriple = (UInt8, UInt8, UInt8)
 
-private func pixel(_ img: RasterImage, _ x: Int, _ y: Int) -> RGB {
+private func pixel(_ img: RasterImage, _ x: Int, _ y: Int) -> RGBTriple {
     let p = img.rowPointer(y).assumingMemoryBound(to: UInt8.self) + 3 * x
     return (p[0], p[1], p[2])
 }
 
 /// Every pixel of `img` with colour `c`.
-private func find(_ img: RasterImage, _ c: RGB) -> [(x: Int, y: Int)] {
+private func find(_ img: RasterImage, _ c: RGBTriple) -> [(x: Int, y: Int)] {
     var found: [(x: Int, y: Int)] = []
     for y in 0..<img.height { for x in 0..<img.width where pixel(img, x, y) == c { found.append((x, y)) } }
     return found
@@ -73,7 +73,7 @@ private let fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "S
         let m = [[5, 2, 0], [1, 9, 3], [0, 0, 0]]
         let g = ConfusionPlot.Layout(matrix: m, labels: ["x", "y", "z"])
         let img = ConfusionPlot.render(matrix: m, labels: ["x", "y", "z"], showCounts: false)
-        let at = { (r: Int, c: Int) -> RGB in let (x, y) = cellCentre(g, row: r, column: c); return pixel(img, x, y) }
+        let at = { (r: Int, c: Int) -> RGBTriple in let (x, y) = cellCentre(g, row: r, column: c); return pixel(img, x, y) }
         let top = Colormap.viridis.rgb(1), bottom = Colormap.viridis.rgb(0)
         #expect(at(0, 0) == top && at(1, 1) == top)
         #expect(at(0, 1) == Colormap.viridis.rgb(2 / 5) && at(1, 0) == Colormap.viridis.rgb(1 / 9))
@@ -129,7 +129,7 @@ private let fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "S
 }
 
 @Suite struct TrainingCurvesTests {
-    static let red: RGB = (200, 0, 0), blue: RGB = (0, 0, 200), green: RGB = (0, 160, 0)
+    static let red: RGBTriple = (200, 0, 0), blue: RGBTriple = (0, 0, 200), green: RGBTriple = (0, 160, 0)
 
     @Test func eachSeriesIsDrawnInItsOwnPanel() {
         let epochs = Array(1...8)

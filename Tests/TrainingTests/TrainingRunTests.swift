@@ -1,0 +1,180 @@
+import Foundation
+import XCTest
+import NeuralNet
+import Tensors
+@testable import Training
+
+/// Whole runs on the tiny "shapes" set (scripts/make-training-fixtures.py:
+/// bars, diagonals and rings, 400 training and 200 test images, IDX gzipped).
+final class TrainingRunTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let shapes = fixtures + "/shapes"
+    static let arch = """
+        conv 8 3 pad=1
+        relu
+        maxpool 2
+        conv 16 3 pad=same
+        bn
+        relu
+        maxpool 2
+        dropout 0.1
+        linear classes
+        """
+
+    func temporary(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "cnnfilter-training-\(getpid())-\(name)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func job(_ dir: String, epochs: Int = 4) throws -> TrainingJob {
+        try Self.arch.write(toFile: dir + "/net.arch", atomically: true, encoding: .utf8)
+        var job = TrainingJob(data: Self.shapes, architecture: dir + "/net.arch", output: dir + "/net.onnx")
+        job.settings.epochs = epochs; job.settings.batchSize = 16; job.settings.seed = 5
+        job.settings.optimizer.learningRate = 0.01
+        return job
+    }
+
+    func train(_ job: TrainingJob) throws -> TrainingJob.Outcome {
+        let (trainer, source, train, validation) = try job.prepare()
+        return try job.run(trainer, source, train: train, validation: validation, onBatch: { _ in }, onEpoch: { _ in })
+    }
+
+    func testDataSetLoadsWithLabels() throws {
+        let source = try DataSource.load(Self.shapes)
+        XCTAssertEqual(source.train.count, 400)
+        XCTAssertEqual(source.test?.count, 200)
+        XCTAssertEqual(source.train.sampleShape, [1, 12, 12])
+        XCTAssertEqual(source.train.classNames, ["horizontal", "vertical", "diagonal", "ring"])
+        XCTAssertEqual(Set(source.train.labels), [0, 1, 2, 3])
+        XCTAssertTrue(source.train.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+
+    /// The loss falls, the accuracy rises far past chance (0.25), and the
+    /// exported model, run by the inference runtime, agrees with the trainer.
+    func testTrainingLearnsAndExports() throws {
+        let dir = temporary("learn")
+        let outcome = try train(try job(dir))
+        let history = outcome.trainer.history
+        XCTAssertEqual(history.count, 4)
+        XCTAssertLessThan(history.last!.trainLoss, history.first!.trainLoss * 0.6)
+        XCTAssertGreaterThan(history.last!.trainAccuracy, 0.9)
+        let test = try XCTUnwrap(outcome.test)
+        XCTAssertGreaterThan(test.accuracy, 0.9)
+
+        let graph = try ONNXLoader.load(path: dir + "/net.onnx")
+        XCTAssertEqual(graph.labels, ["horizontal", "vertical", "diagonal", "ring"])
+        let data = try DataSource.load(Self.shapes).test!
+        let evaluation = try Evaluation.run(graph, path: "net.onnx", data: data)
+        XCTAssertEqual(evaluation.accuracy, test.accuracy, accuracy: 1e-6)
+        XCTAssertEqual(evaluation.total, 200)
+        let x = Tensor(shape: [8, 1, 12, 12], values: Array(data.pixels[0..<(8 * 144)]))
+        let runtime = try ModelRunner(graph).run(["pixels": x])["logits"]!
+        let own = outcome.trainer.network.logits(x)
+        XCTAssertLessThan(runtime.maxAbsDifference(own), 1e-4)
+
+        let log = try String(contentsOfFile: dir + "/net.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.first.map(String.init), EpochRecord.csvHeader)
+        XCTAssertEqual(log.count, 5)
+    }
+
+    /// Same seed, same weights; and stopping after 2 epochs then resuming
+    /// from the checkpoint ends exactly where an uninterrupted run does.
+    func testSeedReproducesAndResumeContinues() throws {
+        let a = temporary("a"), b = temporary("b")
+        var full = try job(a, epochs: 3)
+        full.settings.augmentation = try Augmentation.parse("flip,rotate=10,translate=1")
+        let uninterrupted = try train(full)
+
+        var first = try job(b, epochs: 2)
+        first.settings.augmentation = full.settings.augmentation
+        _ = try train(first)
+        var rest = try job(b, epochs: 3)
+        rest.resume = true; rest.resumeEpochs = 3
+        let resumed = try train(rest)
+        XCTAssertEqual(resumed.trainer.history.count, 3)
+        for (p, q) in zip(uninterrupted.trainer.network.parameters, resumed.trainer.network.parameters) {
+            XCTAssertEqual(p.value, q.value, p.name)
+        }
+        let again = try train(try { var j = try job(temporary("c"), epochs: 3); j.settings.augmentation = full.settings.augmentation; return j }())
+        XCTAssertEqual(again.trainer.network.parameters.map(\.value), uninterrupted.trainer.network.parameters.map(\.value))
+    }
+
+    /// Early stopping keeps the best validation epoch's weights.
+    func testEarlyStoppingRestoresBestWeights() throws {
+        let dir = temporary("early")
+        var j = try job(dir, epochs: 30)
+        j.settings.validationFraction = 0.25; j.settings.patience = 2
+        j.settings.optimizer.learningRate = 0.05 // noisy, so the validation loss turns up soon
+        let outcome = try train(j)
+        let trainer = outcome.trainer
+        XCTAssertEqual(outcome.validationCount, 100)
+        let best = try XCTUnwrap(trainer.bestEpoch)
+        let losses = trainer.history.compactMap(\.validationLoss)
+        XCTAssertEqual(losses.indices.min { losses[$0] < losses[$1] }! + 1, best)
+        if trainer.stoppedEarly { XCTAssertEqual(trainer.history.count, best + 2) }
+        let validation = try DataSource.load(Self.shapes).train.split(validation: 0.25, seed: 5).validation
+        XCTAssertEqual(trainer.evaluate(validation).loss, losses[best - 1], accuracy: 1e-5)
+    }
+
+    func testOptimizersAndSchedules() throws {
+        XCTAssertEqual(LearningRateSchedule.cosine.rate(0.1, epoch: 5, epochs: 10), 0.05, accuracy: 1e-7)
+        XCTAssertEqual(try LearningRateSchedule.parse("step:2:0.5").rate(1, epoch: 5, epochs: 10), 0.25)
+        XCTAssertThrowsError(try LearningRateSchedule.parse("linear"))
+        // One SGD step with momentum and Nesterov by hand: w = 1, g = 0.5 + decay.
+        let cases: [(OptimizerSettings.Rule, Float)] = [(.sgd, 0.94), (.momentum, 0.94), (.nesterov, 1 - 0.1 * 1.14)]
+        for (rule, expected) in cases {
+            var s = OptimizerSettings(); s.rule = rule; s.weightDecay = 0.1
+            let p = Parameter(name: "w", shape: [1], value: [1]); p.grad = [0.5]
+            Optimizer(s, parameters: [p]).step([p], rate: 0.1)
+            XCTAssertEqual(p.value[0], expected, accuracy: 1e-6, "\(rule)")
+        }
+        // Adam's first step moves each weight by the learning rate (bias-corrected m/√v = ±1).
+        var s = OptimizerSettings(); s.rule = .adam
+        let p = Parameter(name: "w", shape: [2], value: [1, 1]); p.grad = [0.3, -7]
+        Optimizer(s, parameters: [p]).step([p], rate: 0.01)
+        XCTAssertEqual(p.value[0], 0.99, accuracy: 1e-6); XCTAssertEqual(p.value[1], 1.01, accuracy: 1e-6)
+        // AdamW decays the weight itself: w(1 − lr·λ) then the Adam step.
+        s.rule = .adamw; s.weightDecay = 0.5
+        let q = Parameter(name: "w", shape: [1], value: [2]); q.grad = [1]
+        Optimizer(s, parameters: [q]).step([q], rate: 0.1)
+        XCTAssertEqual(q.value[0], 2 * (1 - 0.05) - 0.1, accuracy: 1e-6)
+    }
+
+    func testIDXErrorsNameTheFile() {
+        for (file, expected) in [("truncated.gz", "truncated or corrupt"), ("magic.idx", "bad magic"), ("short.idx", "holds 17"),
+                                 ("huge.idx", "absurd"), ("float.idx", "not supported")] {
+            XCTAssertThrowsError(try IDXFile.read(Self.fixtures + "/bad-idx/" + file)) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(file) && text.contains(expected), text)
+            }
+        }
+    }
+
+    func testAugmentationGeometry() throws {
+        // A horizontal flip mirrors exactly; rotate by 0 and no shift is the identity.
+        var a = Augmentation(); a.horizontalFlip = true
+        let src: [Float] = [1, 2, 3, 4, 5, 6]
+        var out = [Float](repeating: 0, count: 6)
+        var flipped = false
+        for seed in 0..<8 where !flipped {
+            var rng = RandomSource(seed: UInt64(seed))
+            src.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { o in a.apply(s.baseAddress!, to: o.baseAddress!, channels: 1, height: 2, width: 3, rng: &rng) } }
+            if out != src { XCTAssertEqual(out, [3, 2, 1, 6, 5, 4]); flipped = true }
+        }
+        XCTAssertTrue(flipped)
+        // A shift by whole pixels moves values and fills with zeros.
+        var t = Augmentation(); t.translation = 1
+        var moved = false
+        for seed in 0..<16 {
+            var rng = RandomSource(seed: UInt64(seed))
+            src.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { o in t.apply(s.baseAddress!, to: o.baseAddress!, channels: 1, height: 2, width: 3, rng: &rng) } }
+            XCTAssertTrue(out.allSatisfy { $0 == 0 || src.contains($0) })
+            if out != src { moved = true }
+        }
+        XCTAssertTrue(moved)
+        XCTAssertThrowsError(try Augmentation.parse("spin=3"))
+        XCTAssertEqual(try Augmentation.parse("flip,zoom=0.1").summary, "flip,zoom=0.1")
+    }
+}
