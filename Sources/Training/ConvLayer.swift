@@ -184,10 +184,10 @@ public final class ConvLayer: Layer {
                     guard iy >= 0 && iy < h else { for ox in 0..<outWidth { dst[ox] = 0 }; continue }
                     let src = plane + iy * w
                     if stride == 1 {
-                        // Rows are short (28 values or fewer in small networks): plain loops, not memmove calls.
+                        // Rows are short (28 values or fewer in small networks): no memmove calls.
                         let lo = min(outWidth, max(0, -shift)), hi = max(lo, min(outWidth, w - shift))
                         for ox in 0..<lo { dst[ox] = 0 }
-                        for ox in lo..<hi { dst[ox] = src[ox + shift] }
+                        if hi > lo { copyFloats(dst + lo, src + lo + shift, hi - lo) }
                         for ox in hi..<outWidth { dst[ox] = 0 }
                     } else {
                         for ox in 0..<outWidth {
@@ -215,7 +215,7 @@ public final class ConvLayer: Layer {
                     let src = row + oy * outWidth, dst = plane + iy * w
                     if stride == 1 {
                         let lo = min(outWidth, max(0, -shift)), hi = max(lo, min(outWidth, w - shift))
-                        for ox in lo..<hi { dst[ox + shift] += src[ox] }
+                        if hi > lo { addFloats(dst + lo + shift, src + lo, hi - lo) }
                     } else {
                         for ox in 0..<outWidth {
                             let ix = ox * stride + shift

@@ -18,7 +18,7 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
 /// so that checkpoints can store and restore it.
 public final class Optimizer {
     public let settings: OptimizerSettings
-    /// Momentum buffers (SGD) or first moments (Adam).
+    /// Momentum buffers (SGD) or first moments (Adam), one per parameter.
     var first: [[Float]]
     /// Second moments (Adam).
     var second: [[Float]]
@@ -26,36 +26,49 @@ public final class Optimizer {
 
     public init(_ settings: OptimizerSettings, parameters: [Parameter]) {
         self.settings = settings
-        first = parameters.map { [Float](repeating: 0, count: $0.trainable ? $0.count : 0) }
+        first = parameters.map { [Float](repeating: 0, count: $0.trainable && settings.rule != .sgd ? $0.count : 0) }
         second = settings.rule == .adam || settings.rule == .adamw ? first : parameters.map { _ in [] }
     }
 
     /// One update with learning rate `rate` (the schedule's value this epoch).
     public func step(_ parameters: [Parameter], rate: Float) {
         steps += 1
-        let s = settings
-        let bias1 = 1 - powf(s.beta1, Float(steps)), bias2 = 1 - powf(s.beta2, Float(steps))
         for (index, p) in parameters.enumerated() where p.trainable {
-            let decay = p.decays ? s.weightDecay : 0
-            p.value.withUnsafeMutableBufferPointer { w in
-                p.grad.withUnsafeBufferPointer { g in
-                    first[index].withUnsafeMutableBufferPointer { m in
-                        second[index].withUnsafeMutableBufferPointer { v in
-                            for i in 0..<w.count {
+            // Moved out and back so the buffers are uniquely referenced while written (no copies).
+            var m = first[index], v = second[index]
+            first[index] = []; second[index] = []
+            update(p, &m, &v, rate: rate)
+            first[index] = m; second[index] = v
+        }
+    }
+
+    private func update(_ p: Parameter, _ m: inout [Float], _ v: inout [Float], rate: Float) {
+        let s = settings, decay = p.decays ? s.weightDecay : 0, count = p.count
+        let bias1 = 1 - powf(s.beta1, Float(steps)), bias2 = 1 - powf(s.beta2, Float(steps))
+        p.value.withUnsafeMutableBufferPointer { wb in
+            p.grad.withUnsafeBufferPointer { gb in
+                m.withUnsafeMutableBufferPointer { mb in
+                    v.withUnsafeMutableBufferPointer { vb in
+                        let w = wb.baseAddress!, g = gb.baseAddress!
+                        switch s.rule {
+                        case .sgd:
+                            for i in 0..<count { w[i] -= rate * (g[i] + decay * w[i]) }
+                        case .momentum, .nesterov:
+                            let mm = mb.baseAddress!, nesterov = s.rule == .nesterov
+                            for i in 0..<count {
+                                let grad = g[i] + decay * w[i]
+                                mm[i] = s.momentum * mm[i] + grad
+                                w[i] -= rate * (nesterov ? grad + s.momentum * mm[i] : mm[i])
+                            }
+                        case .adam, .adamw:
+                            let mm = mb.baseAddress!, vv = vb.baseAddress!, decoupled = s.rule == .adamw
+                            let step1 = rate / bias1, root2 = 1 / bias2.squareRoot()
+                            for i in 0..<count {
                                 var grad = g[i]
-                                switch s.rule {
-                                case .sgd:
-                                    w[i] -= rate * (grad + decay * w[i])
-                                case .momentum, .nesterov:
-                                    grad += decay * w[i]
-                                    m[i] = s.momentum * m[i] + grad
-                                    w[i] -= rate * (s.rule == .nesterov ? grad + s.momentum * m[i] : m[i])
-                                case .adam, .adamw:
-                                    if s.rule == .adam { grad += decay * w[i] } else { w[i] -= rate * decay * w[i] }
-                                    m[i] = s.beta1 * m[i] + (1 - s.beta1) * grad
-                                    v[i] = s.beta2 * v[i] + (1 - s.beta2) * grad * grad
-                                    w[i] -= rate * (m[i] / bias1) / ((v[i] / bias2).squareRoot() + s.epsilon)
-                                }
+                                if decoupled { w[i] -= rate * decay * w[i] } else { grad += decay * w[i] }
+                                mm[i] = s.beta1 * mm[i] + (1 - s.beta1) * grad
+                                vv[i] = s.beta2 * vv[i] + (1 - s.beta2) * grad * grad
+                                w[i] -= step1 * mm[i] / (vv[i].squareRoot() * root2 + s.epsilon)
                             }
                         }
                     }

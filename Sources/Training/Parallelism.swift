@@ -1,0 +1,24 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// Training splits each layer's work across the cores itself (ConvLayer's
+/// chunks), so OpenBLAS's own threads would only compete and spin: run
+/// `body` with OpenBLAS on one thread, then restore its setting.
+func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = openblas_get_num_threads()
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(previous) }
+    return try body()
+}
+
+/// Runs `body` over `0..<count` split into one contiguous range per core:
+/// one dispatch per core instead of one per item, which matters when items
+/// are small (a 14×14 plane costs less than dispatching it).
+func parallelRanges(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let parts = min(count, ProcessInfo.processInfo.activeProcessorCount)
+    guard parts > 1 else { if count > 0 { body(0..<count) }; return }
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+        body((part * count / parts)..<((part + 1) * count / parts))
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import ImageCodecs
+import Testing
+
+/// train, eval and train-kernel as a user runs them, on the tiny numpy-made
+/// "shapes" set (scripts/make-training-fixtures.py) and the bundled photos.
+@Suite struct TrainingCLITests {
+    let shapes = CLI.repo.appendingPathComponent("Tests/TrainingTests/Fixtures/shapes").path
+    let arch = "conv 8 3 pad=1\nrelu\nmaxpool 2\nconv 16 3 pad=1 name=features\nbn\nrelu\nmaxpool 2\nlinear classes\n"
+
+    @Test func trainEvaluateAndLookInside() throws {
+        let dir = try CLI.tempDir()
+        let archFile = dir.appendingPathComponent("net.arch").path
+        try arch.write(toFile: archFile, atomically: true, encoding: .utf8)
+        let model = dir.appendingPathComponent("net.onnx").path
+        let r = try CLI.run(["train", "--data", shapes, "--arch", archFile, "--epochs", "3", "--batch-size", "16", "--lr", "0.01",
+                             "--seed", "3", "-o", model, "--plot", dir.appendingPathComponent("curves.png").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        // stdout: only the result line; progress and notes on stderr.
+        let line = r.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(line.hasPrefix("test accuracy ") && line.contains("(200 images)"), "\(line)")
+        let accuracy = Double(line.split(separator: " ")[2]) ?? 0
+        #expect(accuracy > 0.85, "\(line)")
+        #expect(r.stderr.contains("epoch 3/3"))
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        #expect(files.isSuperset(of: ["net.onnx", "net.csv", "net.onnx.ckpt", "curves.png"]))
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("net.csv").path, encoding: .utf8).split(separator: "\n").count == 4)
+
+        // eval agrees with train's own test accuracy, with labels from the model.
+        let e = try CLI.run(["eval", model, "--data", shapes, "--plot", dir.appendingPathComponent("confusion.png").path])
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(e.text.hasPrefix(String(format: "accuracy %.4f", accuracy)), "\(e.text)")
+        #expect(e.text.contains("ring") && e.text.contains("confusion matrix"))
+        guard case .raster(let plot) = try ImageReader.read(path: dir.appendingPathComponent("confusion.png").path) else { Issue.record("no plot"); return }
+        #expect(plot.width > 100 && plot.height > 100)
+
+        // The trained model is a model like any other: dump its activations.
+        let dump = dir.appendingPathComponent("acts").path
+        let d = try CLI.run(["dump-activations", model, CLI.image("step.png"), "-o", dump, "--layers", "features"])
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dump + "/features").count == 16)
+
+        // Resume with more epochs continues the log.
+        let more = try CLI.run(["train", "--data", shapes, "--arch", archFile, "--epochs", "4", "-o", model, "--resume"])
+        #expect(more.status == 0, "\(more.stderr)")
+        #expect(more.stderr.contains("resuming after epoch 3 of 4") && more.stderr.contains("epoch 4/4") && !more.stderr.contains("epoch 1/4"))
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("net.csv").path, encoding: .utf8).split(separator: "\n").count == 5)
+    }
+
+    @Test func badArchitectureIsOneLineAndWritesNothing() throws {
+        let dir = try CLI.tempDir()
+        let archFile = dir.appendingPathComponent("bad.arch").path
+        try "conv 8 3\nrelu\nmaxpol 2\nlinear classes\n".write(toFile: archFile, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", "--data", shapes, "--arch", archFile, "-o", dir.appendingPathComponent("m.onnx").path])
+        #expect(r.status != 0)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("bad.arch:3: unknown layer 'maxpol'"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["bad.arch"])
+        let missing = try CLI.run(["train", "--data", dir.path, "-o", dir.appendingPathComponent("m.onnx").path])
+        #expect(missing.status != 0 && missing.stderr.contains("neither IDX files"), "\(missing.stderr)")
+    }
+
+    /// The issue's check: a hidden 5×5 kernel learned from one photo pair
+    /// reproduces the hidden kernel's output on another photo within 0.01.
+    @Test func trainKernelRecoversAHiddenKernel() throws {
+        let dir = try CLI.tempDir()
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let hidden = "0 0.1 0 -0.1 0; 0.05 0.2 -0.3 0.1 0; 0 -0.2 0.5 -0.2 0; 0 0.1 -0.3 0.2 0.05; 0 -0.1 0 0.1 0"
+        for (photo, target) in [("testcard.png", "a.npy"), ("step.png", "b.npy")] {
+            let r = try CLI.run([CLI.image(photo), "--kernel", hidden, "--grayscale", "-o", p(target)])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let gray = try CLI.run([CLI.image("testcard.png"), "--kernel", "identity", "--grayscale", "-o", p("a-in.npy")])
+        #expect(gray.status == 0, "\(gray.stderr)")
+        let t = try CLI.run(["train-kernel", "--input", p("a-in.npy"), "--target", p("a.npy"), "--size", "5", "--steps", "3000",
+                             "--snapshots", p("steps"), "-o", p("learned.kernel")])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: p("steps")).contains("step-003000.png"))
+        let b = try CLI.run([CLI.image("step.png"), "--kernel", p("learned.kernel"), "--grayscale", "-o", p("b-learned.npy")])
+        #expect(b.status == 0, "\(b.stderr)")
+        let want = try NPYCodec.decode(try ImageReader.readBytes(p("b.npy")), path: "b", imageShape: false)
+        let got = try NPYCodec.decode(try ImageReader.readBytes(p("b-learned.npy")), path: "b", imageShape: false)
+        #expect(got.maxAbsDifference(want) < 0.01)
+    }
+}
