@@ -20,8 +20,9 @@ public struct KernelLibrary: Sendable {
     public func resolve(_ spec: String) throws -> KernelFile {
         let trimmed = spec.trimmingCharacters(in: .whitespaces)
         guard let first = trimmed.first else { throw KernelError(source: "--kernel ''", "empty kernel specification") }
-        // An inline matrix: '0 1; 2 3', rows separated by ';'.
-        if first.isNumber || first == "-" || first == "+" || first == "." {
+        // An inline matrix: '0 1; 2 3', rows separated by ';' ("./x.kernel" is a path, ".5 1" a matrix).
+        let secondIsDigit = trimmed.dropFirst().first?.isNumber ?? false
+        if first.isNumber || first == "-" || first == "+" || (first == "." && secondIsDigit) {
             return try KernelParser.parse(trimmed.replacingOccurrences(of: ";", with: "\n"),
                                           source: "--kernel '\(spec)'", defaultName: "inline")
         }

@@ -23,17 +23,63 @@ public struct KernelFitting {
     /// nil: one kernel for every channel; K: a bank of K filters across the channels.
     public var bank: Int?
     public var steps = 3000
-    public var optimizer: OptimizerSettings
+    /// nil: heavy-ball momentum tuned to the problem (see `tuned`); otherwise
+    /// this rule and rate with a cosine decay.
+    public var optimizer: OptimizerSettings?
     public var seed: UInt64 = 1
+    /// The settings the last `fit` used.
+    public private(set) var used = OptimizerSettings()
 
     public init(size: (Int, Int), bank: Int? = nil) {
         self.size = (size.0, size.1); self.bank = bank
-        optimizer = OptimizerSettings(); optimizer.rule = .adam; optimizer.learningRate = 0.01
+    }
+
+    /// Gradient descent with momentum at the rate and momentum that are
+    /// optimal for a quadratic whose Hessian has extreme eigenvalues L and μ
+    /// (Polyak's heavy ball: rate 4/(√L+√μ)², momentum ((√L−√μ)/(√L+√μ))²).
+    /// Photos make the problem ill-conditioned (neighbouring pixels are
+    /// alike), where a fixed rate either crawls or diverges; this converges
+    /// in about √(L/μ) steps per digit.
+    static func tuned(hessian h: [Double], dimension d: Int) -> OptimizerSettings {
+        let values = symmetricEigenvalues(h, d)
+        let largest = max(values.max() ?? 1, 1e-30)
+        let smallest = min(max(values.min() ?? 0, largest * 1e-12), largest)
+        let a = largest.squareRoot(), b = smallest.squareRoot()
+        var s = OptimizerSettings()
+        s.rule = .momentum
+        s.learningRate = Float(4 / ((a + b) * (a + b)))
+        s.momentum = Float(((a - b) / (a + b)) * ((a - b) / (a + b)))
+        return s
+    }
+
+    /// Eigenvalues of a small symmetric matrix by cyclic Jacobi rotations
+    /// (exact to rounding; D is at most a few hundred here).
+    static func symmetricEigenvalues(_ matrix: [Double], _ d: Int) -> [Double] {
+        var a = matrix
+        for _ in 0..<60 {
+            var off = 0.0
+            for p in 0..<d { for q in (p + 1)..<d { off += a[p * d + q] * a[p * d + q] } }
+            if off < 1e-30 { break }
+            for p in 0..<d { for q in (p + 1)..<d where a[p * d + q] != 0 {
+                let theta = (a[q * d + q] - a[p * d + p]) / (2 * a[p * d + q])
+                let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                for k in 0..<d { // columns p and q
+                    let akp = a[k * d + p], akq = a[k * d + q]
+                    a[k * d + p] = c * akp - s * akq; a[k * d + q] = s * akp + c * akq
+                }
+                for k in 0..<d { // rows p and q
+                    let apk = a[p * d + k], aqk = a[q * d + k]
+                    a[p * d + k] = c * apk - s * aqk; a[q * d + k] = s * apk + c * aqk
+                }
+            } }
+        }
+        return (0..<d).map { a[$0 * d + $0] }
     }
 
     /// The statistics of all pairs: per filter k, G (D×D, shared) and bₖ, tᵀt, P.
     struct Moments {
-        var gram: [Float], cross: [[Float]], targetSquares: [Double], count: Int, dimension: Int
+        var gram: [Double], cross: [[Double]], targetSquares: [Double], count: Int, dimension: Int
     }
 
     /// Weights per filter, bias last.
@@ -62,8 +108,9 @@ public struct KernelFitting {
     /// Rows of X for one output pixel go in `row`: the patch (channel, y, x) and a 1 for the bias.
     func moments(_ pairs: [Pair]) -> Moments {
         let d = dimension, k = bank ?? 1
-        var gram = [Float](repeating: 0, count: d * d)
-        var cross = [[Float]](repeating: [Float](repeating: 0, count: d), count: k)
+        // Sums in Double across chunks: a photo has millions of rows.
+        var gram = [Double](repeating: 0, count: d * d), chunkGram = [Float](repeating: 0, count: d * d)
+        var cross = [[Double]](repeating: [Double](repeating: 0, count: d), count: k)
         var squares = [Double](repeating: 0, count: k), count = 0
         let (kh, kw) = size
         for pair in pairs {
@@ -90,17 +137,20 @@ public struct KernelFitting {
                         for f in 0..<k { y[sample * k + f] = pair.target[bank == nil ? problem : f, oy + ty, c + tx] }
                     } }
                     x.withUnsafeBufferPointer { xs in
-                        gram.withUnsafeMutableBufferPointer { g in
+                        chunkGram.withUnsafeMutableBufferPointer { g in
                             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(n), 1,
-                                        xs.baseAddress!, Int32(d), xs.baseAddress!, Int32(d), 1, g.baseAddress!, Int32(d))
+                                        xs.baseAddress!, Int32(d), xs.baseAddress!, Int32(d), 0, g.baseAddress!, Int32(d))
                         }
                     }
+                    for i in 0..<(d * d) { gram[i] += Double(chunkGram[i]) }
                     for f in 0..<k {
+                        var row = [Double](repeating: 0, count: d)
                         for s in 0..<n {
-                            let v = y[s * k + f]
-                            squares[f] += Double(v) * Double(v)
-                            for j in 0..<d { cross[f][j] += x[s * d + j] * v }
+                            let v = Double(y[s * k + f])
+                            squares[f] += v * v
+                            for j in 0..<d { row[j] += Double(x[s * d + j]) * v }
                         }
+                        for j in 0..<d { cross[f][j] += row[j] }
                     }
                     count += n
                     y0 += rowsHere
@@ -121,27 +171,29 @@ public struct KernelFitting {
         var rng = RandomSource(seed: seed, RandomPurpose.kernel)
         let bound = 1 / Float(d - 1).squareRoot()
         let weights = Parameter(name: "kernel", shape: [k, d], value: (0..<(k * d)).map { i in i % d == d - 1 ? 0 : rng.uniform(-bound, bound) })
-        let optimizer = Optimizer(self.optimizer, parameters: [weights])
-        let schedule = LearningRateSchedule.cosine
+        // Every filter's Hessian is 2G/(P·K).
+        used = optimizer ?? Self.tuned(hessian: m.gram.map { 2 * $0 / p / Double(k) }, dimension: d)
+        let optimizer = Optimizer(used, parameters: [weights])
+        let schedule: LearningRateSchedule = self.optimizer == nil ? .constant : .cosine
         var last = Step(step: 0, loss: .infinity, kernel: kernel(weights.value))
         for step in 0...steps {
             // loss = (wᵀGw − 2bᵀw + tᵀt) / P per filter, averaged over filters; gradient 2(Gw − b)/P.
             var loss = 0.0
             for f in 0..<k {
-                let w = Array(weights.value[(f * d)..<((f + 1) * d)])
-                var gw = [Float](repeating: 0, count: d)
-                for r in 0..<d { var s: Float = 0; for c in 0..<d { s += m.gram[r * d + c] * w[c] }; gw[r] = s }
+                let w = weights.value[(f * d)..<((f + 1) * d)].map(Double.init)
+                var gw = [Double](repeating: 0, count: d)
+                for r in 0..<d { var s = 0.0; for c in 0..<d { s += m.gram[r * d + c] * w[c] }; gw[r] = s }
                 var quad = 0.0, lin = 0.0
-                for j in 0..<d { quad += Double(w[j]) * Double(gw[j]); lin += Double(m.cross[f][j]) * Double(w[j]) }
+                for j in 0..<d { quad += w[j] * gw[j]; lin += m.cross[f][j] * w[j] }
                 loss += max(0, quad - 2 * lin + m.targetSquares[f]) / p
-                for j in 0..<d { weights.grad[f * d + j] = Float(2 * (Double(gw[j]) - Double(m.cross[f][j])) / p / Double(k)) }
+                for j in 0..<d { weights.grad[f * d + j] = Float(2 * (gw[j] - m.cross[f][j]) / p / Double(k)) }
             }
             loss /= Double(k)
             let report = step % max(every, 1) == 0 || step == steps
             last = Step(step: step, loss: loss, kernel: report ? kernel(weights.value) : last.kernel)
             try observe(last)
             if step == steps { break }
-            optimizer.step([weights], rate: schedule.rate(self.optimizer.learningRate, epoch: step, epochs: steps))
+            optimizer.step([weights], rate: schedule.rate(used.learningRate, epoch: step, epochs: steps))
         }
         return last
     }

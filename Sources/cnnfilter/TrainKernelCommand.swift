@@ -25,8 +25,8 @@ struct TrainKernelCommand: ParsableCommand {
     @Option(help: "Kernel size: N for N×N, or HxW.") var size: String
     @Option(help: "Learn K filters across the input channels; the target has K channels.") var bank: Int?
     @Option(help: "Gradient steps.") var steps: Int = 3000
-    @Option(help: "Initial learning rate (cosine decay to zero).") var lr: Float = 0.01
-    @Option(help: "sgd, momentum, nesterov, adam or adamw.") var optimizer: String = "adam"
+    @Option(help: "Initial learning rate, decaying to zero on a cosine (default: tuned, see --optimizer).") var lr: Float?
+    @Option(help: "auto (momentum with the rate and momentum tuned to the images), sgd, momentum, nesterov, adam or adamw.") var optimizer: String = "auto"
     @Option(help: "Seed for the initial noise.") var seed: UInt64 = 1
     @Option(help: "Save the kernel and its output image every few steps into this directory.") var snapshots: String?
     @Option(help: "Steps between snapshots and progress lines (default steps/20).") var every: Int?
@@ -36,8 +36,11 @@ struct TrainKernelCommand: ParsableCommand {
         guard input.count == target.count, !input.isEmpty else { throw ValidationError("give one --target for each --input") }
         guard steps >= 1 && steps <= 10_000_000 else { throw ValidationError("--steps must be between 1 and 10000000") }
         if let bank, bank < 1 || bank > 1024 { throw ValidationError("--bank must be between 1 and 1024") }
-        guard lr > 0 else { throw ValidationError("--lr must be positive") }
-        guard OptimizerSettings.Rule(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be one of sgd, momentum, nesterov, adam, adamw") }
+        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
+        guard optimizer == "auto" || OptimizerSettings.Rule(rawValue: optimizer) != nil else {
+            throw ValidationError("--optimizer must be one of auto, sgd, momentum, nesterov, adam, adamw")
+        }
+        if optimizer == "auto" && lr != nil { throw ValidationError("--lr needs --optimizer (auto chooses its own rate)") }
         if let every, every < 1 { throw ValidationError("--every must be at least 1") }
     }
 
@@ -49,7 +52,11 @@ struct TrainKernelCommand: ParsableCommand {
             }
             var fitting = KernelFitting(size: (dims[0], dims.last!), bank: bank)
             fitting.steps = steps; fitting.seed = seed
-            fitting.optimizer.rule = OptimizerSettings.Rule(rawValue: optimizer)!; fitting.optimizer.learningRate = lr
+            if let rule = OptimizerSettings.Rule(rawValue: optimizer) {
+                var settings = OptimizerSettings()
+                settings.rule = rule; settings.learningRate = lr ?? (rule == .adam || rule == .adamw ? 0.01 : 0.1)
+                fitting.optimizer = settings
+            }
             let pairs = try zip(input, target).map { KernelFitting.Pair(input: try load($0), target: try load($1), name: "\($0) → \($1)") }
             let range = (pairs[0].target.storage.min() ?? 0, pairs[0].target.storage.max() ?? 1)
             if let snapshots { try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true) }
@@ -64,11 +71,13 @@ struct TrainKernelCommand: ParsableCommand {
                     try ImageWriter.write(KernelFitting.render(step.kernel, on: pairs[0].input, range: range), format: .png, to: stem + ".png")
                 }
             }
+            let used = fitting.used
+            note(String(format: "%@ with learning rate %.4g", used.rule == .momentum && fitting.optimizer == nil ? "momentum \(used.momentum) (tuned)" : used.rule.rawValue, used.learningRate))
             var kernel = result.kernel
             kernel.name = ((output as NSString).lastPathComponent as NSString).deletingPathExtension
             kernel.description = String(format: "learned by train-kernel (%d steps, %@, mse %.3g)", steps, optimizer, result.loss)
             let comments = ["cnnfilter train-kernel " + zip(input, target).map { "--input \($0) --target \($1)" }.joined(separator: " ")
-                            + " --size \(size)" + (bank.map { " --bank \($0)" } ?? "") + " --steps \(steps) --lr \(lr) --optimizer \(optimizer) --seed \(seed)"]
+                            + " --size \(size)" + (bank.map { " --bank \($0)" } ?? "") + " --steps \(steps)" + (lr.map { " --lr \($0)" } ?? "") + " --optimizer \(optimizer) --seed \(seed)"]
             try OutputFile.write(output, bytes: Array(kernel.text(comments: comments).utf8))
             note(String(format: "wrote %@ (mse %.4g over the interior, %.1f s)", output, result.loss, Date().timeIntervalSince(started)))
         } catch { fail(error) }

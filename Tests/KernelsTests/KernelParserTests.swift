@@ -110,6 +110,28 @@ import Testing
         #expect(try library.resolve("0 1; 2 3").matrix == [[0, 1], [2, 3]])
         #expect(try library.resolve("1 0 1; 0 1 0; 1 0 1").height == 3)
         #expect(throws: KernelError.self) { try library.resolve("1 2; 3") }
+        #expect(try library.resolve(".5 1").matrix == [[0.5, 1]])
+    }
+
+    /// What train-kernel writes reads back to the same numbers.
+    @Test func writtenKernelsReadBack() throws {
+        let bank = KernelFile(name: "b", description: "two filters", filters: [
+            .init(slices: [[[0.1, -2e-7], [3, 4]], [[1, 2], [3, 1.0 / 3]]], bias: 0.25),
+            .init(slices: [[[5, 6], [7, 8]], [[0, 0], [0, -1]]]),
+        ], origin: "test")
+        let single = KernelFile(name: "s", filters: [.init(slices: [[[1, 2, 3]]], bias: -0.5)], origin: "test")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kw-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for k in [bank, single] {
+            try k.text(comments: ["made by a test"]).write(to: dir.appendingPathComponent("\(k.name).kernel"), atomically: true, encoding: .utf8)
+            let back = try KernelParser.parse(k.text(), source: "x")
+            #expect(back.filters == k.filters)
+            #expect(back.description == k.description)
+        }
+        #expect(try library.resolve(dir.path + "/s.kernel").filters == single.filters)
+        // "./…" is a path, not an inline matrix starting with a decimal point.
+        do { _ = try library.resolve("./no-such-\(getpid()).kernel"); Issue.record("resolved a missing file") }
+        catch { #expect(!"\(error)".contains("not a number"), "\(error)") }
     }
 
     @Test func parametricGaussianAndBox() throws {
