@@ -38,6 +38,8 @@ demo: build
 	$(BIN) images/rocket.jpg --kernel emboss -o $(DEMO_OUT)/rocket-emboss.jpg
 	$(BIN) dump-activations --kernel edge --kernel sobel-x --kernel laplacian --kernel gaussian:sigma=2 \
 	    --kernel sharpen --kernel emboss images/chelsea.png -o $(DEMO_OUT)/six-filters
+	$(BIN) dump-activations models/lenet5-fashion.onnx images/fashion-boot.png -o $(DEMO_OUT)/lenet5-activations
+	$(BIN) predict models/lenet5-fashion.onnx images/fashion-boot.png --top 3
 	$(BIN) images/worked/e1.txt --kernel '1 0 1; 0 1 0; 1 0 1' --padding valid --print
 	@echo
 	@echo "Results are in $(DEMO_OUT)/:"

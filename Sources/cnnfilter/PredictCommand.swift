@@ -21,7 +21,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "A photo, or a .npy input tensor.")
     var photo: String
 
-    @Option(help: "Class names, one per line.")
+    @Option(help: "Class names, one per line (default: the model's own, which 'cnnfilter train' stores).")
     var labels: String?
 
     @Option(help: "How many classes to show.")
@@ -51,6 +51,8 @@ struct PredictCommand: ParsableCommand {
                 names = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
                 if names.last == "" { names.removeLast() }
                 guard names.count == classes else { throw ModelError("\(labels): \(names.count) labels for \(classes) classes") }
+            } else if let own = graph.labels, own.count == classes {
+                names = own // models exported by 'cnnfilter train' carry their class names
             }
             for (rank, i) in scores.indices.sorted(by: { scores[$0] > scores[$1] }).prefix(max(1, top)).enumerated() {
                 let name = names.isEmpty ? "" : "  \(names[i])"
