@@ -10,6 +10,15 @@ public struct Tensor: Equatable, Sendable {
         self.storage = [Float](repeating: value, count: shape.reduce(1, *))
     }
 
+    /// A tensor whose values the caller overwrites at once (no zero-filling,
+    /// which is measurable for every layer of every training step).
+    public init(uninitializedShape shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        let count = shape.reduce(1, *)
+        self.storage = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     public init(shape: [Int], values: [Float]) {
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
         self.shape = shape

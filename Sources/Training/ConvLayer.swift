@@ -4,10 +4,9 @@ import Foundation
 import Tensors
 
 /// A 2-D convolution (cross-correlation, as ONNX and PyTorch define it) with
-/// stride, symmetric zero padding, dilation and groups. The whole batch's
-/// patches are unrolled into one K × (N·P) matrix per group (im2col,
-/// K = C/g·kh·kw, P = output pixels) so that forward and both gradients are
-/// three large SGEMMs instead of N small ones.
+/// stride, symmetric zero padding, dilation and groups, as im2col + SGEMM:
+/// each item's patches are unrolled into a K × P matrix (K = C/g·kh·kw,
+/// P = output pixels), and forward and both gradients are matrix products with it.
 public final class ConvLayer: Layer {
     public let inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int
     public let stride: Int, padding: Int, dilation: Int, groups: Int
@@ -17,7 +16,6 @@ public final class ConvLayer: Layer {
     var needsInputGradient = true
 
     private var columns: [Float] = []
-    private var staged: [Float] = []
     private var inputShape: [Int] = []
     private var outHeight = 0, outWidth = 0
 
@@ -59,10 +57,11 @@ public final class ConvLayer: Layer {
         return [outChannels, oh, ow]
     }
 
-    /// Work is split by batch items into one chunk per core; each chunk
-    /// unfolds its items and multiplies its own columns with a single-threaded
-    /// SGEMM (Trainer sets OpenBLAS to one thread), so no core waits on another
-    /// until the weight gradients are summed.
+    /// Work is split by batch items into one chunk per core; each item's
+    /// patches are unrolled into its own K × P block (im2col) and multiplied
+    /// with a single-threaded SGEMM (Trainer sets OpenBLAS to one thread)
+    /// straight into, or out of, the item's N×C×H×W slice: no reordering of
+    /// outputs, and no core waits on another until the weight gradients are summed.
     static let chunks = max(1, ProcessInfo.processInfo.activeProcessorCount)
     private var partialGradients: [Float] = []
 
@@ -75,87 +74,74 @@ public final class ConvLayer: Layer {
         (outHeight, outWidth) = outputSize(h, w)
         inputShape = x.shape
         let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
-        let p = outHeight * outWidth, np = n * p, m = outChannels, count = min(Self.chunks, n)
-        resize(&columns, groups * k * np)
-        resize(&staged, outChannels * np)
-        var y = Tensor(shape: [n, outChannels, outHeight, outWidth])
+        let p = outHeight * outWidth, m = outChannels, count = min(Self.chunks, n)
+        // Training keeps every item's block for the backward pass; inference needs one per core.
+        resize(&columns, (training ? n : count) * groups * k * p)
+        var y = Tensor(uninitializedShape: [n, outChannels, outHeight, outWidth]) // every value is set to its bias first
         let b = bias?.value ?? [Float](repeating: 0, count: m)
         x.storage.withUnsafeBufferPointer { xs in
             weight.value.withUnsafeBufferPointer { ws in
                 columns.withUnsafeMutableBufferPointer { cols in
-                    staged.withUnsafeMutableBufferPointer { st in
-                        y.storage.withUnsafeMutableBufferPointer { ys in
-                            let src = xs.baseAddress!, colBase = cols.baseAddress!, stBase = st.baseAddress!, out = ys.baseAddress!
-                            DispatchQueue.concurrentPerform(iterations: count) { chunk in
-                                let items = chunkItems(n, chunk, of: count)
-                                guard !items.isEmpty else { return }
-                                let first = items.lowerBound * p, width = items.count * p
+                    y.storage.withUnsafeMutableBufferPointer { ys in
+                        let src = xs.baseAddress!, colBase = cols.baseAddress!, out = ys.baseAddress!
+                        DispatchQueue.concurrentPerform(iterations: count) { chunk in
+                            for item in chunkItems(n, chunk, of: count) {
+                                let yi = out + item * m * p
+                                for oc in 0..<m { (yi + oc * p).update(repeating: b[oc], count: p) }
                                 for g in 0..<groups {
-                                    for item in items { unfold(src, item: item, group: g, into: colBase + g * k * np, batch: n, h: h, w: w) }
-                                    // staged_g[:, chunk] = W_g · columns_g[:, chunk]
-                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(width), Int32(k), 1,
-                                                ws.baseAddress! + g * mg * k, Int32(k), colBase + g * k * np + first, Int32(np),
-                                                0, stBase + g * mg * np + first, Int32(np))
+                                    let block = colBase + ((training ? item : chunk) * groups + g) * k * p
+                                    unfold(src, item: item, group: g, into: block)
+                                    // y[item, group's channels] (+)= W_g · columns
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(p), Int32(k), 1,
+                                                ws.baseAddress! + g * mg * k, Int32(k), block, Int32(p), 1, yi + g * mg * p, Int32(p))
                                 }
-                                for item in items { for oc in 0..<m {
-                                    let from = stBase + oc * np + item * p, to = out + (item * m + oc) * p, bv = b[oc]
-                                    for i in 0..<p { to[i] = from[i] + bv }
-                                } }
                             }
                         }
                     }
                 }
             }
         }
-        if !training { columns = []; staged = [] }
+        if !training { columns = [] }
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         let n = inputShape[0], h = inputShape[2], w = inputShape[3]
         let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
-        let p = outHeight * outWidth, np = n * p, m = outChannels, count = min(Self.chunks, n)
+        let p = outHeight * outWidth, m = outChannels, count = min(Self.chunks, n)
         let perChunk = m * k + m // weight and bias gradients of one chunk
         resize(&partialGradients, count * perChunk)
-        var dx = Tensor(shape: inputShape)
+        var dx = Tensor(shape: needsInputGradient ? inputShape : [0])
         let needsInput = needsInputGradient
         dy.storage.withUnsafeBufferPointer { ds in
-            staged.withUnsafeMutableBufferPointer { st in
-                columns.withUnsafeMutableBufferPointer { cols in
-                    weight.value.withUnsafeBufferPointer { ws in
-                        dx.storage.withUnsafeMutableBufferPointer { dxs in
-                          partialGradients.withUnsafeMutableBufferPointer { parts in
-                            let dyBase = ds.baseAddress!, stBase = st.baseAddress!, colBase = cols.baseAddress!, dxBase = dxs.baseAddress!
-                            let partBase = parts.baseAddress!
+            columns.withUnsafeMutableBufferPointer { cols in
+                weight.value.withUnsafeBufferPointer { ws in
+                    dx.storage.withUnsafeMutableBufferPointer { dxs in
+                        partialGradients.withUnsafeMutableBufferPointer { parts in
+                            let dyBase = ds.baseAddress!, colBase = cols.baseAddress!, dxBase = dxs.baseAddress, partBase = parts.baseAddress!
                             DispatchQueue.concurrentPerform(iterations: count) { chunk in
-                                let items = chunkItems(n, chunk, of: count)
                                 let partial = partBase + chunk * perChunk
                                 partial.update(repeating: 0, count: perChunk)
-                                guard !items.isEmpty else { return }
-                                let first = items.lowerBound * p, width = items.count * p
-                                // dY into the staged layout (row per output channel); bias gradient on the way.
-                                for item in items { for oc in 0..<m {
-                                    let row = stBase + oc * np + item * p, src = dyBase + (item * m + oc) * p
-                                    var sum: Float = 0
-                                    for i in 0..<p { row[i] = src[i]; sum += src[i] }
-                                    partial[m * k + oc] += sum
-                                } }
-                                for g in 0..<groups {
-                                    let dyg = stBase + g * mg * np + first, colg = colBase + g * k * np + first
-                                    // dW_g (this chunk) = dY_g · columns_gᵀ
-                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(mg), Int32(k), Int32(width), 1,
-                                                dyg, Int32(np), colg, Int32(np), 0, partial + g * mg * k, Int32(k))
-                                    // dColumns_g = W_gᵀ · dY_g, over the columns it no longer needs.
-                                    if needsInput {
-                                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(width), Int32(mg), 1,
-                                                    ws.baseAddress! + g * mg * k, Int32(k), dyg, Int32(np), 0, colg, Int32(np))
+                                for item in chunkItems(n, chunk, of: count) {
+                                    let dyi = dyBase + item * m * p
+                                    for oc in 0..<m {
+                                        var sum: Float = 0
+                                        for i in 0..<p { sum += dyi[oc * p + i] }
+                                        partial[m * k + oc] += sum
+                                    }
+                                    for g in 0..<groups {
+                                        let block = colBase + (item * groups + g) * k * p, dyg = dyi + g * mg * p
+                                        // dW_g += dY_g · columnsᵀ
+                                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(mg), Int32(k), Int32(p), 1,
+                                                    dyg, Int32(p), block, Int32(p), 1, partial + g * mg * k, Int32(k))
+                                        guard needsInput else { continue }
+                                        // dColumns = W_gᵀ · dY_g, over the columns it no longer needs, then folded back.
+                                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(p), Int32(mg), 1,
+                                                    ws.baseAddress! + g * mg * k, Int32(k), dyg, Int32(p), 0, block, Int32(p))
+                                        fold(block, item: item, group: g, into: dxBase!)
                                     }
                                 }
-                                if needsInput {
-                                    for item in items { for g in 0..<groups { fold(colBase + g * k * np, item: item, group: g, into: dxBase, batch: n, h: h, w: w) } }
-                                }
                             }
-                          }
                         }
                     }
                 }
@@ -166,22 +152,23 @@ public final class ConvLayer: Layer {
             for i in 0..<(m * k) { weight.grad[i] += partialGradients[base + i] }
             if let bias { for oc in 0..<m { bias.grad[oc] += partialGradients[base + m * k + oc] } }
         }
-        return dx
+        return needsInputGradient ? dx : Tensor(shape: inputShape)
     }
 
-    /// im2col for one item and group: row (ci, ky, kx), columns item·P ..< (item+1)·P.
-    private func unfold(_ x: UnsafePointer<Float>, item: Int, group: Int, into cols: UnsafeMutablePointer<Float>,
-                        batch: Int, h: Int, w: Int) {
-        let cg = inChannels / groups, p = outHeight * outWidth, np = batch * p
+    /// im2col for one item and group: row (ci, ky, kx) of the K × P block holds
+    /// the input pixel under that tap for each output pixel (zero outside).
+    private func unfold(_ x: UnsafePointer<Float>, item: Int, group: Int, into cols: UnsafeMutablePointer<Float>) {
+        let h = inputShape[2], w = inputShape[3]
+        let cg = inChannels / groups, p = outHeight * outWidth
         for ci in 0..<cg {
             let plane = x + ((item * inChannels) + group * cg + ci) * h * w
             for ky in 0..<kernelHeight { for kx in 0..<kernelWidth {
-                let row = cols + ((ci * kernelHeight + ky) * kernelWidth + kx) * np + item * p
+                let row = cols + ((ci * kernelHeight + ky) * kernelWidth + kx) * p
                 let shift = kx * dilation - padding
                 for oy in 0..<outHeight {
                     let iy = oy * stride - padding + ky * dilation
                     let dst = row + oy * outWidth
-                    guard iy >= 0 && iy < h else { for ox in 0..<outWidth { dst[ox] = 0 }; continue }
+                    guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: outWidth); continue }
                     let src = plane + iy * w
                     if stride == 1 {
                         // Rows are short (28 values or fewer in small networks): no memmove calls.
@@ -201,13 +188,13 @@ public final class ConvLayer: Layer {
     }
 
     /// col2im: the transpose of `unfold`, adding every patch value back to its pixel.
-    private func fold(_ cols: UnsafePointer<Float>, item: Int, group: Int, into dx: UnsafeMutablePointer<Float>,
-                      batch: Int, h: Int, w: Int) {
-        let cg = inChannels / groups, p = outHeight * outWidth, np = batch * p
+    private func fold(_ cols: UnsafePointer<Float>, item: Int, group: Int, into dx: UnsafeMutablePointer<Float>) {
+        let h = inputShape[2], w = inputShape[3]
+        let cg = inChannels / groups, p = outHeight * outWidth
         for ci in 0..<cg {
             let plane = dx + ((item * inChannels) + group * cg + ci) * h * w
             for ky in 0..<kernelHeight { for kx in 0..<kernelWidth {
-                let row = cols + ((ci * kernelHeight + ky) * kernelWidth + kx) * np + item * p
+                let row = cols + ((ci * kernelHeight + ky) * kernelWidth + kx) * p
                 let shift = kx * dilation - padding
                 for oy in 0..<outHeight {
                     let iy = oy * stride - padding + ky * dilation

@@ -9,6 +9,8 @@ public final class PoolLayer: Layer {
     public let kind: Kind, size: Int, stride: Int, padding: Int
     private var inputShape: [Int] = []
     private var winners: [Int32] = []
+    /// The input, for the 2×2 fast path, which finds its winners in the backward pass.
+    private var input = Tensor(shape: [0])
     private var outHeight = 0, outWidth = 0
 
     init(_ kind: Kind, size: Int, stride: Int, padding: Int) {
@@ -33,25 +35,23 @@ public final class PoolLayer: Layer {
         inputShape = x.shape
         outHeight = (h + 2 * padding - size) / stride + 1; outWidth = (w + 2 * padding - size) / stride + 1
         let oh = outHeight, ow = outWidth, planes = n * c
-        var y = Tensor(shape: [n, c, oh, ow])
-        if kind == .max { winners = [Int32](repeating: 0, count: planes * oh * ow) }
+        var y = Tensor(uninitializedShape: [n, c, oh, ow])
         let (k, s, pad, isMax) = (size, stride, padding, kind == .max)
+        let pairs = isMax && k == 2 && s == 2 && pad == 0
+        if isMax && !pairs { winners = [Int32](repeating: 0, count: planes * oh * ow) } else { winners = [] }
+        if pairs && training { input = x }
         x.storage.withUnsafeBufferPointer { xs in
             y.storage.withUnsafeMutableBufferPointer { ys in
                 winners.withUnsafeMutableBufferPointer { win in
                     let src = xs.baseAddress!, dst = ys.baseAddress!, wb = win.baseAddress
                     parallelRanges(planes) { range in for plane in range {
                         let xp = src + plane * h * w, yp = dst + plane * oh * ow
-                        if isMax && k == 2 && s == 2 && pad == 0 {
-                            // The common case, without the general loop's bounds.
-                            for oy in 0..<oh { for ox in 0..<ow {
-                                let a = 2 * oy * w + 2 * ox
-                                var at = a
-                                if xp[a + 1] > xp[at] { at = a + 1 }
-                                if xp[a + w] > xp[at] { at = a + w }
-                                if xp[a + w + 1] > xp[at] { at = a + w + 1 }
-                                yp[oy * ow + ox] = xp[at]; wb![plane * oh * ow + oy * ow + ox] = Int32(at)
-                            } }
+                        if pairs {
+                            // The common case: branch-free maxima; the winners are found again in backward.
+                            for oy in 0..<oh {
+                                let r0 = xp + 2 * oy * w, r1 = r0 + w, out = yp + oy * ow
+                                for ox in 0..<ow { out[ox] = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1])) }
+                            }
                             continue
                         }
                         for oy in 0..<oh { for ox in 0..<ow {
@@ -75,19 +75,35 @@ public final class PoolLayer: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         let h = inputShape[2], w = inputShape[3], planes = inputShape[0] * inputShape[1]
         let oh = outHeight, ow = outWidth, (k, s, pad, isMax) = (size, stride, padding, kind == .max)
+        let pairs = isMax && k == 2 && s == 2 && pad == 0
         var dx = Tensor(shape: inputShape)
         dy.storage.withUnsafeBufferPointer { ds in
             dx.storage.withUnsafeMutableBufferPointer { dxs in
                 winners.withUnsafeBufferPointer { win in
-                    let src = ds.baseAddress!, dst = dxs.baseAddress!, wb = win.baseAddress
+                  input.storage.withUnsafeBufferPointer { xs in
+                    let src = ds.baseAddress!, dst = dxs.baseAddress!, wb = win.baseAddress, xb = xs.baseAddress
                     parallelRanges(planes) { range in for plane in range {
                         let g = src + plane * oh * ow, d = dst + plane * h * w
+                        if pairs {
+                            // The first of the four that equals the maximum wins, as the forward pass would have chosen.
+                            let xp = xb! + plane * h * w
+                            for oy in 0..<oh { for ox in 0..<ow {
+                                let a = 2 * oy * w + 2 * ox
+                                var at = a
+                                if xp[a + 1] > xp[at] { at = a + 1 }
+                                if xp[a + w] > xp[at] { at = a + w }
+                                if xp[a + w + 1] > xp[at] { at = a + w + 1 }
+                                d[at] += g[oy * ow + ox]
+                            } }
+                            continue
+                        }
                         for o in 0..<(oh * ow) {
                             if isMax { d[Int(wb![plane * oh * ow + o])] += g[o]; continue }
                             let y0 = (o / ow) * s - pad, x0 = (o % ow) * s - pad, share = g[o] / Float(k * k)
                             for iy in max(y0, 0)..<min(y0 + k, h) { for ix in max(x0, 0)..<min(x0 + k, w) { d[iy * w + ix] += share } }
                         }
                     } }
+                  }
                 }
             }
         }
