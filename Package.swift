@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "NeuralNet", "ImageCodecs", "Tensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]

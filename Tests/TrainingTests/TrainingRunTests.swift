@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ImageCodecs
 import NeuralNet
 import Tensors
 @testable import Training
@@ -177,4 +178,100 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertThrowsError(try Augmentation.parse("spin=3"))
         XCTAssertEqual(try Augmentation.parse("flip,zoom=0.1").summary, "flip,zoom=0.1")
     }
+}
+
+/// Image folders, fine-tuning an exported model, and kernel banks.
+final class TrainingInputsTests: XCTestCase {
+    func temporary(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "cnnfilter-inputs-\(getpid())-\(name)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// DIR/train/<class>/*.png: classes alphabetical, sizes and channels conformed to the first image.
+    func testImageFolders() throws {
+        let dir = temporary("folders")
+        var rng = RandomSource(seed: 9)
+        for (split, count) in [("train", 12), ("test", 4)] {
+            for cls in ["dark", "bright"] {
+                try FileManager.default.createDirectory(atPath: "\(dir)/\(split)/\(cls)", withIntermediateDirectories: true)
+                for i in 0..<count {
+                    // Bright images are 8×8 grey, dark ones 10×10 RGB: the loader conforms them.
+                    let (size, channels) = cls == "bright" ? (8, 1) : (10, 3)
+                    let image = RasterImage(width: size, height: size, channels: channels, bitDepth: 8, hasAlpha: false)
+                    for y in 0..<size {
+                        let row = image.rowPointer(y).assumingMemoryBound(to: UInt8.self)
+                        for x in 0..<(size * channels) { row[x] = UInt8(cls == "bright" ? 180 + Int(rng.unit() * 70) : Int(rng.unit() * 70)) }
+                    }
+                    try ImageWriter.write(image, format: .png, to: "\(dir)/\(split)/\(cls)/\(i).png")
+                }
+            }
+        }
+        let source = try DataSource.load(dir)
+        XCTAssertEqual(source.train.classNames, ["bright", "dark"])
+        XCTAssertEqual(source.train.count, 24); XCTAssertEqual(source.test?.count, 8)
+        XCTAssertEqual(source.train.sampleShape, [1, 8, 8]) // the first image: bright/0.png
+        let darkMean = source.train.subset(source.train.labels.indices.filter { source.train.labels[$0] == 1 }).pixels.reduce(0, +) / Float(12 * 64)
+        XCTAssertLessThan(darkMean, 0.15)
+        var job = TrainingJob(data: dir, architecture: temporary("arch") + "/a.arch", output: temporary("out") + "/m.onnx")
+        try "conv 4 3\nrelu\nlinear classes\n".write(toFile: job.architecture, atomically: true, encoding: .utf8)
+        job.settings.epochs = 3; job.settings.batchSize = 4; job.settings.optimizer.learningRate = 0.01
+        let (trainer, data, train, validation) = try job.prepare()
+        let outcome = try job.run(trainer, data, train: train, validation: validation, onBatch: { _ in }, onEpoch: { _ in })
+        XCTAssertEqual(outcome.test?.accuracy, 1)
+    }
+
+    /// An exported model imported for fine-tuning computes what the original did.
+    func testExportedModelImportsForFineTuning() throws {
+        let arch = try Architecture.parse("standardize mean=0.3 std=0.2\nconv 4 3 pad=1 stride=2\nbn\nleakyrelu 0.1\navgpool 2\ndropout 0.2\nlinear 6\ntanh\nlinear classes\n", source: "t")
+        let net = try arch.build(input: [1, 12, 12], classes: 3, labels: ["a", "b", "c"], seed: 4)
+        // Move batch norm's running statistics away from 0 and 1 so that they matter.
+        let bn = net.layers.compactMap { $0 as? BatchNormLayer }[0]
+        bn.runningMean.value = [0.1, -0.2, 0.3, 0]; bn.runningVariance.value = [0.5, 2, 1, 0.25]
+        let path = temporary("import") + "/m.onnx"
+        try ModelExport.write(net, to: path)
+        let graph = try ONNXLoader.load(path: path)
+        let imported = try ModelImport.network(graph, path: path)
+        XCTAssertEqual(imported.labels, ["a", "b", "c"])
+        XCTAssertEqual(imported.trainableCount, net.trainableCount)
+        var rng = RandomSource(seed: 1)
+        let x = Tensor(shape: [3, 1, 12, 12], values: (0..<432).map { _ in rng.unit() })
+        XCTAssertLessThan(imported.logits(x).maxAbsDifference(net.logits(x)), 1e-5)
+        XCTAssertLessThan(try ModelRunner(graph).run(["pixels": x])["logits"]!.maxAbsDifference(net.logits(x)), 1e-4)
+    }
+
+    /// A bank of two 3×3 filters across three channels, recovered from one image pair.
+    func testKernelBankRecovery() throws {
+        var rng = RandomSource(seed: 12)
+        // Noise: every patch direction occurs, so the weights themselves are determined
+        // (the photo test in the CLI tests covers badly conditioned images).
+        let (h, w) = (40, 48)
+        let input = Tensor(shape: [3, h, w], values: (0..<(3 * h * w)).map { _ in rng.unit() })
+        let hidden = (0..<2).map { _ in (0..<27).map { _ in rng.uniform(-0.5, 0.5) } }
+        let biases: [Float] = [0.1, -0.05]
+        // The target by a direct loop (valid region, interior size).
+        var target = Tensor(shape: [2, h - 2, w - 2])
+        for f in 0..<2 { for y in 0..<(h - 2) { for x in 0..<(w - 2) {
+            var s = biases[f]
+            for c in 0..<3 { for ky in 0..<3 { for kx in 0..<3 { s += hidden[f][(c * 3 + ky) * 3 + kx] * input[c, y + ky, x + kx] } } }
+            target[f, y, x] = s
+        } } }
+        var fitting = KernelFitting(size: (3, 3), bank: 2)
+        fitting.steps = 20000
+        let result = try fitting.fit([.init(input: input, target: target, name: "pair")], every: 100_000) { _ in }
+        for f in 0..<2 {
+            let learned = result.kernel.filters[f]
+            XCTAssertEqual(learned.bias, biases[f], accuracy: 2e-3)
+            XCTAssertEqual(learned.slices.flatMap { $0.flatMap { $0 } }, hidden[f], accuracy: 2e-3)
+        }
+        XCTAssertThrowsError(try fitting.fit([.init(input: input, target: Tensor(shape: [3, h - 2, w - 2]), name: "wrong")], every: 1) { _ in }) {
+            XCTAssertTrue("\($0)".contains("expected 2"), "\($0)")
+        }
+    }
+}
+
+func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }
