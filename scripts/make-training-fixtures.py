@@ -44,7 +44,7 @@ def pattern(label, size=12):
 
 def idx(path, array):
     header = struct.pack(">BBBB", 0, 0, 8, array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
-    with gzip.open(path, "wb") as f:
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:  # no timestamp: same bytes each run
         f.write(header + array.tobytes())
 
 
@@ -65,7 +65,7 @@ with open(os.path.join(out, "labels.txt"), "w") as f:
 
 bad = os.path.join(ROOT, "bad-idx")
 os.makedirs(bad, exist_ok=True)
-good = gzip.compress(struct.pack(">BBBBIII", 0, 0, 8, 3, 2, 3, 3) + bytes(18))
+good = gzip.compress(struct.pack(">BBBBIII", 0, 0, 8, 3, 2, 3, 3) + bytes(18), mtime=0)
 with open(os.path.join(bad, "truncated.gz"), "wb") as f:
     f.write(good[: len(good) - 10])
 with open(os.path.join(bad, "magic.idx"), "wb") as f:
@@ -77,3 +77,45 @@ with open(os.path.join(bad, "huge.idx"), "wb") as f:
 with open(os.path.join(bad, "float.idx"), "wb") as f:
     f.write(struct.pack(">BBBBI", 0, 0, 0x0D, 1, 1) + bytes(4))
 print("wrote", out, "and", bad)
+
+# The exporter against onnxruntime: a small network with every exported layer
+# kind, trained one epoch by cnnfilter on the shapes set, and onnxruntime's
+# logits for the shapes test images. The test runs the same file through
+# cnnfilter's runtime and the trainer; onnxruntime's numbers are the reference.
+# Needs the cnnfilter binary (argument 1, default .build/debug/cnnfilter) and onnxruntime.
+import subprocess
+import sys
+
+cnnfilter = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".build", "debug", "cnnfilter")
+export = os.path.join(ROOT, "export")
+os.makedirs(export, exist_ok=True)
+arch = os.path.join(export, "every-layer.arch")
+with open(arch, "w") as f:
+    f.write("""# every layer kind the exporter writes
+conv 6 3 pad=1
+bn
+leakyrelu 0.1
+conv 6 3 pad=2 dilation=2 groups=3
+tanh
+maxpool 2
+conv 8 3 stride=2 pad=1 bias=no
+sigmoid
+avgpool 3 stride=1 pad=1
+dropout 0.2
+flatten
+linear 16
+relu
+linear classes
+""")
+model = os.path.join(export, "every-layer.onnx")
+subprocess.run([cnnfilter, "train", "--data", out, "--arch", arch, "--epochs", "1", "--batch-size", "16",
+                "--seed", "2", "-o", model, "--log", os.path.join("/tmp", "every-layer.csv"),
+                "--checkpoint", os.path.join("/tmp", "every-layer.ckpt")], check=True)
+import onnxruntime as ort
+with gzip.open(os.path.join(out, "t10k-images-idx3-ubyte.gz")) as f:
+    images = np.frombuffer(f.read()[16:], np.uint8).reshape(-1, 1, 12, 12).astype(np.float32) / 255
+session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+logits = session.run(["logits"], {"pixels": images[:32]})[0]
+np.save(os.path.join(export, "every-layer.ort-logits.npy"), logits.astype(np.float32))
+np.save(os.path.join(export, "every-layer.input.npy"), images[:32])
+print("wrote", export, "with onnxruntime", ort.__version__)

@@ -275,3 +275,20 @@ func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticStr
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }
+
+/// The exporter against onnxruntime (scripts/make-training-fixtures.py): a
+/// model with every exported layer kind, onnxruntime's logits as the reference.
+final class ExportFixtureTests: XCTestCase {
+    func testOnnxruntimeAgreesWithRuntimeAndTrainer() throws {
+        let dir = TrainingRunTests.fixtures + "/export/"
+        let graph = try ONNXLoader.load(path: dir + "every-layer.onnx")
+        let x = try NPYCodec.decode(try ImageReader.readBytes(dir + "every-layer.input.npy"), path: "x", imageShape: false)
+        let reference = try NPYCodec.decode(try ImageReader.readBytes(dir + "every-layer.ort-logits.npy"), path: "y", imageShape: false)
+        let scale = reference.storage.map(abs).max()!
+        let runtime = try ModelRunner(graph).run(["pixels": x])["logits"]!
+        XCTAssertLessThan(runtime.maxAbsDifference(reference) / scale, 1e-4)
+        let trainer = try ModelImport.network(graph, path: "every-layer.onnx")
+        XCTAssertLessThan(trainer.logits(x).maxAbsDifference(reference) / scale, 1e-4)
+        XCTAssertEqual(graph.nodes.map(\.opType).filter { $0 == "Conv" }.count, 3)
+    }
+}
