@@ -75,8 +75,12 @@ public final class ConvLayer: Layer {
         inputShape = x.shape
         let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
         let p = outHeight * outWidth, m = outChannels, count = min(Self.chunks, n)
+        // A layer with one output pixel per filter (LeNet's C5: a fully connected layer
+        // written as a convolution) multiplies all items of a chunk at once: one SGEMM, not one per item.
+        let single = p == 1 && groups == 1
         // Training keeps every item's block for the backward pass; inference needs one per core.
-        resize(&columns, (training ? n : count) * groups * k * p)
+        let perItem = training || single
+        resize(&columns, (perItem ? n : count) * groups * k * p)
         var y = Tensor(uninitializedShape: [n, outChannels, outHeight, outWidth]) // every value is set to its bias first
         let b = bias?.value ?? [Float](repeating: 0, count: m)
         x.storage.withUnsafeBufferPointer { xs in
@@ -85,11 +89,22 @@ public final class ConvLayer: Layer {
                     y.storage.withUnsafeMutableBufferPointer { ys in
                         let src = xs.baseAddress!, colBase = cols.baseAddress!, out = ys.baseAddress!
                         DispatchQueue.concurrentPerform(iterations: count) { chunk in
-                            for item in chunkItems(n, chunk, of: count) {
+                            let items = chunkItems(n, chunk, of: count)
+                            if single, let first = items.first {
+                                for item in items {
+                                    (out + item * m).update(from: b, count: m)
+                                    unfold(src, item: item, group: 0, into: colBase + item * k)
+                                }
+                                // y[items] (rows × M) += X[items] (rows × K) · Wᵀ
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(items.count), Int32(m), Int32(k), 1,
+                                            colBase + first * k, Int32(k), ws.baseAddress!, Int32(k), 1, out + first * m, Int32(m))
+                                return
+                            }
+                            for item in items {
                                 let yi = out + item * m * p
                                 for oc in 0..<m { (yi + oc * p).update(repeating: b[oc], count: p) }
                                 for g in 0..<groups {
-                                    let block = colBase + ((training ? item : chunk) * groups + g) * k * p
+                                    let block = colBase + ((perItem ? item : chunk) * groups + g) * k * p
                                     unfold(src, item: item, group: g, into: block)
                                     // y[item, group's channels] (+)= W_g · columns
                                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(p), Int32(k), 1,
@@ -110,6 +125,7 @@ public final class ConvLayer: Layer {
         let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
         let p = outHeight * outWidth, m = outChannels, count = min(Self.chunks, n)
         let perChunk = m * k + m // weight and bias gradients of one chunk
+        let single = p == 1 && groups == 1
         resize(&partialGradients, count * perChunk)
         var dx = Tensor(shape: needsInputGradient ? inputShape : [0])
         let needsInput = needsInputGradient
@@ -122,7 +138,20 @@ public final class ConvLayer: Layer {
                             DispatchQueue.concurrentPerform(iterations: count) { chunk in
                                 let partial = partBase + chunk * perChunk
                                 partial.update(repeating: 0, count: perChunk)
-                                for item in chunkItems(n, chunk, of: count) {
+                                let items = chunkItems(n, chunk, of: count)
+                                if single, let first = items.first {
+                                    let rows = Int32(items.count), dyc = dyBase + first * m, xc = colBase + first * k
+                                    for item in items { for oc in 0..<m { partial[m * k + oc] += dyBase[item * m + oc] } }
+                                    // dW += dYᵀ · X, then dX = dY · W over X, folded back per item.
+                                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(k), rows, 1,
+                                                dyc, Int32(m), xc, Int32(k), 1, partial, Int32(k))
+                                    guard needsInput else { return }
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, Int32(k), Int32(m), 1,
+                                                dyc, Int32(m), ws.baseAddress!, Int32(k), 0, xc, Int32(k))
+                                    for item in items { fold(colBase + item * k, item: item, group: 0, into: dxBase!) }
+                                    return
+                                }
+                                for item in items {
                                     let dyi = dyBase + item * m * p
                                     for oc in 0..<m {
                                         var sum: Float = 0

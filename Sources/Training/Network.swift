@@ -1,3 +1,4 @@
+import Dispatch
 import Tensors
 
 /// A sequential network: layers with their names and per-sample output
@@ -29,14 +30,29 @@ public final class Network {
         zip(layers, names).map { layer, name in "\(layer.description) name=\(name)" }.joined(separator: "\n") + "\n"
     }
 
+    /// Seconds spent in each layer's forward and backward passes while
+    /// training, when `profiling` is on (`cnnfilter train --profile`).
+    public var profiling = false
+    public private(set) var timings: [(forward: Double, backward: Double)] = []
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        layers.reduce(x) { $1.forward($0, training: training) }
+        guard profiling && training else { return layers.reduce(x) { $1.forward($0, training: training) } }
+        if timings.count != layers.count { timings = Array(repeating: (0, 0), count: layers.count) }
+        var y = x
+        for (i, layer) in layers.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            y = layer.forward(y, training: true)
+            timings[i].forward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        return y
     }
 
     public func backward(_ dLogits: Tensor) {
         var g = dLogits
         for (i, layer) in layers.enumerated().reversed() {
+            let start = DispatchTime.now().uptimeNanoseconds
             g = layer.backward(g)
+            if profiling { timings[i].backward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             // Layers before the first with weights need no gradient.
             if layers[..<i].allSatisfy({ $0.parameters.isEmpty }) { break }
         }

@@ -88,11 +88,13 @@ public final class PoolLayer: Layer {
                             // The first of the four that equals the maximum wins, as the forward pass would have chosen.
                             let xp = xb! + plane * h * w
                             for oy in 0..<oh { for ox in 0..<ow {
+                                // Selects, not branches: which of four values wins is unpredictable.
                                 let a = 2 * oy * w + 2 * ox
-                                var at = a
-                                if xp[a + 1] > xp[at] { at = a + 1 }
-                                if xp[a + w] > xp[at] { at = a + w }
-                                if xp[a + w + 1] > xp[at] { at = a + w + 1 }
+                                var best = xp[a], at = a
+                                let v1 = xp[a + 1], v2 = xp[a + w], v3 = xp[a + w + 1]
+                                at = v1 > best ? a + 1 : at; best = max(v1, best)
+                                at = v2 > best ? a + w : at; best = max(v2, best)
+                                at = v3 > best ? a + w + 1 : at
                                 d[at] += g[oy * ow + ox]
                             } }
                             continue

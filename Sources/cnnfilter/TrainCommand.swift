@@ -42,6 +42,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Draw the loss and accuracy curves into this PNG.") var plot: String?
     @Flag(help: "Do not standardise inputs with the training set's mean and std.") var noStandardize = false
     @Option(help: "Train on the first N training samples only.") var limit: Int?
+    @Flag(help: "Print the time spent in each layer's forward and backward passes.") var profile = false
 
     func validate() throws {
         guard batchSize >= 1 && batchSize <= 65536 else { throw ValidationError("--batch-size must be between 1 and 65536") }
@@ -72,6 +73,7 @@ struct TrainCommand: ParsableCommand {
 
             let (trainer, source, train, validation) = try job.prepare()
             let net = trainer.network, settings = trainer.settings
+            net.profiling = profile
             var intro = "training \(net.layers.count) layers, \(net.trainableCount) parameters on \(train.count) samples"
             if let validation { intro += " (validating on \(validation.count))" }
             intro += "; \(settings.optimizer.rule.rawValue) lr \(settings.optimizer.learningRate), batch \(settings.batchSize), augmentation \(settings.augmentation.summary)"
@@ -81,6 +83,10 @@ struct TrainCommand: ParsableCommand {
             let outcome = try job.run(trainer, source, train: train, validation: validation, onBatch: { bar.update($0) }, onEpoch: { r in
                 bar.finish(epochLine(r, of: settings.epochs))
             })
+            if profile {
+                note("seconds per layer (forward, backward):")
+                for (name, t) in zip(net.names, net.timings) { note("  " + name.padding(toLength: max(14, name.count), withPad: " ", startingAt: 0) + String(format: " %8.3f %8.3f", t.forward, t.backward)) }
+            }
             if trainer.stoppedEarly, let best = trainer.bestEpoch { note("stopped early: no better validation loss since epoch \(best); kept its weights") }
             if let plot {
                 let h = trainer.history

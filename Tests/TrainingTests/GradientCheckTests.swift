@@ -62,6 +62,9 @@ final class GradientCheckTests: XCTestCase {
         try check(ConvLayer(inChannels: 1, outChannels: 2, kernel: (3, 3), padding: 2, dilation: 2, name: "c", rng: &rng), input: [1, 1, 6, 6])
         try check(ConvLayer(inChannels: 4, outChannels: 6, kernel: (3, 3), padding: 1, groups: 2, name: "c", rng: &rng), input: [2, 4, 5, 5])
         try check(ConvLayer(inChannels: 3, outChannels: 3, kernel: (3, 3), stride: 2, padding: 1, groups: 3, bias: false, name: "c", rng: &rng), input: [1, 3, 6, 6])
+        // One output pixel per filter (LeNet's C5): the whole-chunk path.
+        try check(ConvLayer(inChannels: 2, outChannels: 4, kernel: (3, 3), name: "c", rng: &rng), input: [5, 2, 3, 3])
+        try check(ConvLayer(inChannels: 2, outChannels: 4, kernel: (3, 3), padding: 1, name: "c", rng: &rng), input: [3, 2, 1, 1])
     }
 
     func testLinearGradients() throws {
