@@ -230,6 +230,14 @@ def convolutions():
               pads=[1, 2, 0, 1], note="16->24 channels, strides [2,1], dilations [1,2], pads [1,2,0,1] (SGEMM path)")
     conv_case("conv_many_channels_group", (1, 16, 8, 8), (32, 8, 3, 3), group=2, pads=[1, 1, 1, 1],
               note="16->32 channels in 2 groups (SGEMM path)")
+    conv_case("conv_pointwise_many", (2, 32, 24, 24), (16, 32, 1, 1),
+              note="1x1, 32->16 channels, stride 1, no padding: SGEMM straight on the input planes, "
+                   "576 pixels split into column blocks over the cores")
+    conv_case("conv_depthwise_stride2", (1, 8, 11, 13), (16, 1, 3, 3), group=8, strides=[2, 2], pads=[1, 0, 1, 2],
+              note="depthwise with multiplier 2 (8->16 channels, group 8), strides 2, pads [1,0,1,2], odd sizes "
+                   "(direct depthwise kernel)")
+    conv_case("conv_depthwise_dilated", (2, 6, 10, 9), (6, 1, 3, 3), group=6, dilations=[2, 2], pads=[2, 2, 2, 2],
+              bias=False, note="depthwise 6->6, dilations 2, pads 2, no bias, batch 2")
     conv_case("conv_1x1", (2, 4, 7, 8), (6, 4, 1, 1), store=fdata,
               note="1x1 kernel; W and B stored as float_data")
     conv_case("conv_5x5_rect", (1, 3, 9, 11), (4, 3, 3, 5), pads=[1, 2, 1, 2],
@@ -397,6 +405,21 @@ def linear():
                      transA=0, transB=0)], [("X", x)],
          inits=[raw("W", randn(rng, 20, 5, scale=0.25)), raw("C", randn(rng, 2, 5))],
          note="alpha 0.5, beta 2, transA 0, transB 0 (W is 20x5), C of shape [2,5]")
+
+    name = "gemm_transA_large"
+    rng = rng_for(name)
+    x = randn(rng, 256, 4)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", transA=1, transB=1)], [("X", x)],
+         inits=[raw("W", randn(rng, 96, 256, scale=0.1)), raw("C", randn(rng, 96))],
+         note="transA 1 (X is 256x4, used as 4x256), transB 1 (W is 96x256), C of shape [96]: "
+              "4x96 outputs of 256 products each, enough to be split over the cores (columns)")
+
+    name = "matmul_tall"
+    rng = rng_for(name)
+    x = randn(rng, 48, 256)
+    case(name, [node("MatMul", ["X", "W"], ["Y"], name="matmul")], [("X", x)],
+         inits=[raw("W", randn(rng, 256, 12, scale=0.1))],
+         note="48x256 @ 256x12: more rows than columns, split over the cores by rows")
 
     name = "matmul"
     rng = rng_for(name)

@@ -1,13 +1,14 @@
-import COpenBLAS
 import Dispatch
 import Convolution
 import Tensors
 
 /// Convolutions with many channels as matrix products: the input patches of
 /// one batch item and group unrolled into a K × N matrix (im2col, K = C/g·kh·kw,
-/// N = output pixels), multiplied by the M/g × K weights with OpenBLAS's
-/// SGEMM. The filter engine (one input channel at a time) stays faster for
-/// few channels; `ConvOps.conv` chooses.
+/// N = output pixels), multiplied by the M/g × K weights with SGEMM
+/// (`BLAS.sgemm`, on every core). A 1×1 convolution at stride 1 without
+/// padding needs no unrolling: the input planes are that matrix already.
+/// The filter engine (one input channel at a time) stays faster for few
+/// channels; `ConvOps.conv` chooses.
 enum GEMMConv {
     /// Worth it once a filter spans enough values to keep SGEMM busy.
     static func suits(inputChannelsPerGroup c: Int, kh: Int, kw: Int, filtersPerGroup m: Int) -> Bool {
@@ -19,50 +20,109 @@ enum GEMMConv {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
+        let pointwise = kh == 1 && kw == 1 && s == [1, 1] && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
         var out = Tensor(shape: [n, m, oh, ow])
-        var columns = [Float](repeating: 0, count: k * pixels)
+        // The unrolled patches; every element is written before SGEMM reads it.
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: pointwise ? 0 : k * pixels)
+        defer { columns.deallocate() }
         x.storage.withUnsafeBufferPointer { xs in
             w.storage.withUnsafeBufferPointer { ws in
                 out.storage.withUnsafeMutableBufferPointer { os in
                     for item in 0..<n {
                         for g in 0..<group {
-                            // im2col: row (ci, ky, kx), column (oy, ox); zeros outside the image. Rows on all cores.
-                            let base = UnsafePointer(xs.baseAddress!) + ((item * c) + g * cg) * h * wd
-                            columns.withUnsafeMutableBufferPointer { col in
-                                let colBase = col.baseAddress!
-                                DispatchQueue.concurrentPerform(iterations: k) { r in
-                                    let ci = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
-                                    let plane = base + ci * h * wd
-                                    let row = colBase + r * pixels
-                                    for oy in 0..<oh {
-                                        let iy = oy * s[0] - pads.top + ky * d[0]
-                                        let dst = row + oy * ow
-                                        guard iy >= 0 && iy < h else { for ox in 0..<ow { dst[ox] = 0 }; continue }
-                                        let src = plane + iy * wd
-                                        if s[1] == 1 {
-                                            // Stride 1: one contiguous run of the input row, zeros either side.
-                                            let shift = kx * d[1] - pads.left
-                                            let lo = min(ow, max(0, -shift)), hi = max(lo, min(ow, wd - shift))
-                                            for ox in 0..<lo { dst[ox] = 0 }
-                                            if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
-                                            for ox in hi..<ow { dst[ox] = 0 }
-                                            continue
-                                        }
-                                        for ox in 0..<ow {
-                                            let ix = ox * s[1] - pads.left + kx * d[1]
-                                            dst[ox] = ix >= 0 && ix < wd ? src[ix] : 0
-                                        }
-                                    }
-                                }
+                            let base = xs.baseAddress! + ((item * c) + g * cg) * h * wd
+                            if !pointwise {
+                                im2col(base, h: h, w: wd, kh: kh, kw: kw, s: s, d: d, pads: pads, oh: oh, ow: ow,
+                                       rows: k, into: columns)
                             }
                             let y = os.baseAddress! + ((item * m) + g * mg) * pixels
                             if let bias {
-                                for j in 0..<mg { let b = bias.storage[g * mg + j]; for p in 0..<pixels { y[j * pixels + p] = b } }
+                                for j in 0..<mg { (y + j * pixels).initialize(repeating: bias.storage[g * mg + j], count: pixels) }
                             }
-                            columns.withUnsafeBufferPointer { col in
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(pixels), Int32(k),
-                                            1, ws.baseAddress! + g * mg * k, Int32(k), col.baseAddress!, Int32(pixels),
-                                            bias == nil ? 0 : 1, y, Int32(pixels))
+                            BLAS.sgemm(m: mg, n: pixels, k: k, a: ws.baseAddress! + g * mg * k, lda: k,
+                                       b: pointwise ? base : UnsafePointer(columns), ldb: pixels,
+                                       beta: bias == nil ? 0 : 1, c: y, ldc: pixels)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Row (ci, ky, kx), column (oy, ox) of the patch matrix; zeros outside the image. Rows on all cores.
+    static func im2col(_ base: UnsafePointer<Float>, h: Int, w wd: Int, kh: Int, kw: Int, s: [Int], d: [Int], pads: Padding,
+                       oh: Int, ow: Int, rows k: Int, into colBase: UnsafeMutablePointer<Float>) {
+        let pixels = oh * ow
+        DispatchQueue.concurrentPerform(iterations: k) { r in
+            let ci = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
+            let plane = base + ci * h * wd
+            let row = colBase + r * pixels
+            for oy in 0..<oh {
+                let iy = oy * s[0] - pads.top + ky * d[0]
+                let dst = row + oy * ow
+                guard iy >= 0 && iy < h else { dst.initialize(repeating: 0, count: ow); continue }
+                let src = plane + iy * wd
+                if s[1] == 1 {
+                    // Stride 1: one contiguous run of the input row, zeros either side.
+                    let shift = kx * d[1] - pads.left
+                    let lo = min(ow, max(0, -shift)), hi = max(lo, min(ow, wd - shift))
+                    for ox in 0..<lo { dst[ox] = 0 }
+                    if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
+                    for ox in hi..<ow { dst[ox] = 0 }
+                    continue
+                }
+                for ox in 0..<ow {
+                    let ix = ox * s[1] - pads.left + kx * d[1]
+                    dst[ox] = ix >= 0 && ix < wd ? src[ix] : 0
+                }
+            }
+        }
+    }
+}
+
+/// Depthwise convolutions (one input channel per group, any number of
+/// filters per group: MobileNet's 3×3 layers) computed directly: each output
+/// row gathers its kh·kw taps while it sits in the L1 cache, one contiguous
+/// run of the input row per tap at stride 1. Output planes on all cores.
+enum DepthwiseConv {
+    static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
+                    pads: Padding, outHeight oh: Int, outWidth ow: Int) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
+        let m = w.shape[0], kh = w.shape[2], kw = w.shape[3], mg = m / group
+        var out = Tensor(shape: [n, m, oh, ow])
+        let sy = s[0], sx = s[1], dy = d[0], dx = d[1]
+        x.storage.withUnsafeBufferPointer { xs in
+            w.storage.withUnsafeBufferPointer { ws in
+                out.storage.withUnsafeMutableBufferPointer { os in
+                    let xBase = xs.baseAddress!, wBase = ws.baseAddress!, oBase = os.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: n * m) { plane in
+                        let item = plane / m, oc = plane % m
+                        let src = xBase + (item * c + oc / mg) * h * wd
+                        let dst = oBase + plane * oh * ow
+                        let taps = wBase + oc * kh * kw
+                        let b = bias?.storage[oc] ?? 0
+                        for oy in 0..<oh {
+                            let row = dst + oy * ow
+                            row.initialize(repeating: b, count: ow)
+                            for ky in 0..<kh {
+                                let iy = oy * sy - pads.top + ky * dy
+                                guard iy >= 0 && iy < h else { continue }
+                                let line = src + iy * wd
+                                for kx in 0..<kw {
+                                    let t = taps[ky * kw + kx]
+                                    // Input column ox·sx + shift must lie in 0..<wd.
+                                    let shift = kx * dx - pads.left
+                                    let lo = shift >= 0 ? 0 : (sx - 1 - shift) / sx
+                                    let hi = wd - 1 - shift < 0 ? 0 : min(ow, (wd - 1 - shift) / sx + 1)
+                                    guard lo < hi else { continue }
+                                    if sx == 1 {
+                                        let from = line + shift
+                                        for ox in lo..<hi { row[ox] += t * from[ox] }
+                                    } else {
+                                        for ox in lo..<hi { row[ox] += t * line[ox * sx + shift] }
+                                    }
+                                }
                             }
                         }
                     }
