@@ -414,6 +414,21 @@ def linear():
          note="transA 1 (X is 256x4, used as 4x256), transB 1 (W is 96x256), C of shape [96]: "
               "4x96 outputs of 256 products each, enough to be split over the cores (columns)")
 
+    name = "gemm_one_row"
+    rng = rng_for(name)
+    x = randn(rng, 1, 256)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", transB=1, alpha=0.75)], [("X", x)],
+         inits=[raw("W", randn(rng, 256, 256, scale=0.1)), raw("C", randn(rng, 256))],
+         note="one row, as a classifier layer on one image: 1x256 by W 256x256 (transB 1), alpha 0.75, C [256] "
+              "(matrix-vector product, split over the cores)")
+
+    name = "gemm_one_row_transA"
+    rng = rng_for(name)
+    x = randn(rng, 64, 1)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", transA=1, beta=0.5)], [("X", x)],
+         inits=[raw("W", randn(rng, 64, 40, scale=0.2)), raw("C", randn(rng, 1, 40))],
+         note="one row stored as a column: X 64x1 with transA 1, W 64x40 (transB 0), beta 0.5, C [1,40]")
+
     name = "matmul_tall"
     rng = rng_for(name)
     x = randn(rng, 48, 256)

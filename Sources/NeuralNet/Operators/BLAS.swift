@@ -18,6 +18,25 @@ enum BLAS {
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         _ = singleThreaded
         guard m > 0, n > 0 else { return }
+        if m == 1 {
+            // One row (a fully connected layer on one item): a matrix-vector product, which reads B once
+            // where SGEMM would first copy it into its packed layout. Columns of C split over the cores.
+            let incX = Int32(transA ? lda : 1)
+            func gemv(_ j0: Int, _ nj: Int) {
+                if transB {  // B is n × k: y[j] = Σ B[j][kk] · a[kk]
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(nj), Int32(k), alpha, b + j0 * ldb, Int32(ldb),
+                                a, incX, beta, c + j0, 1)
+                } else {     // B is k × n: y[j] = Σ B[kk][j] · a[kk]
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(nj), alpha, b + j0, Int32(ldb),
+                                a, incX, beta, c + j0, 1)
+                }
+            }
+            let parts = min(cores, max(1, n * k / (1 << 15)), max(1, n / 16))
+            let step = (n + parts - 1) / parts
+            if parts == 1 || k == 0 { gemv(0, n); return }
+            DispatchQueue.concurrentPerform(iterations: (n + step - 1) / step) { i in gemv(i * step, min(step, n - i * step)) }
+            return
+        }
         func run(_ i0: Int, _ mi: Int, _ j0: Int, _ nj: Int) {
             cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                         Int32(mi), Int32(nj), Int32(k), alpha,
