@@ -225,7 +225,11 @@ def convolutions():
                    "all of it at the end (bottom/right)")
     conv_case("conv_auto_pad_valid", (1, 3, 9, 11), (4, 3, 3, 3), auto_pad="VALID",
               note="auto_pad VALID")
-    # Many channels: cnnfilter runs these as im2col + SGEMM.
+    conv_case("conv_auto_pad_same_upper_sgemm", (1, 4, 9, 10), (8, 4, 3, 3), auto_pad="SAME_UPPER", strides=[2, 2],
+              note="auto_pad SAME_UPPER, stride 2, 8 filters (SGEMM path): odd height pads 1 + 1, even width 0 + 1")
+    conv_case("conv_auto_pad_same_lower_sgemm", (1, 4, 9, 10), (8, 4, 4, 3), auto_pad="SAME_LOWER",
+              note="auto_pad SAME_LOWER, 4x3 kernel, 8 filters (SGEMM path): the odd padding row at the top")
+    # Many channels (6 filters per group and more): cnnfilter runs these as im2col + SGEMM.
     conv_case("conv_many_channels", (2, 16, 9, 11), (24, 16, 3, 3), strides=[2, 1], dilations=[1, 2],
               pads=[1, 2, 0, 1], note="16->24 channels, strides [2,1], dilations [1,2], pads [1,2,0,1] (SGEMM path)")
     conv_case("conv_many_channels_group", (1, 16, 8, 8), (32, 8, 3, 3), group=2, pads=[1, 1, 1, 1],

@@ -3,7 +3,7 @@ import Tensors
 
 /// Conv runs on the same engine as the image filter (each batch item is a
 /// C×H×W image through a `Conv2D` bank with the node's groups, strides,
-/// dilations and zero padding), except for many channels (`GEMMConv`:
+/// dilations and zero padding), except with 6 filters per group or more (`GEMMConv`:
 /// im2col + SGEMM) and depthwise convolutions (`DepthwiseConv`).
 enum ConvOps {
     static let table: [String: Operator] = ["Conv": conv, "ConvTranspose": convTranspose]
@@ -24,7 +24,7 @@ enum ConvOps {
         let padSpec = try padding(node)
         let cg = c / group, mg = m / group
         let depthwise = cg == 1 && group > 1
-        if depthwise || GEMMConv.suits(inputChannelsPerGroup: cg, kh: kh, kw: kw, filtersPerGroup: mg) {
+        if depthwise || GEMMConv.suits(filtersPerGroup: mg) {
             // The output geometry as the engine would plan it, without building the engine's per-filter plan.
             let extent = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1]
             guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
