@@ -25,7 +25,8 @@ enum GEMMConv {
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
         let pointwise = kh == 1 && kw == 1 && s == [1, 1] && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
-        var out = Tensor(shape: [n, m, oh, ow])
+        // Every output value is written: the bias, then SGEMM adds to it (or overwrites, beta 0).
+        var out = makeTensor(shape: [n, m, oh, ow]) { _ in }
         // The unrolled patches; every element is written before SGEMM reads it.
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: pointwise ? 0 : k * pixels)
         defer { columns.deallocate() }
@@ -86,19 +87,23 @@ enum GEMMConv {
 }
 
 /// Depthwise convolutions (one input channel per group, any number of
-/// filters per group: MobileNet's 3×3 layers) computed directly: each output
-/// row gathers its kh·kw taps while it sits in the L1 cache, one contiguous
-/// run of the input row per tap at stride 1. Output planes on all cores.
+/// filters per group: MobileNet's 3×3 layers) computed directly. For each
+/// output row and kernel row, the input row is copied once into `stride`
+/// zero-padded phases (phase p holds columns p, p + stride, …), so that every
+/// tap reads a contiguous run and the loops over the row vectorize whatever
+/// the stride, padding or dilation; three taps are added per pass over the
+/// output row, which stays in the L1 cache. Output planes on all cores.
 enum DepthwiseConv {
     static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
                     pads: Padding, outHeight oh: Int, outWidth ow: Int) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3], mg = m / group
-        var out = Tensor(shape: [n, m, oh, ow])
-        let sy = s[0], sx = s[1], dy = d[0], dx = d[1]
-        x.storage.withUnsafeBufferPointer { xs in
+        let sy = s[0], sx = s[1], dy = d[0], dx = d[1], top = pads.top, left = pads.left
+        // Input columns one output row reads (padding included), per phase.
+        let span = (ow - 1) * sx + (kw - 1) * dx + 1, phaseLength = (span + sx - 1) / sx
+        return x.storage.withUnsafeBufferPointer { xs in
             w.storage.withUnsafeBufferPointer { ws in
-                out.storage.withUnsafeMutableBufferPointer { os in
+                makeTensor(shape: [n, m, oh, ow]) { os in
                     let xBase = xs.baseAddress!, wBase = ws.baseAddress!, oBase = os.baseAddress!
                     DispatchQueue.concurrentPerform(iterations: n * m) { plane in
                         let item = plane / m, oc = plane % m
@@ -106,25 +111,45 @@ enum DepthwiseConv {
                         let dst = oBase + plane * oh * ow
                         let taps = wBase + oc * kh * kw
                         let b = bias?.storage[oc] ?? 0
-                        for oy in 0..<oh {
-                            let row = dst + oy * ow
-                            row.initialize(repeating: b, count: ow)
-                            for ky in 0..<kh {
-                                let iy = oy * sy - pads.top + ky * dy
-                                guard iy >= 0 && iy < h else { continue }
-                                let line = src + iy * wd
-                                for kx in 0..<kw {
-                                    let t = taps[ky * kw + kx]
-                                    // Input column ox·sx + shift must lie in 0..<wd.
-                                    let shift = kx * dx - pads.left
-                                    let lo = shift >= 0 ? 0 : (sx - 1 - shift) / sx
-                                    let hi = wd - 1 - shift < 0 ? 0 : min(ow, (wd - 1 - shift) / sx + 1)
-                                    guard lo < hi else { continue }
-                                    if sx == 1 {
-                                        let from = line + shift
-                                        for ox in lo..<hi { row[ox] += t * from[ox] }
-                                    } else {
-                                        for ox in lo..<hi { row[ox] += t * line[ox * sx + shift] }
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: sx * phaseLength) { scratch in
+                            let phases = scratch.baseAddress!
+                            // Tap kx reads padded column ox·sx + kx·dx: phase (kx·dx) % sx, from (kx·dx) / sx on.
+                            func source(_ kx: Int) -> UnsafePointer<Float> {
+                                UnsafePointer(phases + ((kx * dx) % sx) * phaseLength + (kx * dx) / sx)
+                            }
+                            for oy in 0..<oh {
+                                let row = dst + oy * ow
+                                row.initialize(repeating: b, count: ow)
+                                for ky in 0..<kh {
+                                    let iy = oy * sy - top + ky * dy
+                                    guard iy >= 0 && iy < h else { continue }
+                                    let line = src + iy * wd
+                                    for p in 0..<sx {
+                                        // phase[j] = line[j·sx + p − left], zero outside the row.
+                                        let phase = phases + p * phaseLength, first = p - left
+                                        let lo = min(phaseLength, first >= 0 ? 0 : (sx - 1 - first) / sx)
+                                        let hi = max(lo, min(phaseLength, wd - first <= 0 ? 0 : (wd - 1 - first) / sx + 1))
+                                        phase.initialize(repeating: 0, count: lo)
+                                        if sx == 1 {
+                                            (phase + lo).update(from: line + (lo + first), count: hi - lo)
+                                        } else {
+                                            let from = line + first
+                                            for j in lo..<hi { phase[j] = from[j &* sx] }
+                                        }
+                                        (phase + hi).initialize(repeating: 0, count: phaseLength - hi)
+                                    }
+                                    let t = taps + ky * kw
+                                    var kx = 0
+                                    while kx + 3 <= kw {
+                                        let a = source(kx), bb = source(kx + 1), cc = source(kx + 2)
+                                        let t0 = t[kx], t1 = t[kx + 1], t2 = t[kx + 2]
+                                        for ox in 0..<ow { row[ox] += t0 * a[ox] + t1 * bb[ox] + t2 * cc[ox] }
+                                        kx += 3
+                                    }
+                                    while kx < kw {
+                                        let a = source(kx), t0 = t[kx]
+                                        for ox in 0..<ow { row[ox] += t0 * a[ox] }
+                                        kx += 1
                                     }
                                 }
                             }
@@ -133,6 +158,5 @@ enum DepthwiseConv {
                 }
             }
         }
-        return out
     }
 }
