@@ -87,20 +87,26 @@ enum GEMMConv {
 }
 
 /// Depthwise convolutions (one input channel per group, any number of
-/// filters per group: MobileNet's 3×3 layers) computed directly. For each
-/// output row and kernel row, the input row is copied once into `stride`
-/// zero-padded phases (phase p holds columns p, p + stride, …), so that every
-/// tap reads a contiguous run and the loops over the row vectorize whatever
-/// the stride, padding or dilation; three taps are added per pass over the
-/// output row, which stays in the L1 cache. Output planes on all cores.
+/// filters per group: MobileNet's 3×3 layers) computed directly. Each input
+/// plane is first copied, zero-padded, into stride_y·stride_x phase planes
+/// (phase (py, px) holds rows py, py + stride_y, … and columns px, px + stride_x,
+/// … of the padded plane). Every tap then reads one phase plane at a fixed
+/// offset, so the output, computed on a grid as wide as a phase row (the
+/// columns past the output's width are dropped), is a few long contiguous
+/// loops over the whole plane, three taps per pass: they vectorize whatever
+/// the stride, padding or dilation, with no per-row work even for 7×7 planes.
+/// Output planes on all cores.
 enum DepthwiseConv {
     static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
                     pads: Padding, outHeight oh: Int, outWidth ow: Int) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3], mg = m / group
         let sy = s[0], sx = s[1], dy = d[0], dx = d[1], top = pads.top, left = pads.left
-        // Input columns one output row reads (padding included), per phase.
-        let span = (ow - 1) * sx + (kw - 1) * dx + 1, phaseLength = (span + sx - 1) / sx
+        // The padded region the output reads, and its phase planes (rows × pitch); one spare
+        // row per phase keeps the grid's dropped columns inside the buffer.
+        let paddedHeight = (oh - 1) * sy + (kh - 1) * dy + 1, paddedWidth = (ow - 1) * sx + (kw - 1) * dx + 1
+        let rows = (paddedHeight + sy - 1) / sy, pitch = (paddedWidth + sx - 1) / sx
+        let phaseSize = (rows + 1) * pitch, gridSize = oh * pitch
         return x.storage.withUnsafeBufferPointer { xs in
             w.storage.withUnsafeBufferPointer { ws in
                 makeTensor(shape: [n, m, oh, ow]) { os in
@@ -111,48 +117,46 @@ enum DepthwiseConv {
                         let dst = oBase + plane * oh * ow
                         let taps = wBase + oc * kh * kw
                         let b = bias?.storage[oc] ?? 0
-                        withUnsafeTemporaryAllocation(of: Float.self, capacity: sx * phaseLength) { scratch in
-                            let phases = scratch.baseAddress!
-                            // Tap kx reads padded column ox·sx + kx·dx: phase (kx·dx) % sx, from (kx·dx) / sx on.
-                            func source(_ kx: Int) -> UnsafePointer<Float> {
-                                UnsafePointer(phases + ((kx * dx) % sx) * phaseLength + (kx * dx) / sx)
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: sy * sx * phaseSize + (pitch == ow ? 0 : gridSize))
+                        defer { scratch.deallocate() }
+                        for py in 0..<sy { for px in 0..<sx {
+                            let phase = scratch + (py * sx + px) * phaseSize
+                            // Columns: phase[j] = input[j·sx + px − left], zero outside the row.
+                            let first = px - left
+                            let lo = min(pitch, first >= 0 ? 0 : (sx - 1 - first) / sx)
+                            let hi = max(lo, min(pitch, wd - first <= 0 ? 0 : (wd - 1 - first) / sx + 1))
+                            for r in 0..<(rows + 1) {
+                                let line = phase + r * pitch, iy = r * sy + py - top
+                                guard r < rows, iy >= 0 && iy < h else { line.initialize(repeating: 0, count: pitch); continue }
+                                let from = src + iy * wd + first
+                                for j in 0..<lo { line[j] = 0 }
+                                if sx == 1 { (line + lo).update(from: from + lo, count: hi - lo) }
+                                else { for j in lo..<hi { line[j] = from[j &* sx] } }
+                                for j in hi..<pitch { line[j] = 0 }
                             }
-                            for oy in 0..<oh {
-                                let row = dst + oy * ow
-                                row.initialize(repeating: b, count: ow)
-                                for ky in 0..<kh {
-                                    let iy = oy * sy - top + ky * dy
-                                    guard iy >= 0 && iy < h else { continue }
-                                    let line = src + iy * wd
-                                    for p in 0..<sx {
-                                        // phase[j] = line[j·sx + p − left], zero outside the row.
-                                        let phase = phases + p * phaseLength, first = p - left
-                                        let lo = min(phaseLength, first >= 0 ? 0 : (sx - 1 - first) / sx)
-                                        let hi = max(lo, min(phaseLength, wd - first <= 0 ? 0 : (wd - 1 - first) / sx + 1))
-                                        phase.initialize(repeating: 0, count: lo)
-                                        if sx == 1 {
-                                            (phase + lo).update(from: line + (lo + first), count: hi - lo)
-                                        } else {
-                                            let from = line + first
-                                            for j in lo..<hi { phase[j] = from[j &* sx] }
-                                        }
-                                        (phase + hi).initialize(repeating: 0, count: phaseLength - hi)
-                                    }
-                                    let t = taps + ky * kw
-                                    var kx = 0
-                                    while kx + 3 <= kw {
-                                        let a = source(kx), bb = source(kx + 1), cc = source(kx + 2)
-                                        let t0 = t[kx], t1 = t[kx + 1], t2 = t[kx + 2]
-                                        for ox in 0..<ow { row[ox] += t0 * a[ox] + t1 * bb[ox] + t2 * cc[ox] }
-                                        kx += 3
-                                    }
-                                    while kx < kw {
-                                        let a = source(kx), t0 = t[kx]
-                                        for ox in 0..<ow { row[ox] += t0 * a[ox] }
-                                        kx += 1
-                                    }
-                                }
-                            }
+                        } }
+                        // Tap (ky, kx) reads phase ((ky·dy) % sy, (kx·dx) % sx) from row (ky·dy) / sy, column (kx·dx) / sx.
+                        func source(_ tap: Int) -> UnsafePointer<Float> {
+                            let ky = tap / kw, kx = tap % kw
+                            let phase = scratch + (((ky * dy) % sy) * sx + (kx * dx) % sx) * phaseSize
+                            return UnsafePointer(phase + ((ky * dy) / sy) * pitch + (kx * dx) / sx)
+                        }
+                        let grid = pitch == ow ? dst : scratch + sy * sx * phaseSize
+                        grid.initialize(repeating: b, count: gridSize)
+                        var tap = 0, count = kh * kw
+                        while tap + 3 <= count {
+                            let a = source(tap), a1 = source(tap + 1), a2 = source(tap + 2)
+                            let t0 = taps[tap], t1 = taps[tap + 1], t2 = taps[tap + 2]
+                            for i in 0..<gridSize { grid[i] += t0 * a[i] + t1 * a1[i] + t2 * a2[i] }
+                            tap += 3
+                        }
+                        while tap < count {
+                            let a = source(tap), t0 = taps[tap]
+                            for i in 0..<gridSize { grid[i] += t0 * a[i] }
+                            tap += 1
+                        }
+                        if grid != dst {
+                            for oy in 0..<oh { (dst + oy * ow).update(from: grid + oy * pitch, count: ow) }
                         }
                     }
                 }
