@@ -12,6 +12,15 @@ enum BLAS {
 
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
+    /// C = A · B + beta · C on the calling thread (A m × k, B k × n, row-major), for callers
+    /// that share the work out themselves.
+    static func sgemmOneThread(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        _ = singleThreaded
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
     /// C = alpha · op(A) · op(B) + beta · C, row-major; op(A) is m × k, op(B) k × n.
     static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -25,10 +25,18 @@ enum GEMMConv {
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
         let pointwise = kh == 1 && kw == 1 && s == [1, 1] && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
+        let geometry = Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
+                                top: pads.top, left: pads.left, oh: oh, ow: ow)
+        // More pixels than filters (the early, large layers): each core takes blocks of output
+        // columns, unrolls just those (at most 512 KB, so they stay in its L2 cache while SGEMM
+        // reads them) and multiplies them on its own. Otherwise the whole matrix is unrolled and
+        // BLAS.sgemm splits the product (by rows when the filters outnumber the pixels).
+        let block = max(64, (1 << 17) / max(k, 1) / 16 * 16)
+        let blocked = !pointwise && pixels >= mg && pixels >= BLAS.cores * block
         // Every output value is written: the bias, then SGEMM adds to it (or overwrites, beta 0).
         var out = makeTensor(shape: [n, m, oh, ow]) { _ in }
         // The unrolled patches; every element is written before SGEMM reads it.
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: pointwise ? 0 : k * pixels)
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: pointwise || blocked ? 0 : k * pixels)
         defer { columns.deallocate() }
         x.storage.withUnsafeBufferPointer { xs in
             w.storage.withUnsafeBufferPointer { ws in
@@ -36,17 +44,30 @@ enum GEMMConv {
                     for item in 0..<n {
                         for g in 0..<group {
                             let base = xs.baseAddress! + ((item * c) + g * cg) * h * wd
-                            if !pointwise {
-                                im2col(base, h: h, w: wd, kh: kh, kw: kw, s: s, d: d, pads: pads, oh: oh, ow: ow,
-                                       rows: k, into: columns)
-                            }
+                            let weights = ws.baseAddress! + g * mg * k
                             let y = os.baseAddress! + ((item * m) + g * mg) * pixels
                             if let bias {
                                 for j in 0..<mg { (y + j * pixels).initialize(repeating: bias.storage[g * mg + j], count: pixels) }
                             }
-                            BLAS.sgemm(m: mg, n: pixels, k: k, a: ws.baseAddress! + g * mg * k, lda: k,
-                                       b: pointwise ? base : UnsafePointer(columns), ldb: pixels,
-                                       beta: bias == nil ? 0 : 1, c: y, ldc: pixels)
+                            let beta: Float = bias == nil ? 0 : 1
+                            if blocked {
+                                DispatchQueue.concurrentPerform(iterations: (pixels + block - 1) / block) { i in
+                                    let p0 = i * block, width = min(block, pixels - p0)
+                                    let patch = UnsafeMutablePointer<Float>.allocate(capacity: k * width)
+                                    defer { patch.deallocate() }
+                                    for r in 0..<k { geometry.unroll(base, row: r, pixels: p0..<(p0 + width), into: patch + r * width) }
+                                    BLAS.sgemmOneThread(m: mg, n: width, k: k, a: weights, lda: k, b: patch, ldb: width,
+                                                        beta: beta, c: y + p0, ldc: pixels)
+                                }
+                                continue
+                            }
+                            if !pointwise {
+                                DispatchQueue.concurrentPerform(iterations: k) { r in
+                                    geometry.unroll(base, row: r, pixels: 0..<pixels, into: columns + r * pixels)
+                                }
+                            }
+                            BLAS.sgemm(m: mg, n: pixels, k: k, a: weights, lda: k, b: pointwise ? base : UnsafePointer(columns),
+                                       ldb: pixels, beta: beta, c: y, ldc: pixels)
                         }
                     }
                 }
@@ -55,31 +76,34 @@ enum GEMMConv {
         return out
     }
 
-    /// Row (ci, ky, kx), column (oy, ox) of the patch matrix; zeros outside the image. Rows on all cores.
-    static func im2col(_ base: UnsafePointer<Float>, h: Int, w wd: Int, kh: Int, kw: Int, s: [Int], d: [Int], pads: Padding,
-                       oh: Int, ow: Int, rows k: Int, into colBase: UnsafeMutablePointer<Float>) {
-        let pixels = oh * ow
-        DispatchQueue.concurrentPerform(iterations: k) { r in
+    /// Where the patches come from: input and kernel sizes, strides, dilations, leading padding, output size.
+    struct Geometry {
+        let h: Int, w: Int, kh: Int, kw: Int, sy: Int, sx: Int, dy: Int, dx: Int, top: Int, left: Int, oh: Int, ow: Int
+
+        /// Row r = (ci, ky, kx) of the patch matrix, for output pixels `range` (oy·ow + ox): the input
+        /// value each of those pixels sees through tap (ky, kx) of channel ci, zero outside the image.
+        func unroll(_ base: UnsafePointer<Float>, row r: Int, pixels range: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
             let ci = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
-            let plane = base + ci * h * wd
-            let row = colBase + r * pixels
-            for oy in 0..<oh {
-                let iy = oy * s[0] - pads.top + ky * d[0]
-                let dst = row + oy * ow
-                guard iy >= 0 && iy < h else { dst.initialize(repeating: 0, count: ow); continue }
-                let src = plane + iy * wd
-                if s[1] == 1 {
+            let plane = base + ci * h * w
+            var p = range.lowerBound, out = dst
+            while p < range.upperBound {
+                let oy = p / ow, ox0 = p - oy * ow, ox1 = min(ow, ox0 + range.upperBound - p), count = ox1 - ox0
+                defer { out += count; p += count }
+                let iy = oy * sy - top + ky * dy
+                guard iy >= 0 && iy < h else { out.initialize(repeating: 0, count: count); continue }
+                let src = plane + iy * w
+                if sx == 1 {
                     // Stride 1: one contiguous run of the input row, zeros either side.
-                    let shift = kx * d[1] - pads.left
-                    let lo = min(ow, max(0, -shift)), hi = max(lo, min(ow, wd - shift))
-                    for ox in 0..<lo { dst[ox] = 0 }
-                    if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
-                    for ox in hi..<ow { dst[ox] = 0 }
+                    let shift = kx * dx - left
+                    let lo = min(ox1, max(ox0, -shift)), hi = max(lo, min(ox1, w - shift))
+                    out.initialize(repeating: 0, count: lo - ox0)
+                    if hi > lo { (out + (lo - ox0)).update(from: src + lo + shift, count: hi - lo) }
+                    (out + (hi - ox0)).initialize(repeating: 0, count: ox1 - hi)
                     continue
                 }
-                for ox in 0..<ow {
-                    let ix = ox * s[1] - pads.left + kx * d[1]
-                    dst[ox] = ix >= 0 && ix < wd ? src[ix] : 0
+                for ox in ox0..<ox1 {
+                    let ix = ox * sx - left + kx * dx
+                    out[ox - ox0] = ix >= 0 && ix < w ? src[ix] : 0
                 }
             }
         }

@@ -47,6 +47,7 @@ public struct ModelRunner: Sendable {
     /// Runs the graph. `observe` sees each node's outputs as they are made
     /// (for dumping activations); values no later node needs are dropped.
     public func run(_ inputs: [String: Tensor], observe: ((Node, [Tensor]) throws -> Void)? = nil) throws -> [String: Tensor] {
+        _ = allocatorTuned
         var values = graph.initializers
         for info in graph.inputs {
             guard let t = inputs[info.name] else { throw ModelError("missing input '\(info.name)'") }
@@ -79,3 +80,21 @@ public struct ModelRunner: Sendable {
         return result
     }
 }
+
+/// Every operator allocates its output, most of them above glibc's 128 KB
+/// mmap threshold, and each such block comes back from munmap and faults its
+/// pages in anew on the next run. Raised as the filter engine raises it
+/// (Convolution's Pipeline), the blocks stay in the heap for reuse.
+let allocatorTuned: Bool = {
+    #if canImport(Glibc)
+    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 64 << 20)
+    _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 128 << 20)
+    #endif
+    return true
+}()
+
+#if canImport(Glibc)
+/// glibc's mallopt (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
