@@ -664,6 +664,49 @@ def networks():
          extra={"params": count_params(inits)})
 
 
+def fusions():
+    """Activations cnnfilter folds into the layer before them (a Conv or Add whose only reader is a
+    Relu or a Clip with constant bounds), next to outputs that must not be folded."""
+    name = "fused_activations"
+    rng = rng_for(name)
+    x = randn(rng, 1, 64, 24, 25)
+
+    def w(*shape):
+        return randn(rng, *shape, scale=1.0 / np.sqrt(np.prod(shape[1:])))
+
+    inits = [
+        raw("c1.W", w(16, 64, 3, 3)), raw("c1.B", randn(rng, 16, scale=0.5)), raw("six", np.array(6.0, np.float32)),
+        raw("dw.W", w(16, 1, 3, 3) * 2), raw("dw.B", randn(rng, 16, scale=0.5)),
+        raw("pw.W", w(16, 16, 1, 1)), raw("q.W", w(8, 16, 3, 3)), raw("q.B", randn(rng, 8, scale=0.5)),
+    ]
+    nodes = [
+        helper.make_node("Constant", [], ["zero"], name="zero", value=numpy_helper.from_array(np.array(0.0, np.float32))),
+        node("Conv", ["X", "c1.W", "c1.B"], ["c1"], pads=[1, 1, 1, 1]),
+        node("Clip", ["c1", "zero", "six"], ["a1"]),
+        node("Conv", ["a1", "dw.W", "dw.B"], ["dw"], group=16, pads=[1, 1, 1, 1]),
+        node("Relu", ["dw"], ["dw.relu"]),
+        node("Conv", ["dw.relu", "pw.W"], ["pw"]),
+        node("Add", ["pw", "a1"], ["sum"]),
+        node("Relu", ["sum"], ["sum.relu"]),
+        node("Conv", ["sum.relu", "q.W", "q.B"], ["q"], pads=[1, 1, 1, 1]),
+        node("Relu", ["q"], ["q.relu"]),
+        node("Add", ["q.relu", "q"], ["Y"]),
+    ]
+    case(name, nodes, [("X", x)], inits=inits, opset=13,
+         note="1x64x24x25: Conv 64->16 3x3 (SGEMM column blocks) -> Clip(Constant 0, initializer 6) -> depthwise "
+              "3x3 -> Relu -> Conv 1x1 -> Add(a1) -> Relu -> Conv 16->8 3x3 -> Relu, and Y = Relu(q) + q "
+              "(q has two readers: its Relu is not folded)")
+
+    name = "fused_clip_opset6"
+    rng = rng_for(name)
+    x = randn(rng, 1, 3, 9, 11)
+    inits = [raw("W", randn(rng, 8, 3, 3, 3, scale=0.4)), raw("B", randn(rng, 8, scale=0.5))]
+    nodes = [node("Conv", ["X", "W", "B"], ["c"], pads=[1, 1, 1, 1]),
+             node("Clip", ["c"], ["Y"], min=-0.5, max=0.75)]
+    case(name, nodes, [("X", x)], inits=inits, opset=6, ir_version=3, inits_as_inputs=True,
+         note="Conv 3->8 then Clip with opset 6's min/max attributes [-0.5, 0.75]")
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -677,6 +720,7 @@ def main():
     linear()
     shapes()
     networks()
+    fusions()
     (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1) + "\n")
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"{len(MANIFEST)} cases, {total} bytes in {OUT.relative_to(ROOT)}")

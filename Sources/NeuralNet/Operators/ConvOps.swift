@@ -54,10 +54,10 @@ enum ConvOps {
             } catch { throw ModelError.node(node, "\(error)") }
             if depthwise {
                 return [DepthwiseConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                          outHeight: oh, outWidth: ow)]
+                                          outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
             }
             return [GEMMConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                 outHeight: oh, outWidth: ow)]
+                                 outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
         }
         var conv = Conv2D(bank: w.storage, filters: m, inputChannels: c, height: kh, width: kw, bias: bias?.storage, groups: group)
         conv.strideY = strides[0]; conv.strideX = strides[1]
@@ -70,7 +70,11 @@ enum ConvOps {
         let plan: PipelinePlan
         do { plan = try Pipeline([conv]).plan(for: input) }
         catch { throw ModelError.node(node, "\(error)") }
-        return [try perItem(x, n: n, plan: plan)]
+        var y = try perItem(x, n: n, plan: plan)
+        if let bounds = fusedBounds(node) {
+            y.storage.withUnsafeMutableBufferPointer { clamp($0.baseAddress!, count: $0.count, bounds) }
+        }
+        return [y]
     }
 
     /// The transpose of a convolution (a "deconvolution"): every input pixel

@@ -51,7 +51,11 @@ enum ElementwiseOps {
         "PRelu": { node, inputs, _ in
             [try elementwise(try required(inputs, 0, node), try required(inputs, 1, node), node: node) { $0 >= 0 ? $0 : $0 * $1 }]
         },
-        "Add": { node, inputs, _ in [try elementwise(try required(inputs, 0, node), try required(inputs, 1, node), node: node) { $0 + $1 }] },
+        "Add": { node, inputs, _ in
+            let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
+            if let (lo, hi) = fusedBounds(node) { return [try elementwise(a, b, node: node) { min(max($0 + $1, lo), hi) }] }
+            return [try elementwise(a, b, node: node) { $0 + $1 }]
+        },
         "Sub": binary(-),
         "Mul": binary(*),
         "Div": binary(/),

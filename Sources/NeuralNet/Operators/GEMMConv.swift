@@ -19,8 +19,9 @@ enum GEMMConv {
         m >= 6
     }
 
+    /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
     static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
-                    pads: Padding, outHeight oh: Int, outWidth ow: Int) -> Tensor {
+                    pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
@@ -58,6 +59,7 @@ enum GEMMConv {
                                     for r in 0..<k { geometry.unroll(base, row: r, pixels: p0..<(p0 + width), into: patch + r * width) }
                                     BLAS.sgemmOneThread(m: mg, n: width, k: k, a: weights, lda: k, b: patch, ldb: width,
                                                         beta: beta, c: y + p0, ldc: pixels)
+                                    if let clip { for j in 0..<mg { clamp(y + j * pixels + p0, count: width, clip) } }
                                 }
                                 continue
                             }
@@ -68,6 +70,12 @@ enum GEMMConv {
                             }
                             BLAS.sgemm(m: mg, n: pixels, k: k, a: weights, lda: k, b: pointwise ? base : UnsafePointer(columns),
                                        ldb: pixels, beta: beta, c: y, ldc: pixels)
+                            if let clip {
+                                DispatchQueue.concurrentPerform(iterations: min(BLAS.cores, mg)) { part in
+                                    let lo = mg * part / min(BLAS.cores, mg), hi = mg * (part + 1) / min(BLAS.cores, mg)
+                                    clamp(y + lo * pixels, count: (hi - lo) * pixels, clip)
+                                }
+                            }
                         }
                     }
                 }
@@ -121,8 +129,9 @@ enum GEMMConv {
 /// the stride, padding or dilation, with no per-row work even for 7×7 planes.
 /// Output planes on all cores.
 enum DepthwiseConv {
+    /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
     static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
-                    pads: Padding, outHeight oh: Int, outWidth ow: Int) -> Tensor {
+                    pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3], mg = m / group
         let sy = s[0], sx = s[1], dy = d[0], dx = d[1], top = pads.top, left = pads.left
@@ -179,6 +188,7 @@ enum DepthwiseConv {
                             for i in 0..<gridSize { grid[i] += t0 * a[i] }
                             tap += 1
                         }
+                        if let clip { clamp(grid, count: gridSize, clip) }
                         if grid != dst {
                             for oy in 0..<oh { (dst + oy * ow).update(from: grid + oy * pitch, count: ow) }
                         }
