@@ -109,10 +109,14 @@ enum GEMMConv {
                     (out + (hi - ox0)).initialize(repeating: 0, count: ox1 - hi)
                     continue
                 }
-                for ox in ox0..<ox1 {
-                    let ix = ox * sx - left + kx * dx
-                    out[ox - ox0] = ix >= 0 && ix < w ? src[ix] : 0
-                }
+                // Strided: input column ox·sx + shift, inside the row for ox in lo..<hi.
+                let shift = kx * dx - left
+                let lo = min(ox1, max(ox0, shift >= 0 ? 0 : (sx - 1 - shift) / sx))
+                let hi = max(lo, min(ox1, w - shift <= 0 ? 0 : (w - 1 - shift) / sx + 1))
+                out.initialize(repeating: 0, count: lo - ox0)
+                let from = src + shift, to = out - ox0
+                for ox in lo..<hi { to[ox] = from[ox &* sx] }
+                (out + (hi - ox0)).initialize(repeating: 0, count: ox1 - hi)
             }
         }
     }
