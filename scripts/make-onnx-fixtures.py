@@ -356,6 +356,9 @@ def pooling():
     pool("maxpool_ceil", "MaxPool", (1, 3, 9, 12), kernel_shape=[3, 3], strides=[2, 2],
          ceil_mode=1, note="ceil_mode 1, kernel 3, stride 2; H 9 -> 4, W 12 -> 6 "
                            "(floor would give 5 along W)")
+    pool("maxpool_dilated_asym", "MaxPool", (1, 3, 11, 12), kernel_shape=[3, 2], strides=[1, 2],
+         dilations=[2, 3], pads=[1, 1, 2, 0],
+         note="dilations [2,3], strides [1,2], rectangular 3x2 window, pads [1,1,2,0] (opset 13)")
     pool("averagepool_pad_exclude", "AveragePool", (1, 3, 9, 11), kernel_shape=[3, 3],
          strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=0,
          note="kernel 3, pads 1, count_include_pad 0")

@@ -55,6 +55,23 @@ enum PoolOps {
                 // Planes on all cores.
                 DispatchQueue.concurrentPerform(iterations: n * c) { plane in
                     let p = srcBase + plane * h * w, q = dstBase + plane * oh * ow
+                    if isMax {
+                        // Row by row: each tap is one pass over the output row (in the L1 cache) for the
+                        // columns whose window holds it, with no test per value.
+                        for oy in 0..<oh {
+                            let row = q + oy * ow, y0 = oy * s0 - top
+                            row.initialize(repeating: -.infinity, count: ow)
+                            for ky in inside(y0, d0, h, k0) {
+                                let line = p + (y0 + ky * d0) * w
+                                for kx in 0..<k1 {
+                                    let shift = kx * d1 - left, columns = inside(shift, s1, w, ow)
+                                    let from = line + shift
+                                    for ox in columns { row[ox] = Swift.max(row[ox], from[ox &* s1]) }
+                                }
+                            }
+                        }
+                        return
+                    }
                     for oy in 0..<oh {
                         let y0 = oy * s0 - top
                         let rows = inside(y0, d0, h, k0)
