@@ -243,10 +243,10 @@ def convolutions():
     conv_case("conv_depthwise_dilated", (2, 6, 10, 9), (6, 1, 3, 3), group=6, dilations=[2, 2], pads=[2, 2, 2, 2],
               bias=False, note="depthwise 6->6, dilations 2, pads 2, no bias, batch 2")
     conv_case("conv_sgemm_blocks", (1, 64, 24, 25), (8, 64, 3, 3), pads=[1, 1, 1, 1],
-              note="64->8 channels 3x3 on 24x25: 600 output pixels in blocks of 224 columns (rows of 25 split "
-                   "across blocks), each unrolled and multiplied by one core")
+              note="64->8 channels 3x3 on 24x25: 600 output pixels in 4 blocks of 160 columns on 2 cores (rows of 25 "
+                   "split across blocks), each unrolled and multiplied by one core")
     conv_case("conv_sgemm_blocks_stride2", (1, 32, 40, 42), (8, 32, 5, 5), strides=[2, 2], pads=[2, 2, 2, 2],
-              note="32->8 channels 5x5, strides 2, pads 2: 20x21 outputs in blocks of 160 columns")
+              note="32->8 channels 5x5, strides 2, pads 2: 20x21 outputs in 4 blocks of 112 columns on 2 cores")
     conv_case("conv_1x1", (2, 4, 7, 8), (6, 4, 1, 1), store=fdata,
               note="1x1 kernel; W and B stored as float_data")
     conv_case("conv_5x5_rect", (1, 3, 9, 11), (4, 3, 3, 5), pads=[1, 2, 1, 2],

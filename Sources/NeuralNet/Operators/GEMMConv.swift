@@ -28,12 +28,15 @@ enum GEMMConv {
         let pointwise = kh == 1 && kw == 1 && s == [1, 1] && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
         let geometry = Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
                                 top: pads.top, left: pads.left, oh: oh, ow: ow)
-        // More pixels than filters (the early, large layers): each core takes blocks of output
-        // columns, unrolls just those (at most 512 KB, so they stay in its L2 cache while SGEMM
-        // reads them) and multiplies them on its own. Otherwise the whole matrix is unrolled and
+        // More pixels than filters and small weights (the early, large layers): each core takes
+        // blocks of output columns, unrolls just those (about 512 KB, so they stay in its L2 cache
+        // while SGEMM reads them) and multiplies them on its own; SGEMM repacks the weights for
+        // every block, hence at most 1 MB of them. Otherwise the whole matrix is unrolled and
         // BLAS.sgemm splits the product (by rows when the filters outnumber the pixels).
-        let block = max(64, (1 << 17) / max(k, 1) / 16 * 16)
-        let blocked = !pointwise && pixels >= mg && pixels >= BLAS.cores * block
+        let widest = max(64, (1 << 17) / max(k, 1))
+        let blocks = BLAS.cores * ((pixels + BLAS.cores * widest - 1) / (BLAS.cores * widest))
+        let block = ((pixels + blocks - 1) / blocks + 15) / 16 * 16
+        let blocked = !pointwise && pixels >= mg && mg * k <= 1 << 18 && pixels >= BLAS.cores * 64
         // Every output value is written: the bias, then SGEMM adds to it (or overwrites, beta 0).
         var out = makeTensor(shape: [n, m, oh, ow]) { _ in }
         // The unrolled patches; every element is written before SGEMM reads it.
