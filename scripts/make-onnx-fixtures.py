@@ -225,11 +225,28 @@ def convolutions():
                    "all of it at the end (bottom/right)")
     conv_case("conv_auto_pad_valid", (1, 3, 9, 11), (4, 3, 3, 3), auto_pad="VALID",
               note="auto_pad VALID")
-    # Many channels: cnnfilter runs these as im2col + SGEMM.
+    conv_case("conv_auto_pad_same_upper_sgemm", (1, 4, 9, 10), (8, 4, 3, 3), auto_pad="SAME_UPPER", strides=[2, 2],
+              note="auto_pad SAME_UPPER, stride 2, 8 filters (SGEMM path): odd height pads 1 + 1, even width 0 + 1")
+    conv_case("conv_auto_pad_same_lower_sgemm", (1, 4, 9, 10), (8, 4, 4, 3), auto_pad="SAME_LOWER",
+              note="auto_pad SAME_LOWER, 4x3 kernel, 8 filters (SGEMM path): the odd padding row at the top")
+    # Many channels (6 filters per group and more): cnnfilter runs these as im2col + SGEMM.
     conv_case("conv_many_channels", (2, 16, 9, 11), (24, 16, 3, 3), strides=[2, 1], dilations=[1, 2],
               pads=[1, 2, 0, 1], note="16->24 channels, strides [2,1], dilations [1,2], pads [1,2,0,1] (SGEMM path)")
     conv_case("conv_many_channels_group", (1, 16, 8, 8), (32, 8, 3, 3), group=2, pads=[1, 1, 1, 1],
               note="16->32 channels in 2 groups (SGEMM path)")
+    conv_case("conv_pointwise_many", (2, 32, 24, 24), (16, 32, 1, 1),
+              note="1x1, 32->16 channels, stride 1, no padding: SGEMM straight on the input planes, "
+                   "576 pixels split into column blocks over the cores")
+    conv_case("conv_depthwise_stride2", (1, 8, 11, 13), (16, 1, 3, 3), group=8, strides=[2, 2], pads=[1, 0, 1, 2],
+              note="depthwise with multiplier 2 (8->16 channels, group 8), strides 2, pads [1,0,1,2], odd sizes "
+                   "(direct depthwise kernel)")
+    conv_case("conv_depthwise_dilated", (2, 6, 10, 9), (6, 1, 3, 3), group=6, dilations=[2, 2], pads=[2, 2, 2, 2],
+              bias=False, note="depthwise 6->6, dilations 2, pads 2, no bias, batch 2")
+    conv_case("conv_sgemm_blocks", (1, 64, 24, 25), (8, 64, 3, 3), pads=[1, 1, 1, 1],
+              note="64->8 channels 3x3 on 24x25: 600 output pixels in 4 blocks of 160 columns on 2 cores (rows of 25 "
+                   "split across blocks), each unrolled and multiplied by one core")
+    conv_case("conv_sgemm_blocks_stride2", (1, 32, 40, 42), (8, 32, 5, 5), strides=[2, 2], pads=[2, 2, 2, 2],
+              note="32->8 channels 5x5, strides 2, pads 2: 20x21 outputs in 4 blocks of 112 columns on 2 cores")
     conv_case("conv_1x1", (2, 4, 7, 8), (6, 4, 1, 1), store=fdata,
               note="1x1 kernel; W and B stored as float_data")
     conv_case("conv_5x5_rect", (1, 3, 9, 11), (4, 3, 3, 5), pads=[1, 2, 1, 2],
@@ -339,6 +356,9 @@ def pooling():
     pool("maxpool_ceil", "MaxPool", (1, 3, 9, 12), kernel_shape=[3, 3], strides=[2, 2],
          ceil_mode=1, note="ceil_mode 1, kernel 3, stride 2; H 9 -> 4, W 12 -> 6 "
                            "(floor would give 5 along W)")
+    pool("maxpool_dilated_asym", "MaxPool", (1, 3, 11, 12), kernel_shape=[3, 2], strides=[1, 2],
+         dilations=[2, 3], pads=[1, 1, 2, 0],
+         note="dilations [2,3], strides [1,2], rectangular 3x2 window, pads [1,1,2,0] (opset 13)")
     pool("averagepool_pad_exclude", "AveragePool", (1, 3, 9, 11), kernel_shape=[3, 3],
          strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=0,
          note="kernel 3, pads 1, count_include_pad 0")
@@ -397,6 +417,36 @@ def linear():
                      transA=0, transB=0)], [("X", x)],
          inits=[raw("W", randn(rng, 20, 5, scale=0.25)), raw("C", randn(rng, 2, 5))],
          note="alpha 0.5, beta 2, transA 0, transB 0 (W is 20x5), C of shape [2,5]")
+
+    name = "gemm_transA_large"
+    rng = rng_for(name)
+    x = randn(rng, 256, 4)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", transA=1, transB=1)], [("X", x)],
+         inits=[raw("W", randn(rng, 96, 256, scale=0.1)), raw("C", randn(rng, 96))],
+         note="transA 1 (X is 256x4, used as 4x256), transB 1 (W is 96x256), C of shape [96]: "
+              "4x96 outputs of 256 products each, enough to be split over the cores (columns)")
+
+    name = "gemm_one_row"
+    rng = rng_for(name)
+    x = randn(rng, 1, 256)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", transB=1, alpha=0.75)], [("X", x)],
+         inits=[raw("W", randn(rng, 256, 256, scale=0.1)), raw("C", randn(rng, 256))],
+         note="one row, as a classifier layer on one image: 1x256 by W 256x256 (transB 1), alpha 0.75, C [256] "
+              "(matrix-vector product, split over the cores)")
+
+    name = "gemm_one_row_transA"
+    rng = rng_for(name)
+    x = randn(rng, 64, 1)
+    case(name, [node("Gemm", ["X", "W", "C"], ["Y"], name="gemm", transA=1, beta=0.5)], [("X", x)],
+         inits=[raw("W", randn(rng, 64, 40, scale=0.2)), raw("C", randn(rng, 1, 40))],
+         note="one row stored as a column: X 64x1 with transA 1, W 64x40 (transB 0), beta 0.5, C [1,40]")
+
+    name = "matmul_tall"
+    rng = rng_for(name)
+    x = randn(rng, 48, 256)
+    case(name, [node("MatMul", ["X", "W"], ["Y"], name="matmul")], [("X", x)],
+         inits=[raw("W", randn(rng, 256, 12, scale=0.1))],
+         note="48x256 @ 256x12: more rows than columns, split over the cores by rows")
 
     name = "matmul"
     rng = rng_for(name)
@@ -617,6 +667,49 @@ def networks():
          extra={"params": count_params(inits)})
 
 
+def fusions():
+    """Activations cnnfilter folds into the layer before them (a Conv or Add whose only reader is a
+    Relu or a Clip with constant bounds), next to outputs that must not be folded."""
+    name = "fused_activations"
+    rng = rng_for(name)
+    x = randn(rng, 1, 64, 24, 25)
+
+    def w(*shape):
+        return randn(rng, *shape, scale=1.0 / np.sqrt(np.prod(shape[1:])))
+
+    inits = [
+        raw("c1.W", w(16, 64, 3, 3)), raw("c1.B", randn(rng, 16, scale=0.5)), raw("six", np.array(6.0, np.float32)),
+        raw("dw.W", w(16, 1, 3, 3) * 2), raw("dw.B", randn(rng, 16, scale=0.5)),
+        raw("pw.W", w(16, 16, 1, 1)), raw("q.W", w(8, 16, 3, 3)), raw("q.B", randn(rng, 8, scale=0.5)),
+    ]
+    nodes = [
+        helper.make_node("Constant", [], ["zero"], name="zero", value=numpy_helper.from_array(np.array(0.0, np.float32))),
+        node("Conv", ["X", "c1.W", "c1.B"], ["c1"], pads=[1, 1, 1, 1]),
+        node("Clip", ["c1", "zero", "six"], ["a1"]),
+        node("Conv", ["a1", "dw.W", "dw.B"], ["dw"], group=16, pads=[1, 1, 1, 1]),
+        node("Relu", ["dw"], ["dw.relu"]),
+        node("Conv", ["dw.relu", "pw.W"], ["pw"]),
+        node("Add", ["pw", "a1"], ["sum"]),
+        node("Relu", ["sum"], ["sum.relu"]),
+        node("Conv", ["sum.relu", "q.W", "q.B"], ["q"], pads=[1, 1, 1, 1]),
+        node("Relu", ["q"], ["q.relu"]),
+        node("Add", ["q.relu", "q"], ["Y"]),
+    ]
+    case(name, nodes, [("X", x)], inits=inits, opset=13,
+         note="1x64x24x25: Conv 64->16 3x3 (SGEMM column blocks) -> Clip(Constant 0, initializer 6) -> depthwise "
+              "3x3 -> Relu -> Conv 1x1 -> Add(a1) -> Relu -> Conv 16->8 3x3 -> Relu, and Y = Relu(q) + q "
+              "(q has two readers: its Relu is not folded)")
+
+    name = "fused_clip_opset6"
+    rng = rng_for(name)
+    x = randn(rng, 1, 3, 9, 11)
+    inits = [raw("W", randn(rng, 8, 3, 3, 3, scale=0.4)), raw("B", randn(rng, 8, scale=0.5))]
+    nodes = [node("Conv", ["X", "W", "B"], ["c"], pads=[1, 1, 1, 1]),
+             node("Clip", ["c"], ["Y"], min=-0.5, max=0.75)]
+    case(name, nodes, [("X", x)], inits=inits, opset=6, ir_version=3, inits_as_inputs=True,
+         note="Conv 3->8 then Clip with opset 6's min/max attributes [-0.5, 0.75]")
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -630,6 +723,7 @@ def main():
     linear()
     shapes()
     networks()
+    fusions()
     (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1) + "\n")
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"{len(MANIFEST)} cases, {total} bytes in {OUT.relative_to(ROOT)}")

@@ -63,6 +63,22 @@ struct OnnxCase: Decodable, CustomTestStringConvertible, Sendable {
         // C1: 28·28·6 outputs, each 5·5·1 multiply-adds.
         #expect(layers.first { $0.name == "c1" }?.multiplyAdds == 28 * 28 * 6 * 25)
     }
+
+    /// An initializer shared by several nodes, directly or through Identity copies (as
+    /// PyTorch's exporter shares ResNet-18's equal folded biases), is one set of parameters.
+    @Test func sharedInitializersCountOnce() throws {
+        let g = Graph(nodes: [Node(name: "copy1", opType: "Identity", inputs: ["b"], outputs: ["b1"]),
+                              Node(name: "copy2", opType: "Identity", inputs: ["b"], outputs: ["b2"]),
+                              Node(name: "add1", opType: "Add", inputs: ["x", "b1"], outputs: ["y1"]),
+                              Node(name: "add2", opType: "Add", inputs: ["y1", "b2"], outputs: ["y2"]),
+                              Node(name: "add3", opType: "Add", inputs: ["y2", "b"], outputs: ["y3"]),
+                              Node(name: "add4", opType: "Add", inputs: ["y3", "c"], outputs: ["y"])],
+                      initializers: ["b": Tensor(shape: [3], repeating: 1), "c": Tensor(shape: [3], repeating: 2)],
+                      inputs: [ValueInfo(name: "x", shape: [2, 3])], outputs: ["y"], opset: 13)
+        let layers = try ModelSummary.layers(of: g)
+        let params = Dictionary(layers.map { ($0.name, $0.parameters) }, uniquingKeysWith: { a, _ in a })
+        #expect(params == ["copy1": 0, "copy2": 0, "add1": 3, "add2": 0, "add3": 0, "add4": 3])
+    }
 }
 
 @Suite struct BadModelTests {

@@ -1,9 +1,10 @@
 import Convolution
 import Tensors
 
-/// Conv runs on the same engine as the image filter: each batch item is a
+/// Conv runs on the same engine as the image filter (each batch item is a
 /// C×H×W image through a `Conv2D` bank with the node's groups, strides,
-/// dilations and zero padding.
+/// dilations and zero padding), except with 6 filters per group or more (`GEMMConv`:
+/// im2col + SGEMM) and depthwise convolutions (`DepthwiseConv`).
 enum ConvOps {
     static let table: [String: Operator] = ["Conv": conv, "ConvTranspose": convTranspose]
 
@@ -18,34 +19,62 @@ enum ConvOps {
         }
         let bias = optional(inputs, 2)
         if let bias, bias.count != m { throw ModelError.node(node, "bias has \(bias.count) values for \(m) filters") }
-        var conv = Conv2D(bank: w.storage, filters: m, inputChannels: c, height: kh, width: kw, bias: bias?.storage, groups: group)
         let strides = node.ints("strides") ?? [1, 1], dilations = node.ints("dilations") ?? [1, 1]
         guard strides.count == 2, dilations.count == 2 else { throw ModelError.node(node, "strides and dilations need 2 values") }
+        let padSpec = try padding(node)
+        let cg = c / group, mg = m / group
+        let depthwise = cg == 1 && group > 1
+        if depthwise || GEMMConv.suits(filtersPerGroup: mg) {
+            // The output geometry as the engine would plan it, without building the engine's per-filter plan.
+            let extent = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1]
+            guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
+                throw ModelError.node(node, "strides \(strides) and dilations \(dilations) must be at least 1")
+            }
+            let pads: Padding
+            switch padSpec {
+            case .same, .sameLower:
+                let v = samePadding(size: h, extent: extent[0], stride: strides[0])
+                let u = samePadding(size: wd, extent: extent[1], stride: strides[1])
+                pads = padSpec == .same ? Padding(top: v.before, bottom: v.after, left: u.before, right: u.after)
+                                        : Padding(top: v.after, bottom: v.before, left: u.after, right: u.before)
+            case .explicit(let p):
+                guard min(p.top, p.bottom, p.left, p.right) >= 0 else { throw ModelError.node(node, "pads must not be negative") }
+                pads = p
+            case .pixels(let p):
+                pads = Padding(top: p, bottom: p, left: p, right: p)
+            case .valid:
+                pads = Padding(top: 0, bottom: 0, left: 0, right: 0)
+            }
+            let oh: Int, ow: Int
+            do {
+                oh = try slidingOutputLength(axis: "height", size: h, extent: extent[0], padding: pads.top + pads.bottom,
+                                             stride: strides[0], exact: false)
+                ow = try slidingOutputLength(axis: "width", size: wd, extent: extent[1], padding: pads.left + pads.right,
+                                             stride: strides[1], exact: false)
+            } catch { throw ModelError.node(node, "\(error)") }
+            if depthwise {
+                return [DepthwiseConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
+                                          outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+            }
+            return [GEMMConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
+                                 outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+        }
+        var conv = Conv2D(bank: w.storage, filters: m, inputChannels: c, height: kh, width: kw, bias: bias?.storage, groups: group)
         conv.strideY = strides[0]; conv.strideX = strides[1]
         conv.dilationY = dilations[0]; conv.dilationX = dilations[1]
         conv.border = .zero
         conv.exactStride = false // ONNX floors
         conv.allowSeparable = false
-        conv.padding = try padding(node)
+        conv.padding = padSpec
         let input = Shape3(channels: c, height: h, width: wd)
-        if GEMMConv.suits(inputChannelsPerGroup: c / group, kh: kh, kw: kw, filtersPerGroup: m / group) {
-            // The geometry only (a one-filter stand-in), not the engine's per-filter plan.
-            var probe = Conv2D(perChannel: [Float](repeating: 0, count: kh * kw), height: kh, width: kw)
-            probe.strideY = conv.strideY; probe.strideX = conv.strideX
-            probe.dilationY = conv.dilationY; probe.dilationX = conv.dilationX
-            probe.padding = conv.padding; probe.exactStride = false; probe.border = .zero
-            let geometry: PipelinePlan
-            do { geometry = try Pipeline([probe]).plan(for: Shape3(channels: 1, height: h, width: wd)) }
-            catch { throw ModelError.node(node, "\(error)") }
-            if let pads = geometry.padding(ofStage: 0) {
-                return [GEMMConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                     outHeight: geometry.output.height, outWidth: geometry.output.width)]
-            }
-        }
         let plan: PipelinePlan
         do { plan = try Pipeline([conv]).plan(for: input) }
         catch { throw ModelError.node(node, "\(error)") }
-        return [try perItem(x, n: n, plan: plan)]
+        var y = try perItem(x, n: n, plan: plan)
+        if let bounds = fusedBounds(node) {
+            y.storage.withUnsafeMutableBufferPointer { clamp($0.baseAddress!, count: $0.count, bounds) }
+        }
+        return [y]
     }
 
     /// The transpose of a convolution (a "deconvolution"): every input pixel

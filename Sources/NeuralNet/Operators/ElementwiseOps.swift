@@ -5,10 +5,8 @@ import Tensors
 enum ElementwiseOps {
     static func unary(_ f: @escaping (Node) -> (Float) -> Float) -> Operator {
         return { node, inputs, _ in
-            var x = try required(inputs, 0, node)
-            let g = f(node)
-            x.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = g(p[i]) } }
-            return [x]
+            let x = try required(inputs, 0, node)
+            return [mapValues(x, f(node))]
         }
     }
 
@@ -17,7 +15,8 @@ enum ElementwiseOps {
     }
 
     static let table: [String: Operator] = [
-        "Relu": unary { _ in { max($0, 0) } },
+        // Relu, Clip and Add follow most convolutions: their loops are written out (no call per value).
+        "Relu": { node, inputs, _ in [mapValues(try required(inputs, 0, node)) { max($0, 0) }] },
         "LeakyRelu": unary { n in let a = n.float("alpha", default: 0.01); return { $0 >= 0 ? $0 : a * $0 } },
         "Sigmoid": unary { _ in { 1 / (1 + Foundation.exp(-$0)) } },
         "Tanh": unary { _ in { Foundation.tanh($0) } },
@@ -44,16 +43,19 @@ enum ElementwiseOps {
         },
         "Cast": cast,
         "Clip": { node, inputs, opset in
-            var x = try required(inputs, 0, node)
+            let x = try required(inputs, 0, node)
             let lo = opset >= 11 ? (optional(inputs, 1)?.scalar ?? -.infinity) : node.float("min", default: -.infinity)
             let hi = opset >= 11 ? (optional(inputs, 2)?.scalar ?? .infinity) : node.float("max", default: .infinity)
-            x.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = min(max(p[i], lo), hi) } }
-            return [x]
+            return [mapValues(x) { min(max($0, lo), hi) }]
         },
         "PRelu": { node, inputs, _ in
             [try elementwise(try required(inputs, 0, node), try required(inputs, 1, node), node: node) { $0 >= 0 ? $0 : $0 * $1 }]
         },
-        "Add": binary(+),
+        "Add": { node, inputs, _ in
+            let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
+            if let (lo, hi) = fusedBounds(node) { return [try elementwise(a, b, node: node) { min(max($0 + $1, lo), hi) }] }
+            return [try elementwise(a, b, node: node) { $0 + $1 }]
+        },
         "Sub": binary(-),
         "Mul": binary(*),
         "Div": binary(/),

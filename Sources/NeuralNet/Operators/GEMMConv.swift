@@ -1,68 +1,83 @@
-import COpenBLAS
 import Dispatch
 import Convolution
 import Tensors
 
 /// Convolutions with many channels as matrix products: the input patches of
 /// one batch item and group unrolled into a K × N matrix (im2col, K = C/g·kh·kw,
-/// N = output pixels), multiplied by the M/g × K weights with OpenBLAS's
-/// SGEMM. The filter engine (one input channel at a time) stays faster for
-/// few channels; `ConvOps.conv` chooses.
+/// N = output pixels), multiplied by the M/g × K weights with SGEMM
+/// (`BLAS.sgemm`, on every core). A 1×1 convolution at stride 1 without
+/// padding needs no unrolling: the input planes are that matrix already.
+/// The filter engine (one filter at a time) stays faster for a handful of
+/// filters; `ConvOps.conv` chooses.
 enum GEMMConv {
-    /// Worth it once a filter spans enough values to keep SGEMM busy.
-    static func suits(inputChannelsPerGroup c: Int, kh: Int, kw: Int, filtersPerGroup m: Int) -> Bool {
-        c * kh * kw >= 32 && m >= 8
+    /// Worth it from 6 filters per group on, whatever the filters' size. Measured
+    /// (release build, 2 cores, `cnnfilter bench` on one-Conv models, engine / SGEMM ms):
+    /// 3→32 3×3 stride 2 on 224² 21.4 / 2.1, 16→96 1×1 on 112² 13.8 / 2.5, 64→64 3×3 on 56²
+    /// 56.4 / 7.4, 1→6 5×5 on 32² 0.11 / 0.03; but 3→4 3×3 on 224² 1.46 / 1.35,
+    /// 3→1 3×3 on 224² 0.37 / 0.72, 1→2 7×7 on 224² 0.64 / 1.98.
+    static func suits(filtersPerGroup m: Int) -> Bool {
+        m >= 6
     }
 
+    /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
     static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
-                    pads: Padding, outHeight oh: Int, outWidth ow: Int) -> Tensor {
+                    pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
-        var out = Tensor(shape: [n, m, oh, ow])
-        var columns = [Float](repeating: 0, count: k * pixels)
+        let pointwise = kh == 1 && kw == 1 && s == [1, 1] && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
+        let geometry = Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
+                                top: pads.top, left: pads.left, oh: oh, ow: ow)
+        // More pixels than filters and small weights (the early, large layers): each core takes
+        // blocks of output columns, unrolls just those (about 512 KB, so they stay in its L2 cache
+        // while SGEMM reads them) and multiplies them on its own; SGEMM repacks the weights for
+        // every block, hence at most 1 MB of them. Otherwise the whole matrix is unrolled and
+        // BLAS.sgemm splits the product (by rows when the filters outnumber the pixels).
+        let widest = max(64, (1 << 17) / max(k, 1))
+        let blocks = BLAS.cores * ((pixels + BLAS.cores * widest - 1) / (BLAS.cores * widest))
+        let block = ((pixels + blocks - 1) / blocks + 15) / 16 * 16
+        let blocked = !pointwise && pixels >= mg && mg * k <= 1 << 18 && pixels >= BLAS.cores * 64
+        // Every output value is written: the bias, then SGEMM adds to it (or overwrites, beta 0).
+        var out = makeTensor(shape: [n, m, oh, ow]) { _ in }
+        // The unrolled patches; every element is written before SGEMM reads it.
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: pointwise || blocked ? 0 : k * pixels)
+        defer { columns.deallocate() }
         x.storage.withUnsafeBufferPointer { xs in
             w.storage.withUnsafeBufferPointer { ws in
                 out.storage.withUnsafeMutableBufferPointer { os in
                     for item in 0..<n {
                         for g in 0..<group {
-                            // im2col: row (ci, ky, kx), column (oy, ox); zeros outside the image. Rows on all cores.
-                            let base = UnsafePointer(xs.baseAddress!) + ((item * c) + g * cg) * h * wd
-                            columns.withUnsafeMutableBufferPointer { col in
-                                let colBase = col.baseAddress!
-                                DispatchQueue.concurrentPerform(iterations: k) { r in
-                                    let ci = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
-                                    let plane = base + ci * h * wd
-                                    let row = colBase + r * pixels
-                                    for oy in 0..<oh {
-                                        let iy = oy * s[0] - pads.top + ky * d[0]
-                                        let dst = row + oy * ow
-                                        guard iy >= 0 && iy < h else { for ox in 0..<ow { dst[ox] = 0 }; continue }
-                                        let src = plane + iy * wd
-                                        if s[1] == 1 {
-                                            // Stride 1: one contiguous run of the input row, zeros either side.
-                                            let shift = kx * d[1] - pads.left
-                                            let lo = min(ow, max(0, -shift)), hi = max(lo, min(ow, wd - shift))
-                                            for ox in 0..<lo { dst[ox] = 0 }
-                                            if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
-                                            for ox in hi..<ow { dst[ox] = 0 }
-                                            continue
-                                        }
-                                        for ox in 0..<ow {
-                                            let ix = ox * s[1] - pads.left + kx * d[1]
-                                            dst[ox] = ix >= 0 && ix < wd ? src[ix] : 0
-                                        }
-                                    }
-                                }
-                            }
+                            let base = xs.baseAddress! + ((item * c) + g * cg) * h * wd
+                            let weights = ws.baseAddress! + g * mg * k
                             let y = os.baseAddress! + ((item * m) + g * mg) * pixels
                             if let bias {
-                                for j in 0..<mg { let b = bias.storage[g * mg + j]; for p in 0..<pixels { y[j * pixels + p] = b } }
+                                for j in 0..<mg { (y + j * pixels).initialize(repeating: bias.storage[g * mg + j], count: pixels) }
                             }
-                            columns.withUnsafeBufferPointer { col in
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(pixels), Int32(k),
-                                            1, ws.baseAddress! + g * mg * k, Int32(k), col.baseAddress!, Int32(pixels),
-                                            bias == nil ? 0 : 1, y, Int32(pixels))
+                            let beta: Float = bias == nil ? 0 : 1
+                            if blocked {
+                                DispatchQueue.concurrentPerform(iterations: (pixels + block - 1) / block) { i in
+                                    let p0 = i * block, width = min(block, pixels - p0)
+                                    let patch = UnsafeMutablePointer<Float>.allocate(capacity: k * width)
+                                    defer { patch.deallocate() }
+                                    for r in 0..<k { geometry.unroll(base, row: r, pixels: p0..<(p0 + width), into: patch + r * width) }
+                                    BLAS.sgemmOneThread(m: mg, n: width, k: k, a: weights, lda: k, b: patch, ldb: width,
+                                                        beta: beta, c: y + p0, ldc: pixels)
+                                    if let clip { for j in 0..<mg { clamp(y + j * pixels + p0, count: width, clip) } }
+                                }
+                                continue
+                            }
+                            if !pointwise {
+                                DispatchQueue.concurrentPerform(iterations: k) { r in
+                                    geometry.unroll(base, row: r, pixels: 0..<pixels, into: columns + r * pixels)
+                                }
+                            }
+                            BLAS.sgemm(m: mg, n: pixels, k: k, a: weights, lda: k, b: pointwise ? base : UnsafePointer(columns),
+                                       ldb: pixels, beta: beta, c: y, ldc: pixels)
+                            if let clip {
+                                DispatchQueue.concurrentPerform(iterations: min(BLAS.cores, mg)) { part in
+                                    let lo = mg * part / min(BLAS.cores, mg), hi = mg * (part + 1) / min(BLAS.cores, mg)
+                                    clamp(y + lo * pixels, count: (hi - lo) * pixels, clip)
+                                }
                             }
                         }
                     }
@@ -70,5 +85,123 @@ enum GEMMConv {
             }
         }
         return out
+    }
+
+    /// Where the patches come from: input and kernel sizes, strides, dilations, leading padding, output size.
+    struct Geometry {
+        let h: Int, w: Int, kh: Int, kw: Int, sy: Int, sx: Int, dy: Int, dx: Int, top: Int, left: Int, oh: Int, ow: Int
+
+        /// Row r = (ci, ky, kx) of the patch matrix, for output pixels `range` (oy·ow + ox): the input
+        /// value each of those pixels sees through tap (ky, kx) of channel ci, zero outside the image.
+        func unroll(_ base: UnsafePointer<Float>, row r: Int, pixels range: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+            let ci = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
+            let plane = base + ci * h * w
+            var p = range.lowerBound, out = dst
+            while p < range.upperBound {
+                let oy = p / ow, ox0 = p - oy * ow, ox1 = min(ow, ox0 + range.upperBound - p), count = ox1 - ox0
+                defer { out += count; p += count }
+                let iy = oy * sy - top + ky * dy
+                guard iy >= 0 && iy < h else { out.initialize(repeating: 0, count: count); continue }
+                let src = plane + iy * w
+                if sx == 1 {
+                    // Stride 1: one contiguous run of the input row, zeros either side.
+                    let shift = kx * dx - left
+                    let lo = min(ox1, max(ox0, -shift)), hi = max(lo, min(ox1, w - shift))
+                    out.initialize(repeating: 0, count: lo - ox0)
+                    if hi > lo { (out + (lo - ox0)).update(from: src + lo + shift, count: hi - lo) }
+                    (out + (hi - ox0)).initialize(repeating: 0, count: ox1 - hi)
+                    continue
+                }
+                // Strided: input column ox·sx + shift, inside the row for ox in lo..<hi.
+                let shift = kx * dx - left
+                let lo = min(ox1, max(ox0, shift >= 0 ? 0 : (sx - 1 - shift) / sx))
+                let hi = max(lo, min(ox1, w - shift <= 0 ? 0 : (w - 1 - shift) / sx + 1))
+                out.initialize(repeating: 0, count: lo - ox0)
+                let from = src + shift, to = out - ox0
+                for ox in lo..<hi { to[ox] = from[ox &* sx] }
+                (out + (hi - ox0)).initialize(repeating: 0, count: ox1 - hi)
+            }
+        }
+    }
+}
+
+/// Depthwise convolutions (one input channel per group, any number of
+/// filters per group: MobileNet's 3×3 layers) computed directly. Each input
+/// plane is first copied, zero-padded, into stride_y·stride_x phase planes
+/// (phase (py, px) holds rows py, py + stride_y, … and columns px, px + stride_x,
+/// … of the padded plane). Every tap then reads one phase plane at a fixed
+/// offset, so the output, computed on a grid as wide as a phase row (the
+/// columns past the output's width are dropped), is a few long contiguous
+/// loops over the whole plane, three taps per pass: they vectorize whatever
+/// the stride, padding or dilation, with no per-row work even for 7×7 planes.
+/// Output planes on all cores.
+enum DepthwiseConv {
+    /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
+    static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
+                    pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
+        let m = w.shape[0], kh = w.shape[2], kw = w.shape[3], mg = m / group
+        let sy = s[0], sx = s[1], dy = d[0], dx = d[1], top = pads.top, left = pads.left
+        // The padded region the output reads, and its phase planes (rows × pitch); one spare
+        // row per phase keeps the grid's dropped columns inside the buffer.
+        let paddedHeight = (oh - 1) * sy + (kh - 1) * dy + 1, paddedWidth = (ow - 1) * sx + (kw - 1) * dx + 1
+        let rows = (paddedHeight + sy - 1) / sy, pitch = (paddedWidth + sx - 1) / sx
+        let phaseSize = (rows + 1) * pitch, gridSize = oh * pitch
+        return x.storage.withUnsafeBufferPointer { xs in
+            w.storage.withUnsafeBufferPointer { ws in
+                makeTensor(shape: [n, m, oh, ow]) { os in
+                    let xBase = xs.baseAddress!, wBase = ws.baseAddress!, oBase = os.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: n * m) { plane in
+                        let item = plane / m, oc = plane % m
+                        let src = xBase + (item * c + oc / mg) * h * wd
+                        let dst = oBase + plane * oh * ow
+                        let taps = wBase + oc * kh * kw
+                        let b = bias?.storage[oc] ?? 0
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: sy * sx * phaseSize + (pitch == ow ? 0 : gridSize))
+                        defer { scratch.deallocate() }
+                        for py in 0..<sy { for px in 0..<sx {
+                            let phase = scratch + (py * sx + px) * phaseSize
+                            // Columns: phase[j] = input[j·sx + px − left], zero outside the row.
+                            let first = px - left
+                            let lo = min(pitch, first >= 0 ? 0 : (sx - 1 - first) / sx)
+                            let hi = max(lo, min(pitch, wd - first <= 0 ? 0 : (wd - 1 - first) / sx + 1))
+                            for r in 0..<(rows + 1) {
+                                let line = phase + r * pitch, iy = r * sy + py - top
+                                guard r < rows, iy >= 0 && iy < h else { line.initialize(repeating: 0, count: pitch); continue }
+                                let from = src + iy * wd + first
+                                for j in 0..<lo { line[j] = 0 }
+                                if sx == 1 { (line + lo).update(from: from + lo, count: hi - lo) }
+                                else { for j in lo..<hi { line[j] = from[j &* sx] } }
+                                for j in hi..<pitch { line[j] = 0 }
+                            }
+                        } }
+                        // Tap (ky, kx) reads phase ((ky·dy) % sy, (kx·dx) % sx) from row (ky·dy) / sy, column (kx·dx) / sx.
+                        func source(_ tap: Int) -> UnsafePointer<Float> {
+                            let ky = tap / kw, kx = tap % kw
+                            let phase = scratch + (((ky * dy) % sy) * sx + (kx * dx) % sx) * phaseSize
+                            return UnsafePointer(phase + ((ky * dy) / sy) * pitch + (kx * dx) / sx)
+                        }
+                        let grid = pitch == ow ? dst : scratch + sy * sx * phaseSize
+                        grid.initialize(repeating: b, count: gridSize)
+                        var tap = 0, count = kh * kw
+                        while tap + 3 <= count {
+                            let a = source(tap), a1 = source(tap + 1), a2 = source(tap + 2)
+                            let t0 = taps[tap], t1 = taps[tap + 1], t2 = taps[tap + 2]
+                            for i in 0..<gridSize { grid[i] += t0 * a[i] + t1 * a1[i] + t2 * a2[i] }
+                            tap += 3
+                        }
+                        while tap < count {
+                            let a = source(tap), t0 = taps[tap]
+                            for i in 0..<gridSize { grid[i] += t0 * a[i] }
+                            tap += 1
+                        }
+                        if let clip { clamp(grid, count: gridSize, clip) }
+                        if grid != dst {
+                            for oy in 0..<oh { (dst + oy * ow).update(from: grid + oy * pitch, count: ow) }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

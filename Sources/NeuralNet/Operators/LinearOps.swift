@@ -1,24 +1,8 @@
 import Tensors
 
-/// Gemm and MatMul.
+/// Gemm and MatMul, as SGEMM (`BLAS.sgemm`).
 enum LinearOps {
     static let table: [String: Operator] = ["Gemm": gemm, "MatMul": matmul]
-
-    /// C[m][n] = Σ_k A[m][k] · B[k][n], A row-major with strides (sa0, sa1), B likewise.
-    static func multiply(_ a: UnsafePointer<Float>, _ sa: (Int, Int), _ b: UnsafePointer<Float>, _ sb: (Int, Int),
-                         m: Int, k: Int, n: Int, into c: UnsafeMutablePointer<Float>) {
-        for i in 0..<m {
-            let row = c + i * n
-            for j in 0..<n { row[j] = 0 }
-            for kk in 0..<k {
-                let av = a[i * sa.0 + kk * sa.1]
-                if av == 0 { continue }
-                let brow = b + kk * sb.0
-                if sb.1 == 1 { for j in 0..<n { row[j] += av * brow[j] } }
-                else { for j in 0..<n { row[j] += av * brow[j * sb.1] } }
-            }
-        }
-    }
 
     static func gemm(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
         let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
@@ -30,11 +14,15 @@ enum LinearOps {
         guard k == kb else { throw ModelError.node(node, "A is \(a.shape) and B is \(b.shape): inner sizes \(k) and \(kb) differ") }
         var y = Tensor(shape: [m, n])
         a.storage.withUnsafeBufferPointer { pa in b.storage.withUnsafeBufferPointer { pb in y.storage.withUnsafeMutableBufferPointer { pc in
-            multiply(pa.baseAddress!, ta ? (1, a.shape[1]) : (a.shape[1], 1), pb.baseAddress!, tb ? (1, b.shape[1]) : (b.shape[1], 1),
-                     m: m, k: k, n: n, into: pc.baseAddress!)
+            BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: max(1, a.shape[1]),
+                       b: pb.baseAddress!, ldb: max(1, b.shape[1]), beta: 0, c: pc.baseAddress!, ldc: max(1, n))
         } } }
-        if alpha != 1 { for i in 0..<y.count { y.storage[i] *= alpha } }
-        if let c = optional(inputs, 2) {
+        if let c = optional(inputs, 2), c.count == n, c.shape.allSatisfy({ $0 == 1 }) || c.shape.last == n, c.rank <= 2 {
+            // A bias row (the common case): added in place.
+            y.storage.withUnsafeMutableBufferPointer { py in
+                for i in 0..<m { for j in 0..<n { py[i * n + j] += beta * c.storage[j] } }
+            }
+        } else if let c = optional(inputs, 2) {
             let scaled = beta == 1 ? c : Tensor(shape: c.shape, values: c.storage.map { $0 * beta })
             y = try elementwise(y, scaled, node: node, +)
         }
@@ -62,8 +50,8 @@ enum LinearOps {
                     let idx = rem % batch[d]; rem /= batch[d]
                     oa += idx * sa[d]; ob += idx * sb[d]
                 }
-                multiply(pa.baseAddress! + oa * m * k, (k, 1), pb.baseAddress! + ob * k * n, (n, 1), m: m, k: k, n: n,
-                         into: pc.baseAddress! + i * m * n)
+                BLAS.sgemm(m: m, n: n, k: k, a: pa.baseAddress! + oa * m * k, lda: max(k, 1), b: pb.baseAddress! + ob * k * n,
+                           ldb: max(n, 1), beta: 0, c: pc.baseAddress! + i * m * n, ldc: max(n, 1))
             }
         } } }
         var shape = batch + [m, n]

@@ -38,3 +38,20 @@ func nchw(_ t: Tensor, _ node: Node) throws -> (n: Int, c: Int, h: Int, w: Int) 
     guard t.rank == 4 else { throw ModelError.node(node, "expects a 4-D N×C×H×W input, got shape \(t.shape)") }
     return (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
 }
+
+/// The attribute the model runner gives a Conv or Add that applies the Relu
+/// or Clip after it (ModelRunner.fusions): [low, high]. Not an ONNX name.
+let fusedClip = "cnnfilter.fused_clip"
+
+/// The fused clip's bounds, if the runner gave the node one.
+func fusedBounds(_ node: Node) -> (low: Float, high: Float)? {
+    guard let b = node.floats(fusedClip), b.count == 2 else { return nil }
+    return (b[0], b[1])
+}
+
+/// Clamps count values in place.
+@inline(__always)
+func clamp(_ p: UnsafeMutablePointer<Float>, count: Int, _ bounds: (low: Float, high: Float)) {
+    let lo = bounds.low, hi = bounds.high
+    for i in 0..<count { p[i] = min(max(p[i], lo), hi) }
+}

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Tensors
 
@@ -40,36 +41,57 @@ enum PoolOps {
             oh = outSize(h, 0); ow = outSize(w, 1)
         }
         guard oh > 0, ow > 0 else { throw ModelError.node(node, "the window does not fit a \(h)×\(w) input") }
-        var out = Tensor(shape: [n, c, oh, ow])
-        x.storage.withUnsafeBufferPointer { src in
-            out.storage.withUnsafeMutableBufferPointer { dst in
-                for plane in 0..<(n * c) {
-                    let p = src.baseAddress! + plane * h * w, q = dst.baseAddress! + plane * oh * ow
-                    for oy in 0..<oh {
-                        let y0 = oy * s[0] - pads[0]
-                        for ox in 0..<ow {
-                            let x0 = ox * s[1] - pads[1]
-                            var acc: Float = isMax ? -.infinity : 0
-                            var count = 0
-                            for ky in 0..<k[0] {
-                                let y = y0 + ky * d[0]
-                                guard y >= 0 && y < h else { continue }
-                                for kx in 0..<k[1] {
-                                    let xx = x0 + kx * d[1]
-                                    guard xx >= 0 && xx < w else { continue }
-                                    let v = p[y * w + xx]
-                                    if isMax { acc = Swift.max(acc, v) } else { acc += v }
-                                    count += 1
+        let s0 = s[0], s1 = s[1], d0 = d[0], d1 = d[1], k0 = k[0], k1 = k[1]
+        let top = pads[0], left = pads[1], bottom = pads[2], right = pads[3]
+        /// The taps 0..<count whose position start + tap·dilation lies in 0..<size.
+        func inside(_ start: Int, _ dilation: Int, _ size: Int, _ count: Int) -> Range<Int> {
+            let lo = start >= 0 ? 0 : (dilation - 1 - start) / dilation
+            let hi = start >= size ? 0 : Swift.min(count, (size - 1 - start) / dilation + 1)
+            return lo..<Swift.max(lo, hi)
+        }
+        let out = x.storage.withUnsafeBufferPointer { src in
+            makeTensor(shape: [n, c, oh, ow]) { dst in
+                let srcBase = src.baseAddress!, dstBase = dst.baseAddress!
+                // Planes on all cores.
+                DispatchQueue.concurrentPerform(iterations: n * c) { plane in
+                    let p = srcBase + plane * h * w, q = dstBase + plane * oh * ow
+                    if isMax {
+                        // Row by row: each tap is one pass over the output row (in the L1 cache) for the
+                        // columns whose window holds it, with no test per value.
+                        for oy in 0..<oh {
+                            let row = q + oy * ow, y0 = oy * s0 - top
+                            row.initialize(repeating: -.infinity, count: ow)
+                            for ky in inside(y0, d0, h, k0) {
+                                let line = p + (y0 + ky * d0) * w
+                                for kx in 0..<k1 {
+                                    let shift = kx * d1 - left, columns = inside(shift, s1, w, ow)
+                                    let from = line + shift
+                                    for ox in columns { row[ox] = Swift.max(row[ox], from[ox &* s1]) }
                                 }
+                            }
+                        }
+                        return
+                    }
+                    for oy in 0..<oh {
+                        let y0 = oy * s0 - top
+                        let rows = inside(y0, d0, h, k0)
+                        for ox in 0..<ow {
+                            let x0 = ox * s1 - left
+                            let cols = inside(x0, d1, w, k1)
+                            var acc: Float = isMax ? -.infinity : 0
+                            for ky in rows {
+                                let line = p + (y0 + ky * d0) * w + x0
+                                if isMax { for kx in cols { acc = Swift.max(acc, line[kx * d1]) } }
+                                else { for kx in cols { acc += line[kx * d1] } }
                             }
                             if !isMax {
                                 // onnxruntime's divisor: the window clipped to the padded input, or to the input.
                                 let divisor: Int
                                 if includePad {
-                                    let hEnd = Swift.min(y0 + extent[0], h + pads[2]), wEnd = Swift.min(x0 + extent[1], w + pads[3])
+                                    let hEnd = Swift.min(y0 + extent[0], h + bottom), wEnd = Swift.min(x0 + extent[1], w + right)
                                     divisor = (hEnd - y0) * (wEnd - x0)
                                 } else {
-                                    divisor = count
+                                    divisor = rows.count * cols.count
                                 }
                                 acc = divisor > 0 ? acc / Float(divisor) : 0
                             }

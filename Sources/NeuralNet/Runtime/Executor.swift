@@ -5,6 +5,10 @@ public struct ModelRunner: Sendable {
     public let graph: Graph
     /// Nodes in an order where every input is computed before it is used.
     public let order: [Int]
+    /// Conv and Add nodes that apply the Relu or Clip reading them (see `fusions`), by node index,
+    /// and the activation nodes they absorb; used only when nobody observes the layers.
+    let fused: [Int: Node]
+    let absorbed: Set<Int>
 
     public init(_ graph: Graph) throws {
         self.graph = graph
@@ -13,6 +17,56 @@ public struct ModelRunner: Sendable {
             let n = graph.nodes[i]
             throw ModelError("unsupported operator \(n.opType) in node '\(n.displayName)' (opset \(graph.opset))")
         }
+        (fused, absorbed) = Self.fusions(graph)
+    }
+
+    /// A Conv or Add whose output only a Relu, or a Clip with constant bounds, reads computes the
+    /// clipped values itself (they are clamped while still in the cache, and no separate tensor is
+    /// made for them): its node gets the `fusedClip` attribute [low, high] and the activation's output.
+    static func fusions(_ g: Graph) -> ([Int: Node], Set<Int>) {
+        var readers: [String: [Int]] = [:], producer: [String: Int] = [:]
+        for (i, n) in g.nodes.enumerated() {
+            for name in n.inputs where !name.isEmpty { readers[name, default: []].append(i) }
+            for name in n.outputs where !name.isEmpty { producer[name] = i }
+        }
+        /// A bound: absent (nil inside), or a one-value initializer or Constant; nil when not constant.
+        func bound(_ node: Node, _ index: Int) -> Float?? {
+            guard index < node.inputs.count, !node.inputs[index].isEmpty else { return .some(nil) }
+            let name = node.inputs[index]
+            if let t = g.initializers[name] { return t.count == 1 ? .some(t.storage[0]) : nil }
+            guard let p = producer[name], g.nodes[p].opType == "Constant" else { return nil }
+            switch g.nodes[p].attributes["value"] ?? g.nodes[p].attributes["value_float"] {
+            case .tensor(let t)? where t.count == 1: return .some(t.storage[0])
+            case .float(let v)?: return .some(v)
+            default: return nil
+            }
+        }
+        let outputs = Set(g.outputs)
+        var fused: [Int: Node] = [:], absorbed: Set<Int> = []
+        for (i, n) in g.nodes.enumerated() where n.opType == "Conv" || n.opType == "Add" {
+            guard n.outputs.count == 1, let o = n.outputs.first, !o.isEmpty, !outputs.contains(o),
+                  let r = readers[o], r.count == 1 else { continue }
+            let a = g.nodes[r[0]]
+            guard a.inputs.first == o, a.outputs.count == 1, !a.outputs[0].isEmpty else { continue }
+            var low = -Float.infinity, high = Float.infinity
+            switch a.opType {
+            case "Relu":
+                low = 0
+            case "Clip" where g.opset < 11:
+                low = a.float("min", default: low); high = a.float("max", default: high)
+            case "Clip":
+                guard let lo = bound(a, 1), let hi = bound(a, 2) else { continue }
+                low = lo ?? low; high = hi ?? high
+            default:
+                continue
+            }
+            var f = n
+            f.outputs = a.outputs
+            f.attributes[fusedClip] = .floats([low, high])
+            fused[i] = f
+            absorbed.insert(r[0])
+        }
+        return (fused, absorbed)
     }
 
     /// Kahn's algorithm; a cycle or a missing input is an error naming the node.
@@ -47,6 +101,7 @@ public struct ModelRunner: Sendable {
     /// Runs the graph. `observe` sees each node's outputs as they are made
     /// (for dumping activations); values no later node needs are dropped.
     public func run(_ inputs: [String: Tensor], observe: ((Node, [Tensor]) throws -> Void)? = nil) throws -> [String: Tensor] {
+        _ = allocatorTuned
         var values = graph.initializers
         for info in graph.inputs {
             guard let t = inputs[info.name] else { throw ModelError("missing input '\(info.name)'") }
@@ -60,13 +115,17 @@ public struct ModelRunner: Sendable {
         var lastUse: [String: Int] = [:]
         for (step, i) in order.enumerated() { for name in graph.nodes[i].inputs { lastUse[name] = step } }
         let keep = Set(graph.outputs)
+        let fusing = observe == nil
         for (step, i) in order.enumerated() {
             let node = graph.nodes[i]
-            let args = node.inputs.map { $0.isEmpty ? nil : values[$0] }
-            let op = Operators.table[node.opType]!
-            let outs = try op(node, args, graph.opset)
-            for (name, t) in zip(node.outputs, outs) where !name.isEmpty { values[name] = t }
-            try observe?(node, outs)
+            if !(fusing && absorbed.contains(i)) {
+                let run = fusing ? fused[i] ?? node : node
+                let args = run.inputs.map { $0.isEmpty ? nil : values[$0] }
+                let op = Operators.table[run.opType]!
+                let outs = try op(run, args, graph.opset)
+                for (name, t) in zip(run.outputs, outs) where !name.isEmpty { values[name] = t }
+                try observe?(node, outs)
+            }
             for name in node.inputs where lastUse[name] == step && !keep.contains(name) && graph.initializers[name] == nil {
                 values[name] = nil
             }
@@ -79,3 +138,21 @@ public struct ModelRunner: Sendable {
         return result
     }
 }
+
+/// Every operator allocates its output, most of them above glibc's 128 KB
+/// mmap threshold, and each such block comes back from munmap and faults its
+/// pages in anew on the next run. Raised as the filter engine raises it
+/// (Convolution's Pipeline), the blocks stay in the heap for reuse.
+let allocatorTuned: Bool = {
+    #if canImport(Glibc)
+    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 64 << 20)
+    _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 128 << 20)
+    #endif
+    return true
+}()
+
+#if canImport(Glibc)
+/// glibc's mallopt (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

@@ -5,7 +5,8 @@ public struct LayerSummary: Sendable {
     public var name: String
     public var opType: String
     public var outputShape: [Int]
-    /// Weights and biases the node reads from initializers.
+    /// Weights and biases the node reads from initializers (each initializer
+    /// counted once in a model, at its first reader; Identity nodes pass theirs on).
     public var parameters: Int
     /// Multiply-adds of one forward pass.
     public var multiplyAdds: Int
@@ -27,9 +28,19 @@ public enum ModelSummary {
         // Receptive field and the input-pixel step between neighbouring outputs, per value.
         var field: [String: (size: Int?, jump: Int)] = [:]
         for info in graph.inputs { field[info.name] = (1, 1) }
+        // Values that are initializers (or Identity copies of one), and the initializers already counted.
+        var weightOf = Dictionary(uniqueKeysWithValues: graph.initializers.keys.map { ($0, $0) })
+        var counted: Set<String> = []
         _ = try runner.run(inputs) { node, outputs in
             for (name, t) in zip(node.outputs, outputs) { shapes[name] = t.shape }
-            let params = node.inputs.compactMap { graph.initializers[$0]?.count }.reduce(0, +)
+            // Each initializer counts once, at the first node that reads it, also through
+            // Identity nodes (exporters share equal initializers that way: the classic
+            // PyTorch exporter gives ResNet-18's folded zero biases one initializer per width).
+            if node.opType == "Identity", let source = node.inputs.first.flatMap({ weightOf[$0] }), let out = node.outputs.first {
+                weightOf[out] = source
+            }
+            let weights = node.opType == "Identity" ? [] : node.inputs.compactMap { weightOf[$0] }
+            let params = weights.filter { counted.insert($0).inserted }.compactMap { graph.initializers[$0]?.count }.reduce(0, +)
             let f = receptiveField(node, inputs: node.inputs.compactMap { field[$0] }, shapes: shapes)
             for name in node.outputs { field[name] = f }
             rows.append(LayerSummary(name: node.displayName, opType: node.opType, outputShape: outputs.first?.shape ?? [],

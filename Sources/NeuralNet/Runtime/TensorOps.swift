@@ -17,6 +17,26 @@ extension Tensor {
     var integers: [Int] { storage.map { $0.isFinite ? Int($0) : ($0 > 0 ? Int.max : Int.min) } }
 }
 
+/// A tensor of `shape` whose values `fill` writes, every one of them
+/// (operators that overwrite their whole output skip the zero-filling).
+func makeTensor(shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
+    let count = shape.reduce(1, *)
+    let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        fill(buffer)
+        initialized = count
+    }
+    return Tensor(shape: shape, values: values)
+}
+
+/// A new tensor holding `f` of each value of `x`: one pass, where changing a
+/// copy of `x` in place would first copy it (the runner still holds `x`).
+@inline(__always)
+func mapValues(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
+    x.storage.withUnsafeBufferPointer { p in
+        makeTensor(shape: x.shape) { q in for i in 0..<p.count { q[i] = f(p[i]) } }
+    }
+}
+
 /// NumPy broadcasting of two shapes.
 func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
     let n = max(a.count, b.count)
@@ -38,11 +58,12 @@ func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
 }
 
 /// Element-wise binary operation with broadcasting.
+@inline(__always)
 func elementwise(_ a: Tensor, _ b: Tensor, node: Node, _ f: (Float, Float) -> Float) throws -> Tensor {
     if a.shape == b.shape {
-        var out = a
-        for i in 0..<out.count { out.storage[i] = f(a.storage[i], b.storage[i]) }
-        return out
+        return a.storage.withUnsafeBufferPointer { p in b.storage.withUnsafeBufferPointer { r in
+            makeTensor(shape: a.shape) { q in for i in 0..<p.count { q[i] = f(p[i], r[i]) } }
+        } }
     }
     guard let shape = broadcastShape(a.shape, b.shape) else {
         throw ModelError.node(node, "shapes \(a.shape) and \(b.shape) do not broadcast")

@@ -1,0 +1,75 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// SGEMM on every core, with the threads cnnfilter already has. OpenBLAS is
+/// held to one thread: its own pool spins (sched_yield) between calls and
+/// takes the cores from the Dispatch workers that run im2col and the other
+/// operators, which measured slower than splitting the product here into one
+/// block of rows or columns per core, each an ordinary one-thread SGEMM.
+enum BLAS {
+    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// C = A · B + beta · C on the calling thread (A m × k, B k × n, row-major), for callers
+    /// that share the work out themselves.
+    static func sgemmOneThread(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        _ = singleThreaded
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    /// C = alpha · op(A) · op(B) + beta · C, row-major; op(A) is m × k, op(B) k × n.
+    static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        _ = singleThreaded
+        guard m > 0, n > 0 else { return }
+        if m == 1 {
+            // One row (a fully connected layer on one item): a matrix-vector product, which reads B once
+            // where SGEMM would first copy it into its packed layout. Columns of C split over the cores.
+            let incX = Int32(transA ? lda : 1)
+            func gemv(_ j0: Int, _ nj: Int) {
+                if transB {  // B is n × k: y[j] = Σ B[j][kk] · a[kk]
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(nj), Int32(k), alpha, b + j0 * ldb, Int32(ldb),
+                                a, incX, beta, c + j0, 1)
+                } else {     // B is k × n: y[j] = Σ B[kk][j] · a[kk]
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(nj), alpha, b + j0, Int32(ldb),
+                                a, incX, beta, c + j0, 1)
+                }
+            }
+            let parts = min(cores, max(1, n * k / (1 << 15)), max(1, n / 16))
+            let step = (n + parts - 1) / parts
+            if parts == 1 || k == 0 { gemv(0, n); return }
+            DispatchQueue.concurrentPerform(iterations: (n + step - 1) / step) { i in gemv(i * step, min(step, n - i * step)) }
+            return
+        }
+        func run(_ i0: Int, _ mi: Int, _ j0: Int, _ nj: Int) {
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(mi), Int32(nj), Int32(k), alpha,
+                        a + (transA ? i0 : i0 * lda), Int32(lda), b + (transB ? j0 * ldb : j0), Int32(ldb),
+                        beta, c + i0 * ldc + j0, Int32(ldc))
+        }
+        // Too little work to share: one call (about 64 K multiply-adds per core is the break-even).
+        let parts = min(cores, max(1, m * n * max(k, 1) / (1 << 16)))
+        if parts == 1 { run(0, m, 0, n); return }
+        if n >= m && n >= 16 * parts {
+            // Column blocks, whole multiples of 16 floats (the SGEMM kernel's width).
+            let step = (n / parts + 15) / 16 * 16
+            let blocks = (n + step - 1) / step
+            DispatchQueue.concurrentPerform(iterations: blocks) { i in
+                let j0 = i * step
+                run(0, m, j0, min(step, n - j0))
+            }
+        } else {
+            let step = (m + parts - 1) / parts
+            let blocks = (m + step - 1) / step
+            DispatchQueue.concurrentPerform(iterations: blocks) { i in
+                let i0 = i * step
+                run(i0, min(step, m - i0), 0, n)
+            }
+        }
+    }
+}
