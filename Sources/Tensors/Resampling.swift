@@ -16,3 +16,13 @@ public func bilinearResize(_ v: ArraySlice<Float>, height: Int, width: Int, toHe
     }
     return out
 }
+
+/// Planes converted to `channels`: RGB(A) → grey by ITU-R 601 luma, grey → RGB
+/// by repetition; other counts pass through for the caller to check.
+public func matchChannels(_ planes: [[Float]], to channels: Int) -> [[Float]] {
+    if channels == 1 && planes.count >= 3 {
+        return [(0..<planes[0].count).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }]
+    }
+    if channels == 3 && planes.count == 1 { return [planes[0], planes[0], planes[0]] }
+    return planes
+}

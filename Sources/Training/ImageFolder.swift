@@ -56,12 +56,7 @@ enum ImageFolder {
     /// Grey ↔ RGB by luma or repetition, then bilinear resizing.
     static func conform(_ image: Tensor, to shape: [Int]) -> [Float] {
         let p = image.planes, plane = p.height * p.width
-        var planes = (0..<p.channels).map { Array(image.storage[($0 * plane)..<(($0 + 1) * plane)]) }
-        if shape[0] == 1 && planes.count >= 3 {
-            planes = [(0..<plane).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }]
-        } else if shape[0] == 3 && planes.count == 1 {
-            planes = [planes[0], planes[0], planes[0]]
-        }
+        let planes = matchChannels((0..<p.channels).map { Array(image.storage[($0 * plane)..<(($0 + 1) * plane)]) }, to: shape[0])
         return planes.prefix(shape[0]).flatMap { bilinearResize($0[...], height: p.height, width: p.width, toHeight: shape[1], width: shape[2]) }
     }
 }

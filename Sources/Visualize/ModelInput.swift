@@ -50,12 +50,7 @@ public struct InputPreparation: Sendable {
         let p = image.planes
         let c = input.shape[1] ?? p.channels, h = input.shape[2] ?? p.height, w = input.shape[3] ?? p.width
         // Channels: RGB → grey by luma, grey → RGB by repetition.
-        var planes: [[Float]] = (0..<p.channels).map { ch in Array(image.storage[(ch * p.height * p.width)..<((ch + 1) * p.height * p.width)]) }
-        if c == 1 && planes.count >= 3 {
-            planes = [(0..<planes[0].count).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }]
-        } else if c == 3 && planes.count == 1 {
-            planes = [planes[0], planes[0], planes[0]]
-        }
+        let planes = matchChannels((0..<p.channels).map { ch in Array(image.storage[(ch * p.height * p.width)..<((ch + 1) * p.height * p.width)]) }, to: c)
         guard planes.count == c else { throw CodecError(path, "the image has \(planes.count) channels and the model wants \(c)") }
         var out: [Float] = []
         out.reserveCapacity(c * h * w)
