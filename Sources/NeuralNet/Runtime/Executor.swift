@@ -1,3 +1,4 @@
+import Convolution
 import Tensors
 
 /// Runs a graph: nodes in dependency order, each operator on its inputs.
@@ -139,20 +140,3 @@ public struct ModelRunner: Sendable {
     }
 }
 
-/// Every operator allocates its output, most of them above glibc's 128 KB
-/// mmap threshold, and each such block comes back from munmap and faults its
-/// pages in anew on the next run. Raised as the filter engine raises it
-/// (Convolution's Pipeline), the blocks stay in the heap for reuse.
-let allocatorTuned: Bool = {
-    #if canImport(Glibc)
-    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 64 << 20)
-    _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 128 << 20)
-    #endif
-    return true
-}()
-
-#if canImport(Glibc)
-/// glibc's mallopt (malloc.h is not part of the Glibc module).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
