@@ -10,7 +10,7 @@
 /// Any line may end in name=NAME (the layer's name in exports and dumps).
 /// Parsing checks the words; `build` checks the shapes against the data.
 public struct Architecture: Sendable {
-    public enum Spec: Sendable, Equatable {
+    public enum Spec: Sendable {
         case conv(filters: Int, kernel: (Int, Int), stride: Int, pad: Int?, dilation: Int, groups: Int, bias: Bool)
         case pool(PoolLayer.Kind, size: Int, stride: Int, pad: Int)
         case activation(ActivationLayer.Kind)
@@ -19,8 +19,6 @@ public struct Architecture: Sendable {
         /// nil: one output per class.
         case linear(Int?)
         case standardize(mean: [Float], std: [Float])
-
-        public static func == (a: Spec, b: Spec) -> Bool { "\(a)" == "\(b)" }
     }
 
     public struct Line: Sendable {

@@ -56,7 +56,6 @@ public struct Dataset: Sendable {
 public struct DataSource {
     public var train: Dataset
     public var test: Dataset?
-    public var directory: String
 
     public static func load(_ directory: String, labelsFile: String? = nil) throws -> DataSource {
         var isDir: ObjCBool = false
@@ -106,7 +105,7 @@ public struct DataSource {
         let names = directory.lowercased().contains("fashion") && classes == 10
             ? fashionNames : (0..<classes).map(String.init)
         train.classNames = names; test?.classNames = names
-        return DataSource(train: train, test: test, directory: directory)
+        return DataSource(train: train, test: test)
     }
 
     static func idxPair(images: String, labels: String) throws -> Dataset {

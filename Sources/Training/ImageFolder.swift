@@ -22,7 +22,7 @@ enum ImageFolder {
             }
             test = try read(directory + "/test", classes: classes, shape: &shape)
         }
-        return DataSource(train: train, test: test, directory: directory)
+        return DataSource(train: train, test: test)
     }
 
     static func classFolders(_ path: String) throws -> [String] {

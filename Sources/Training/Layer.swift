@@ -30,6 +30,3 @@ public struct TrainingError: Error, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
-
-@inline(__always)
-func batchShape(_ n: Int, _ sample: [Int]) -> [Int] { [n] + sample }

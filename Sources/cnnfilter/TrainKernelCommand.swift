@@ -59,13 +59,14 @@ struct TrainKernelCommand: ParsableCommand {
             }
             let pairs = try zip(input, target).map { KernelFitting.Pair(input: try load($0), target: try load($1), name: "\($0) → \($1)") }
             let range = (pairs[0].target.storage.min() ?? 0, pairs[0].target.storage.max() ?? 1)
-            if let snapshots { try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true) }
             let interval = every ?? max(1, steps / 20)
             let started = Date()
             let result = try fitting.fit(pairs, every: interval) { step in
                 guard step.step % interval == 0 || step.step == steps else { return }
                 note(String(format: "step %d/%d  mse %.4g", step.step, steps, step.loss))
                 if let snapshots {
+                    // Made at the first snapshot, after the pairs were checked: a refused run leaves nothing behind.
+                    try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true)
                     let stem = "\(snapshots)/step-\(String(format: "%06d", step.step))"
                     try OutputFile.write(stem + ".kernel", bytes: Array(step.kernel.text(comments: ["step \(step.step), mse \(step.loss)"]).utf8))
                     try ImageWriter.write(KernelFitting.render(step.kernel, on: pairs[0].input, range: range), format: .png, to: stem + ".png")

@@ -57,6 +57,12 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["bad.arch"])
         let missing = try CLI.run(["train", "--data", dir.path, "-o", dir.appendingPathComponent("m.onnx").path])
         #expect(missing.status != 0 && missing.stderr.contains("neither IDX files"), "\(missing.stderr)")
+        // train-kernel with a target of the wrong size: one line naming the pair, no kernel, no snapshot folder.
+        let k = try CLI.run(["train-kernel", "--input", CLI.image("step.png"), "--target", CLI.image("testcard.png"), "--size", "3",
+                             "--snapshots", dir.appendingPathComponent("steps").path, "-o", dir.appendingPathComponent("k.kernel").path])
+        #expect(k.status != 0)
+        #expect(k.stderr.split(separator: "\n").count == 1 && k.stderr.contains("step.png") && k.stderr.contains("the target is 192×256"), "\(k.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["bad.arch"])
     }
 
     /// The check: a hidden 5×5 kernel learned from one photo pair
