@@ -45,13 +45,13 @@ demo: build
 	@echo "Results are in $(DEMO_OUT)/:"
 	@ls -1 $(DEMO_OUT) | sed 's/^/  /'
 
-# swift test (portable debug build), the engine's numeric tests again in the
+# swift test (portable debug build), the engine's and the ONNX operators' numeric tests again in the
 # host-CPU release build (its FMA path differs), then an independent read-back
 # of what cnnfilter writes (Pillow, pypng and numpy from PyPI).
 test: deps
 	$(SWIFT) build --product cnnfilter
 	$(SWIFT) test
-	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests'
+	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests'
 	@python3 -c "import numpy, PIL, png" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check numpy pillow pypng
 	python3 scripts/check-written.py .build/debug/cnnfilter
 

@@ -23,12 +23,15 @@ let package = Package(
         // Swift frames: this small C layer owns every setjmp.
         .target(name: "CCodecs", dependencies: ["CPNG", "CJPEG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "Tensors"),
+        // The direct convolution's inner kernel (clang vector extensions: AVX-512 in the host-CPU
+        // build); optimized in debug builds too, where the tests run it.
+        .target(name: "CDirectConv", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "ImageCodecs", dependencies: ["CCodecs", "Tensors", "Convolution"]),
         .target(name: "Convolution", dependencies: ["Tensors"]),
         .target(name: "Kernels", dependencies: ["Tensors", "Convolution"]),
         .target(name: "FilterPipeline", dependencies: ["ImageCodecs", "Tensors", "Convolution", "Kernels"]),
         // ONNX models: Swift types generated from onnx.proto (scripts/gen-onnx-proto.sh).
-        .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution", "COpenBLAS",
+        .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution", "COpenBLAS", "CDirectConv",
                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Layers with backward passes, optimizers, data sets, the training loop, ONNX export.
         .target(name: "Training", dependencies: ["Tensors", "COpenBLAS", "NeuralNet", "ImageCodecs", "Kernels", "CCodecs",

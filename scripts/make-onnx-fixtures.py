@@ -226,16 +226,16 @@ def convolutions():
     conv_case("conv_auto_pad_valid", (1, 3, 9, 11), (4, 3, 3, 3), auto_pad="VALID",
               note="auto_pad VALID")
     conv_case("conv_auto_pad_same_upper_sgemm", (1, 4, 9, 10), (8, 4, 3, 3), auto_pad="SAME_UPPER", strides=[2, 2],
-              note="auto_pad SAME_UPPER, stride 2, 8 filters (SGEMM path): odd height pads 1 + 1, even width 0 + 1")
+              note="auto_pad SAME_UPPER, stride 2, 8 filters (direct kernel): odd height pads 1 + 1, even width 0 + 1")
     conv_case("conv_auto_pad_same_lower_sgemm", (1, 4, 9, 10), (8, 4, 4, 3), auto_pad="SAME_LOWER",
-              note="auto_pad SAME_LOWER, 4x3 kernel, 8 filters (SGEMM path): the odd padding row at the top")
-    # Many channels (6 filters per group and more): cnnfilter runs these as im2col + SGEMM.
+              note="auto_pad SAME_LOWER, 4x3 kernel, 8 filters (direct kernel): the odd padding row at the top")
+    # Many channels (6 filters per group and more): cnnfilter runs these on its direct kernel (DirectConv).
     conv_case("conv_many_channels", (2, 16, 9, 11), (24, 16, 3, 3), strides=[2, 1], dilations=[1, 2],
-              pads=[1, 2, 0, 1], note="16->24 channels, strides [2,1], dilations [1,2], pads [1,2,0,1] (SGEMM path)")
+              pads=[1, 2, 0, 1], note="16->24 channels, strides [2,1], dilations [1,2], pads [1,2,0,1] (direct kernel)")
     conv_case("conv_many_channels_group", (1, 16, 8, 8), (32, 8, 3, 3), group=2, pads=[1, 1, 1, 1],
-              note="16->32 channels in 2 groups (SGEMM path)")
+              note="16->32 channels in 2 groups (direct kernel)")
     conv_case("conv_pointwise_many", (2, 32, 24, 24), (16, 32, 1, 1),
-              note="1x1, 32->16 channels, stride 1, no padding: SGEMM straight on the input planes, "
+              note="1x1, 32->16 channels, stride 1, no padding: the direct kernel reads the input planes in place, "
                    "576 pixels split into column blocks over the cores")
     conv_case("conv_depthwise_stride2", (1, 8, 11, 13), (16, 1, 3, 3), group=8, strides=[2, 2], pads=[1, 0, 1, 2],
               note="depthwise with multiplier 2 (8->16 channels, group 8), strides 2, pads [1,0,1,2], odd sizes "
@@ -243,10 +243,25 @@ def convolutions():
     conv_case("conv_depthwise_dilated", (2, 6, 10, 9), (6, 1, 3, 3), group=6, dilations=[2, 2], pads=[2, 2, 2, 2],
               bias=False, note="depthwise 6->6, dilations 2, pads 2, no bias, batch 2")
     conv_case("conv_sgemm_blocks", (1, 64, 24, 25), (8, 64, 3, 3), pads=[1, 1, 1, 1],
-              note="64->8 channels 3x3 on 24x25: 600 output pixels in 4 blocks of 160 columns on 2 cores (rows of 25 "
-                   "split across blocks), each unrolled and multiplied by one core")
+              note="64->8 channels 3x3 on 24x25: a 24x27 grid (648 columns, 14 tiles, the last partial) split "
+                   "over the cores (direct kernel)")
     conv_case("conv_sgemm_blocks_stride2", (1, 32, 40, 42), (8, 32, 5, 5), strides=[2, 2], pads=[2, 2, 2, 2],
-              note="32->8 channels 5x5, strides 2, pads 2: 20x21 outputs in 4 blocks of 112 columns on 2 cores")
+              note="32->8 channels 5x5, strides 2, pads 2: 20x21 outputs from 4 phase planes per channel (direct kernel)")
+    # The direct kernel's edges: partial tiles of filters and of grid columns, phase planes for
+    # strides 2 (SIMD deinterleave), 3 and 4, the in-place 1x1 path with its last plane copied.
+    conv_case("conv_direct_strides_dilated", (1, 5, 23, 19), (13, 5, 3, 3), strides=[3, 2], dilations=[2, 1],
+              pads=[2, 1, 0, 3], note="5->13 filters (a partial tile of filters), strides [3,2], dilations [2,1], "
+                                      "pads [2,1,0,3] (direct kernel)")
+    conv_case("conv_direct_11x11_stride4", (1, 3, 45, 47), (10, 3, 11, 11), strides=[4, 4], pads=[2, 2, 2, 2],
+              note="AlexNet's first layer in small: 11x11, strides 4, pads 2 (16 phase planes per channel)")
+    conv_case("conv_direct_pointwise_7x7", (1, 40, 7, 7), (20, 40, 1, 1),
+              note="1x1 40->20 on 7x7: read in place but for the last plane (49 floats is not whole vectors)")
+    conv_case("conv_direct_pointwise_stride2", (1, 24, 14, 15), (32, 24, 1, 1), strides=[2, 2], bias=False,
+              note="1x1 24->32 at stride 2 (ResNet's downsample), no bias")
+    conv_case("conv_direct_groups_batch", (2, 12, 9, 10), (18, 4, 3, 3), group=3, pads=[1, 0, 1, 0],
+              note="12->18 channels in 3 groups of 6 filters, batch 2, pads [1,0,1,0]")
+    conv_case("conv_direct_many_taps", (1, 96, 20, 21), (16, 96, 3, 3), pads=[1, 1, 1, 1],
+              note="96->16 3x3: 864 taps, 20x23 grid in 10 tiles of 48 columns over the cores")
     conv_case("conv_1x1", (2, 4, 7, 8), (6, 4, 1, 1), store=fdata,
               note="1x1 kernel; W and B stored as float_data")
     conv_case("conv_5x5_rect", (1, 3, 9, 11), (4, 3, 3, 5), pads=[1, 2, 1, 2],
@@ -359,6 +374,12 @@ def pooling():
     pool("maxpool_dilated_asym", "MaxPool", (1, 3, 11, 12), kernel_shape=[3, 2], strides=[1, 2],
          dilations=[2, 3], pads=[1, 1, 2, 0],
          note="dilations [2,3], strides [1,2], rectangular 3x2 window, pads [1,1,2,0] (opset 13)")
+    rng = rng_for("maxpool_negative_stride3")
+    x = -np.abs(randn(rng, 2, 3, 13, 17)) - 1
+    case("maxpool_negative_stride3", [node("MaxPool", ["X"], ["Y"], name="maxpool_negative_stride3",
+                                           kernel_shape=[2, 4], strides=[3, 3], pads=[1, 2, 1, 2], ceil_mode=1)],
+         [("X", x)], note="every input below -1: the padding must never win (cnnfilter pads with -inf); "
+                          "2x4 window, strides 3 (three phase planes a side), pads [1,2,1,2], ceil_mode 1, batch 2")
     pool("averagepool_pad_exclude", "AveragePool", (1, 3, 9, 11), kernel_shape=[3, 3],
          strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=0,
          note="kernel 3, pads 1, count_include_pad 0")
@@ -696,7 +717,7 @@ def fusions():
         node("Add", ["q.relu", "q"], ["Y"]),
     ]
     case(name, nodes, [("X", x)], inits=inits, opset=13,
-         note="1x64x24x25: Conv 64->16 3x3 (SGEMM column blocks) -> Clip(Constant 0, initializer 6) -> depthwise "
+         note="1x64x24x25: Conv 64->16 3x3 (direct kernel) -> Clip(Constant 0, initializer 6) -> depthwise "
               "3x3 -> Relu -> Conv 1x1 -> Add(a1) -> Relu -> Conv 16->8 3x3 -> Relu, and Y = Relu(q) + q "
               "(q has two readers: its Relu is not folded)")
 

@@ -17,6 +17,7 @@ struct BenchCommand: ParsableCommand {
           cnnfilter bench --size 1920x1080 --kernel laplacian --kernel gaussian:sigma=2
           cnnfilter bench --json
           cnnfilter bench model.onnx            (median forward latency of a model)
+          cnnfilter bench model.onnx --profile  (and each layer's median time)
         """
     )
 
@@ -34,6 +35,12 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(help: "One JSON object per kernel per line.")
     var json = false
+
+    @Flag(help: "With a model: each layer's median time too (layers that absorbed a Relu or Clip time both).")
+    var profile = false
+
+    @Option(help: "With a model: how convolutions with many filters run, direct (cnnfilter's kernel) or sgemm (im2col + OpenBLAS), to compare them.")
+    var conv = ConvOps.Path.direct
 
     func run() throws {
         if let model { return try benchModel(model) }
@@ -66,18 +73,34 @@ struct BenchCommand: ParsableCommand {
     /// Median forward latency on zeros (symbolic dimensions as 1), after a warm-up.
     func benchModel(_ path: String) throws {
         do {
+            ConvOps.manyFilterPath = conv
             let graph = try ONNXLoader.load(path: path)
             let runner = try ModelRunner(graph)
             var inputs: [String: Tensor] = [:]
             for info in graph.inputs { inputs[info.name] = Tensor(shape: info.shape.map { $0 ?? 1 }) }
             _ = try runner.run(inputs)
             var times: [Double] = []
+            var layers: [(node: Node, ms: [Double])] = [], row: [String: Int] = [:]
             for _ in 0..<max(1, runs) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = try runner.run(inputs)
+                _ = try runner.run(inputs, timed: profile ? { node, ns in
+                    let name = node.displayName
+                    if row[name] == nil { row[name] = layers.count; layers.append((node, [])) }
+                    layers[row[name]!].ms.append(Double(ns) / 1e6)
+                } : nil)
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             let ms = times.sorted()[times.count / 2]
+            for (node, layerTimes) in layers {
+                let median = layerTimes.sorted()[layerTimes.count / 2]
+                if json {
+                    print("{\"layer\": \"\(node.displayName)\", \"op\": \"\(node.opType)\", \"ms\": \(String(format: "%.3f", median))}")
+                } else {
+                    let name = node.displayName.padding(toLength: max(40, node.displayName.count), withPad: " ", startingAt: 0)
+                    let op = node.opType.padding(toLength: 18, withPad: " ", startingAt: 0)
+                    print(name, op, String(format: "%8.3f ms %5.1f %%", median, 100 * median / ms))
+                }
+            }
             if json {
                 print("{\"model\": \"\(path.replacingOccurrences(of: "\"", with: "\\\""))\", \"ms\": \(String(format: "%.3f", ms)), \"runs\": \(runs)}")
             } else {
@@ -88,3 +111,5 @@ struct BenchCommand: ParsableCommand {
 
     var activeCoresDescription: String { "\(ProcessInfo.processInfo.activeProcessorCount) cores" }
 }
+
+extension ConvOps.Path: ExpressibleByArgument {}

@@ -3,9 +3,15 @@ import Tensors
 
 /// Conv runs on the same engine as the image filter (each batch item is a
 /// C×H×W image through a `Conv2D` bank with the node's groups, strides,
-/// dilations and zero padding), except with 6 filters per group or more (`GEMMConv`:
-/// im2col + SGEMM) and depthwise convolutions (`DepthwiseConv`).
-enum ConvOps {
+/// dilations and zero padding), except with 6 filters per group or more (`DirectConv`, or
+/// `GEMMConv`: im2col + SGEMM) and depthwise convolutions (`DepthwiseConv`).
+public enum ConvOps {
+    /// How convolutions with 6 filters per group or more run. The direct kernel measured faster than
+    /// im2col + OpenBLAS SGEMM on ResNet-18, MobileNetV2 and AlexNet (README, "Speed"); SGEMM stays
+    /// selectable (`cnnfilter bench --conv sgemm`) so that the comparison can be rerun.
+    public enum Path: String, CaseIterable, Sendable { case direct, sgemm }
+    nonisolated(unsafe) public static var manyFilterPath = Path.direct
+
     static let table: [String: Operator] = ["Conv": conv, "ConvTranspose": convTranspose]
 
     static func conv(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
@@ -55,6 +61,10 @@ enum ConvOps {
             if depthwise {
                 return [DepthwiseConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
                                           outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+            }
+            if ConvOps.manyFilterPath == .direct {
+                return [DirectConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
+                                       outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
             }
             return [GEMMConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
                                  outHeight: oh, outWidth: ow, clip: fusedBounds(node))]

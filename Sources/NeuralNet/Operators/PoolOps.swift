@@ -17,6 +17,9 @@ enum PoolOps {
         let (n, c, h, w) = try nchw(x, node)
         guard let k = node.ints("kernel_shape"), k.count == 2 else { throw ModelError.node(node, "kernel_shape needs 2 values") }
         let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1]
+        guard k.allSatisfy({ $0 >= 1 }), s.count == 2, s.allSatisfy({ $0 >= 1 }), d.count == 2, d.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError.node(node, "kernel_shape \(k), strides \(s) and dilations \(d) need 2 values of at least 1")
+        }
         let ceil = node.int("ceil_mode", default: 0) == 1
         let includePad = node.int("count_include_pad", default: 0) == 1
         let extent = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
@@ -41,6 +44,7 @@ enum PoolOps {
             oh = outSize(h, 0); ow = outSize(w, 1)
         }
         guard oh > 0, ow > 0 else { throw ModelError.node(node, "the window does not fit a \(h)×\(w) input") }
+        guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(node, "pads \(pads) must be 4 values, none negative") }
         let s0 = s[0], s1 = s[1], d0 = d[0], d1 = d[1], k0 = k[0], k1 = k[1]
         let top = pads[0], left = pads[1], bottom = pads[2], right = pads[3]
         /// The taps 0..<count whose position start + tap·dilation lies in 0..<size.
@@ -49,53 +53,36 @@ enum PoolOps {
             let hi = start >= size ? 0 : Swift.min(count, (size - 1 - start) / dilation + 1)
             return lo..<Swift.max(lo, hi)
         }
+        if isMax {
+            return DepthwiseConv.maxPool(x, kernel: (k0, k1), strides: s, dilations: d, top: top, left: left,
+                                         outHeight: oh, outWidth: ow)
+        }
         let out = x.storage.withUnsafeBufferPointer { src in
             makeTensor(shape: [n, c, oh, ow]) { dst in
                 let srcBase = src.baseAddress!, dstBase = dst.baseAddress!
                 // Planes on all cores.
                 DispatchQueue.concurrentPerform(iterations: n * c) { plane in
                     let p = srcBase + plane * h * w, q = dstBase + plane * oh * ow
-                    if isMax {
-                        // Row by row: each tap is one pass over the output row (in the L1 cache) for the
-                        // columns whose window holds it, with no test per value.
-                        for oy in 0..<oh {
-                            let row = q + oy * ow, y0 = oy * s0 - top
-                            row.initialize(repeating: -.infinity, count: ow)
-                            for ky in inside(y0, d0, h, k0) {
-                                let line = p + (y0 + ky * d0) * w
-                                for kx in 0..<k1 {
-                                    let shift = kx * d1 - left, columns = inside(shift, s1, w, ow)
-                                    let from = line + shift
-                                    for ox in columns { row[ox] = Swift.max(row[ox], from[ox &* s1]) }
-                                }
-                            }
-                        }
-                        return
-                    }
                     for oy in 0..<oh {
                         let y0 = oy * s0 - top
                         let rows = inside(y0, d0, h, k0)
                         for ox in 0..<ow {
                             let x0 = ox * s1 - left
                             let cols = inside(x0, d1, w, k1)
-                            var acc: Float = isMax ? -.infinity : 0
+                            var acc: Float = 0
                             for ky in rows {
                                 let line = p + (y0 + ky * d0) * w + x0
-                                if isMax { for kx in cols { acc = Swift.max(acc, line[kx * d1]) } }
-                                else { for kx in cols { acc += line[kx * d1] } }
+                                for kx in cols { acc += line[kx * d1] }
                             }
-                            if !isMax {
-                                // onnxruntime's divisor: the window clipped to the padded input, or to the input.
-                                let divisor: Int
-                                if includePad {
-                                    let hEnd = Swift.min(y0 + extent[0], h + bottom), wEnd = Swift.min(x0 + extent[1], w + right)
-                                    divisor = (hEnd - y0) * (wEnd - x0)
-                                } else {
-                                    divisor = rows.count * cols.count
-                                }
-                                acc = divisor > 0 ? acc / Float(divisor) : 0
+                            // onnxruntime's divisor: the window clipped to the padded input, or to the input.
+                            let divisor: Int
+                            if includePad {
+                                let hEnd = Swift.min(y0 + extent[0], h + bottom), wEnd = Swift.min(x0 + extent[1], w + right)
+                                divisor = (hEnd - y0) * (wEnd - x0)
+                            } else {
+                                divisor = rows.count * cols.count
                             }
-                            q[oy * ow + ox] = acc
+                            q[oy * ow + ox] = divisor > 0 ? acc / Float(divisor) : 0
                         }
                     }
                 }

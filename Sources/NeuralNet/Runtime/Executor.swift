@@ -1,3 +1,4 @@
+import Dispatch
 import Convolution
 import Tensors
 
@@ -101,7 +102,9 @@ public struct ModelRunner: Sendable {
 
     /// Runs the graph. `observe` sees each node's outputs as they are made
     /// (for dumping activations); values no later node needs are dropped.
-    public func run(_ inputs: [String: Tensor], observe: ((Node, [Tensor]) throws -> Void)? = nil) throws -> [String: Tensor] {
+    /// `timed` gets each node that ran (after fusion) and its wall time in nanoseconds.
+    public func run(_ inputs: [String: Tensor], observe: ((Node, [Tensor]) throws -> Void)? = nil,
+                    timed: ((Node, UInt64) -> Void)? = nil) throws -> [String: Tensor] {
         _ = allocatorTuned
         var values = graph.initializers
         for info in graph.inputs {
@@ -123,7 +126,9 @@ public struct ModelRunner: Sendable {
                 let run = fusing ? fused[i] ?? node : node
                 let args = run.inputs.map { $0.isEmpty ? nil : values[$0] }
                 let op = Operators.table[run.opType]!
+                let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 let outs = try op(run, args, graph.opset)
+                timed?(node, DispatchTime.now().uptimeNanoseconds - start)
                 for (name, t) in zip(run.outputs, outs) where !name.isEmpty { values[name] = t }
                 try observe?(node, outs)
             }

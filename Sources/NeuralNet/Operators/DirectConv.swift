@@ -1,0 +1,146 @@
+import CDirectConv
+import Convolution
+import Dispatch
+import Tensors
+
+/// Convolutions with many filters, computed directly: no im2col matrix, no
+/// SGEMM. Each input plane of a batch item and group is copied, zero-padded,
+/// into stride_y·stride_x phase planes (phase (py, px) holds rows py,
+/// py + stride_y, … and columns px, px + stride_x, … of the padded plane), so
+/// that every tap (input channel, kernel row, kernel column) sees the output
+/// through one phase plane at a fixed offset. On an output grid as wide as a
+/// phase row (the columns past the output's width are dropped) the
+/// convolution is then a product whose right-hand matrix is the phase planes
+/// read at those offsets: the C kernel `cf_conv_run` keeps a tile of 8
+/// filters × 48 grid positions in AVX-512 registers and streams the taps
+/// through it. A 1×1 convolution at stride 1 without padding reads its input
+/// in place. Blocks of grid columns (and of filters, when the grid is small)
+/// go to the cores.
+enum DirectConv {
+    /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
+    static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
+                    pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
+        let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
+        let cg = c / group, mg = m / group, taps = cg * kh * kw
+        let sy = s[0], sx = s[1], dy = d[0], dx = d[1]
+        let slack = Int(cf_conv_slack())
+        // A 1×1 stride-1 convolution without padding reads its input planes where they are, except
+        // the group's last plane when the kernel's whole-vector reads would run past its end.
+        let inPlace = kh == 1 && kw == 1 && sy == 1 && sx == 1 && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
+        let lastCopied = inPlace && (h * wd) % Int(cf_conv_lanes()) != 0
+        let paddedHeight = (oh - 1) * sy + (kh - 1) * dy + 1, paddedWidth = (ow - 1) * sx + (kw - 1) * dx + 1
+        // One spare row per phase keeps the reads of the grid's dropped columns inside the plane.
+        let rows = (paddedHeight + sy - 1) / sy, pitch = inPlace ? wd : (paddedWidth + sx - 1) / sx
+        let phaseSize = inPlace ? h * wd : (rows + 1) * pitch, planeSize = sy * sx * phaseSize
+        let grid = oh * pitch
+        let buffer = inPlace ? (lastCopied ? h * wd + slack : 0) : cg * planeSize + slack
+
+        // Tap (ci, ky, kx) reads phase ((ky·dy) % sy, (kx·dx) % sx) of channel ci from row (ky·dy) / sy,
+        // column (kx·dx) / sx.
+        let offsets = (0..<taps).map { t in
+            let ci = t / (kh * kw), ky = (t / kw) % kh, kx = t % kw
+            let phase = ((ky * dy) % sy) * sx + (kx * dx) % sx
+            return ci * planeSize + phase * phaseSize + ((ky * dy) / sy) * pitch + (kx * dx) / sx
+        }
+        // Work units: blocks of whole tiles of grid columns (a few hundred KB of input each, so they
+        // stay in the core's L2 cache), a multiple of the cores so that they share evenly, times blocks
+        // of filters when there are too few tiles for that.
+        let cores = BLAS.cores, tileWidth = Int(cf_conv_tile_width()), filterRows = Int(cf_conv_rows())
+        let tiles = (grid + tileWidth - 1) / tileWidth
+        let tilesPerBlock = max(1, (1 << 19) / max(1, cg * sy * sx * 4 * (kh * kw == 1 ? 1 : 2) * tileWidth))
+        let columnCount = min(tiles, cores * max(1, (tiles + cores * tilesPerBlock - 1) / (cores * tilesPerBlock)))
+        let columnStep = (tiles + columnCount - 1) / columnCount * tileWidth
+        let panels = (mg + filterRows - 1) / filterRows
+        let filterBlocks = min(panels, max(1, (2 * cores + columnCount - 1) / columnCount))
+        let panelStep = (panels + filterBlocks - 1) / filterBlocks
+
+        let (low, high) = clip ?? (-Float.infinity, Float.infinity)
+        let phases = UnsafeMutablePointer<Float>.allocate(capacity: buffer)
+        defer { phases.deallocate() }
+        let sources = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: taps)
+        defer { sources.deallocate() }
+        let gridBuffer = UnsafeMutablePointer<Float>.allocate(capacity: pitch == ow ? 0 : mg * grid)
+        defer { gridBuffer.deallocate() }
+        let biases = UnsafeMutablePointer<Float>.allocate(capacity: bias == nil ? 0 : m)
+        defer { biases.deallocate() }
+        if let bias { biases.initialize(from: bias.storage, count: m) }
+        return x.storage.withUnsafeBufferPointer { xs in
+            w.storage.withUnsafeBufferPointer { ws in
+                makeTensor(shape: [n, m, oh, ow]) { os in
+                    for item in 0..<n {
+                        for g in 0..<group {
+                            let src = xs.baseAddress! + (item * c + g * cg) * h * wd
+                            if inPlace {
+                                for t in 0..<taps { sources[t] = src + offsets[t] }
+                                if lastCopied {
+                                    phases.initialize(from: src + (cg - 1) * h * wd, count: h * wd)
+                                    (phases + h * wd).initialize(repeating: 0, count: slack)
+                                    sources[taps - 1] = UnsafePointer(phases)
+                                }
+                            } else {
+                                DispatchQueue.concurrentPerform(iterations: min(cores, cg)) { part in
+                                    for ci in (cg * part / min(cores, cg))..<(cg * (part + 1) / min(cores, cg)) {
+                                        fillPhases(src + ci * h * wd, h: h, w: wd, sy: sy, sx: sx, top: pads.top, left: pads.left,
+                                                   rows: rows, pitch: pitch, into: phases + ci * planeSize, phaseSize: phaseSize)
+                                    }
+                                }
+                                (phases + cg * planeSize).initialize(repeating: 0, count: slack)
+                                for t in 0..<taps { sources[t] = UnsafePointer(phases + offsets[t]) }
+                            }
+                            let dst = os.baseAddress! + (item * m + g * mg) * oh * ow
+                            let out = pitch == ow ? dst : gridBuffer
+                            let weights = ws.baseAddress! + g * mg * taps
+                            let b = bias == nil ? nil : UnsafePointer(biases + g * mg)
+                            DispatchQueue.concurrentPerform(iterations: columnCount * filterBlocks) { unit in
+                                let q0 = (unit % columnCount) * columnStep, q1 = min(grid, q0 + columnStep)
+                                let p0 = (unit / columnCount) * panelStep, p1 = min(panels, p0 + panelStep)
+                                guard p0 < p1, q0 < q1 else { return }
+                                cf_conv_run(weights, taps, Int32(taps), Int32(taps), Int32(p0 * filterRows),
+                                            Int32(min(mg, p1 * filterRows)), sources, Int32(q0), Int32(q1), b, low, high, out, grid)
+                            }
+                            if out != dst {
+                                // Drop the grid's columns past the output's width.
+                                DispatchQueue.concurrentPerform(iterations: min(cores, mg)) { part in
+                                    for j in (mg * part / min(cores, mg))..<(mg * (part + 1) / min(cores, mg)) {
+                                        for oy in 0..<oh { (dst + (j * oh + oy) * ow).update(from: out + j * grid + oy * pitch, count: ow) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Phase planes of one padded input plane: phase (py, px) row r, column j holds padded
+    /// row r·sy + py, column j·sx + px, i.e. input row r·sy + py − top, column j·sx + px − left
+    /// (`padding` outside the input), for r up to `rows`; row `rows` is all padding.
+    static func fillPhases(_ src: UnsafePointer<Float>, h: Int, w: Int, sy: Int, sx: Int, top: Int, left: Int,
+                           rows: Int, pitch: Int, into planes: UnsafeMutablePointer<Float>, phaseSize: Int,
+                           padding: Float = 0) {
+        // A padded row, sx phase rows wide, split into its phases (pairs by SIMD shuffles at stride 2).
+        let width = sx * pitch, lead = min(left, width), inside = max(0, min(w, width - left))
+        let padded = sx == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: width)
+        defer { padded?.deallocate() }
+        for py in 0..<sy {
+            for r in 0...rows {
+                let line = planes + py * sx * phaseSize + r * pitch, iy = r * sy + py - top
+                guard r < rows, iy >= 0 && iy < h else {
+                    for px in 0..<sx { (line + px * phaseSize).initialize(repeating: padding, count: pitch) }
+                    continue
+                }
+                let row = padded ?? line
+                row.initialize(repeating: padding, count: lead)
+                (row + lead).initialize(from: src + iy * w, count: inside)
+                (row + lead + inside).initialize(repeating: padding, count: width - lead - inside)
+                if sx == 2 {
+                    cf_deinterleave(row, Int32(pitch), line, line + phaseSize)
+                } else if sx > 2 {
+                    for px in 0..<sx { for j in 0..<pitch { line[px * phaseSize + j] = row[j * sx + px] } }
+                }
+            }
+        }
+    }
+}
