@@ -26,16 +26,14 @@
 #endif
 
 typedef float vf __attribute__((ext_vector_type(LANES)));
+// Loops over a tile's rows and vectors are unrolled completely, so that its
+// sums are registers, not an array clang keeps in memory.
+#define UNROLL _Pragma("clang loop unroll(full)")
 
 static inline vf load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 static inline void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
 // The first n floats only. Out of line, so that no stack buffer appears in
-// the tile: clang then keeps the tile's sums in memory.
-static __attribute__((noinline)) vf load_part(const float *p, int n) {
-    float part[LANES] = {0};
-    memcpy(part, p, (size_t)n * sizeof(float));
-    return load(part);
-}
+// the tile (clang would then keep the tile's sums in memory).
 static __attribute__((noinline)) void store_part(float *p, vf v, int n) {
     float part[LANES];
     store(part, v);
@@ -47,78 +45,110 @@ int cf_conv_lanes(void) { return LANES; }
 int cf_conv_tile_width(void) { return WIDEST * LANES; }
 int cf_conv_slack(void) { return LANES; }
 
-// One tile: `rows` (<= ROWS) filters by `count` (<= nv * LANES) grid
-// positions from q, over taps [0, k) of the block the pointers start at.
-// nv is a constant at every call, so the accumulators are registers once
-// this is inlined. Rows past `rows` repeat the first filter (their sums are
-// dropped) so that no weight outside the block is read. The first tap block
-// starts from the bias, later ones from what the earlier blocks stored; only
-// the last clamps.
-static inline __attribute__((always_inline))
-void tile(const int nv, const float *w, long ldw, int k, int rows, const float *const *x, int q,
-          int count, const float *bias, int first, int last, float lo, float hi, float *out, long ldo) {
-    const float *wr[ROWS];
-    vf acc[ROWS][WIDEST];
-    for (int r = 0; r < ROWS; r++) {
-        wr[r] = w + (r < rows ? r : 0) * ldw;
-        const float *from = out + (r < rows ? r : 0) * ldo + q;
-        float b = bias && r < rows ? bias[r] : 0.0f;
-        for (int v = 0; v < nv; v++) {
-            int left = count - v * LANES;
-            if (first) {
-                acc[r][v] = (vf)b;
-            } else if (left >= LANES) {
-                acc[r][v] = load(from + v * LANES);
-            } else {
-                acc[r][v] = load_part(from + v * LANES, left > 0 ? left : 0);
-            }
+// Stores the first n values of v, which belong at grid positions q.., into a
+// filter's output plane: position q is output row q / pitch, column q % pitch,
+// and columns from `width` on are dropped. Within one grid row the values
+// keep their order, shifted back by (pitch - width) per row before it, so with
+// AVX-512 each row the vector touches is one masked store of the whole vector.
+#if defined(__AVX512F__)
+#include <immintrin.h>
+static inline void store_grid(float *plane, vf v, int q, int n, int pitch, int width) {
+    int row = q / pitch, start = row * pitch;
+    while (start < q + n) {
+        int i0 = start > q ? start - q : 0, i1 = start + width - q < n ? start + width - q : n;
+        if (i1 > i0) {
+            __mmask16 keep = (__mmask16)(((1u << i1) - 1) & ~((1u << i0) - 1));
+            _mm512_mask_storeu_ps(plane + q - row * (pitch - width), keep, (__m512)v);
         }
+        row++;
+        start += pitch;
+    }
+}
+#else
+static __attribute__((noinline)) void store_grid(float *plane, vf v, int q, int n, int pitch, int width) {
+    float part[LANES];
+    store(part, v);
+    int row = q / pitch, col = q - row * pitch;
+    for (int i = 0; i < n; i++) {
+        if (col < width) plane[row * width + col] = part[i];
+        if (++col == pitch) { col = 0; row++; }
+    }
+}
+#endif
+
+// One tile: `rows` (<= ROWS) filters of a packed panel by `count`
+// (<= nv * LANES) grid positions from q. nv is a constant at every call, so
+// the accumulators are registers once this is inlined.
+static inline __attribute__((always_inline))
+void tile(const int nv, const float *w, int k, int rows, const float *const *x, int q, int count,
+          const float *bias, float lo, float hi, float *out, long ldo, int pitch, int width) {
+    vf acc[ROWS][WIDEST];
+    UNROLL
+    for (int r = 0; r < ROWS; r++) {
+        float b = bias && r < rows ? bias[r] : 0.0f;
+        UNROLL
+        for (int v = 0; v < nv; v++) acc[r][v] = (vf)b;
     }
     for (int t = 0; t < k; t++) {
         const float *xp = x[t] + q;
         vf xv[WIDEST];
+        UNROLL
         for (int v = 0; v < nv; v++) xv[v] = load(xp + v * LANES);
+        const float *wt = w + (long)t * ROWS;
+        UNROLL
         for (int r = 0; r < ROWS; r++) {
-            float wt = wr[r][t];
-            for (int v = 0; v < nv; v++) acc[r][v] += xv[v] * wt;
+            UNROLL
+            for (int v = 0; v < nv; v++) acc[r][v] += xv[v] * wt[r];
         }
     }
     vf vlo = (vf)lo, vhi = (vf)hi;
-    for (int r = 0; r < rows; r++) {
-        float *dst = out + r * ldo + q;
+    UNROLL
+    for (int r = 0; r < ROWS; r++) {
+        if (r >= rows) continue;  // (a constant trip count, so that the loop unrolls)
+        float *plane = out + r * ldo;
+        UNROLL
         for (int v = 0; v < nv; v++) {
-            vf y = last ? __builtin_elementwise_min(__builtin_elementwise_max(acc[r][v], vlo), vhi) : acc[r][v];
-            int left = count - v * LANES;
-            if (left >= LANES) {
-                store(dst + v * LANES, y);
+            vf y = __builtin_elementwise_min(__builtin_elementwise_max(acc[r][v], vlo), vhi);
+            int at = q + v * LANES, left = count - v * LANES;
+            if (pitch != width) {
+                if (left > 0) store_grid(plane, y, at, left < LANES ? left : LANES, pitch, width);
+            } else if (left >= LANES) {
+                store(plane + at, y);
             } else if (left > 0) {
-                store_part(dst + v * LANES, y, left);
+                store_part(plane + at, y, left);
             }
         }
     }
 }
 
-// Taps in blocks of `block`, so that the input a column tile reads through one
-// block stays in the L1 cache while every panel of filters passes over it.
-void cf_conv_run(const float *w, long ldw, int k, int block, int row0, int row1,
-                 const float *const *x, int q0, int q1,
-                 const float *bias, float lo, float hi, float *out, long ldo) {
+void cf_conv_pack(int m, int k, const float *w, long ldw, float *packed) {
+    for (int o = 0; o < m; o += ROWS) {
+        float *panel = packed + (long)(o / ROWS) * k * ROWS;
+        for (int r = 0; r < ROWS; r++) {
+            const float *row = w + (long)(o + r) * ldw;
+            if (o + r < m) { for (int t = 0; t < k; t++) panel[(long)t * ROWS + r] = row[t]; }
+            else { for (int t = 0; t < k; t++) panel[(long)t * ROWS + r] = 0.0f; }
+        }
+    }
+}
+
+void cf_conv_run(const float *packed, int k, int row0, int row1, const float *const *x, int q0, int q1,
+                 const float *bias, float lo, float hi, float *out, long ldo, int pitch, int width, int panelMajor) {
     const int wide = WIDEST * LANES;
-    if (block < 1) block = k;
-    for (int t0 = 0; t0 < k; t0 += block) {
-        int kn = k - t0 < block ? k - t0 : block, first = t0 == 0, last = t0 + kn == k;
-        for (int q = q0; q < q1; q += wide) {
+    for (int outer = 0, outers = panelMajor ? (row1 - row0 + ROWS - 1) / ROWS : (q1 - q0 + wide - 1) / wide;
+         outer < outers; outer++) {
+        for (int inner = 0, inners = panelMajor ? (q1 - q0 + wide - 1) / wide : (row1 - row0 + ROWS - 1) / ROWS;
+             inner < inners; inner++) {
+            int o = row0 + (panelMajor ? outer : inner) * ROWS, q = q0 + (panelMajor ? inner : outer) * wide;
             int count = q1 - q < wide ? q1 - q : wide;
-            for (int o = row0; o < row1; o += ROWS) {
-                const float *wo = w + (long)o * ldw + t0;
-                int rows = row1 - o < ROWS ? row1 - o : ROWS;
-                const float *b = bias ? bias + o : 0;
-                float *y = out + (long)o * ldo;
-                switch ((count + LANES - 1) / LANES) {
-                case 1: tile(1, wo, ldw, kn, rows, x + t0, q, count, b, first, last, lo, hi, y, ldo); break;
-                case 2: tile(2, wo, ldw, kn, rows, x + t0, q, count, b, first, last, lo, hi, y, ldo); break;
-                default: tile(3, wo, ldw, kn, rows, x + t0, q, count, b, first, last, lo, hi, y, ldo); break;
-                }
+            const float *wo = packed + (long)(o / ROWS) * k * ROWS;
+            int rows = row1 - o < ROWS ? row1 - o : ROWS;
+            const float *b = bias ? bias + o : 0;
+            float *y = out + (long)o * ldo;
+            switch ((count + LANES - 1) / LANES) {
+            case 1: tile(1, wo, k, rows, x, q, count, b, lo, hi, y, ldo, pitch, width); break;
+            case 2: tile(2, wo, k, rows, x, q, count, b, lo, hi, y, ldo, pitch, width); break;
+            default: tile(3, wo, k, rows, x, q, count, b, lo, hi, y, ldo, pitch, width); break;
             }
         }
     }

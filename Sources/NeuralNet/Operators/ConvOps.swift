@@ -63,8 +63,10 @@ public enum ConvOps {
                                           outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
             }
             if ConvOps.manyFilterPath == .direct {
+                var packed: Tensor?
+                if case .tensor(let t)? = node.attributes[packedFilters] { packed = t }
                 return [DirectConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                       outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+                                       outHeight: oh, outWidth: ow, clip: fusedBounds(node), packed: packed)]
             }
             return [GEMMConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
                                  outHeight: oh, outWidth: ow, clip: fusedBounds(node))]

@@ -9,7 +9,7 @@ import Tensors
 /// py + stride_y, … and columns px, px + stride_x, … of the padded plane), so
 /// that every tap (input channel, kernel row, kernel column) sees the output
 /// through one phase plane at a fixed offset. On an output grid as wide as a
-/// phase row (the columns past the output's width are dropped) the
+/// phase row (the kernel drops the columns past the output's width) the
 /// convolution is then a product whose right-hand matrix is the phase planes
 /// read at those offsets: the C kernel `cf_conv_run` keeps a tile of 8
 /// filters × 48 grid positions in AVX-512 registers and streams the taps
@@ -19,7 +19,8 @@ import Tensors
 enum DirectConv {
     /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
     static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
-                    pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil) -> Tensor {
+                    pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil,
+                    packed prepacked: Tensor? = nil) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, taps = cg * kh * kw
@@ -43,30 +44,31 @@ enum DirectConv {
             let phase = ((ky * dy) % sy) * sx + (kx * dx) % sx
             return ci * planeSize + phase * phaseSize + ((ky * dy) / sy) * pitch + (kx * dx) / sx
         }
-        // Work units: blocks of whole tiles of grid columns (a few hundred KB of input each, so they
-        // stay in the core's L2 cache), a multiple of the cores so that they share evenly, times blocks
-        // of filters when there are too few tiles for that.
+        // Work units: with tiles of grid columns enough for every core, blocks of them (a few hundred
+        // KB of input each, so they stay in the core's L2 cache), a multiple of the cores so that
+        // they share evenly; with fewer, blocks of filters over the whole grid (a 7×7 output is one
+        // or two tiles).
         let cores = BLAS.cores, tileWidth = Int(cf_conv_tile_width()), filterRows = Int(cf_conv_rows())
-        let tiles = (grid + tileWidth - 1) / tileWidth
+        let tiles = (grid + tileWidth - 1) / tileWidth, panels = (mg + filterRows - 1) / filterRows
         let tilesPerBlock = max(1, (1 << 19) / max(1, cg * sy * sx * 4 * (kh * kw == 1 ? 1 : 2) * tileWidth))
-        let columnCount = min(tiles, cores * max(1, (tiles + cores * tilesPerBlock - 1) / (cores * tilesPerBlock)))
+        let byColumns = tiles >= 4 * cores
+        let columnCount = byColumns ? cores * max(1, (tiles + cores * tilesPerBlock - 1) / (cores * tilesPerBlock)) : 1
         let columnStep = (tiles + columnCount - 1) / columnCount * tileWidth
-        let panels = (mg + filterRows - 1) / filterRows
-        let filterBlocks = min(panels, max(1, (2 * cores + columnCount - 1) / columnCount))
+        let filterBlocks = byColumns ? 1 : min(panels, 4 * cores)
         let panelStep = (panels + filterBlocks - 1) / filterBlocks
 
         let (low, high) = clip ?? (-Float.infinity, Float.infinity)
         let phases = UnsafeMutablePointer<Float>.allocate(capacity: buffer)
         defer { phases.deallocate() }
+        let panelSize = panels * filterRows * taps
+        let packed = prepacked?.count == group * panelSize ? prepacked! : packedFilters(w, group: group)!
         let sources = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: taps)
         defer { sources.deallocate() }
-        let gridBuffer = UnsafeMutablePointer<Float>.allocate(capacity: pitch == ow ? 0 : mg * grid)
-        defer { gridBuffer.deallocate() }
         let biases = UnsafeMutablePointer<Float>.allocate(capacity: bias == nil ? 0 : m)
         defer { biases.deallocate() }
         if let bias { biases.initialize(from: bias.storage, count: m) }
         return x.storage.withUnsafeBufferPointer { xs in
-            w.storage.withUnsafeBufferPointer { ws in
+            packed.storage.withUnsafeBufferPointer { pk in
                 makeTensor(shape: [n, m, oh, ow]) { os in
                     for item in 0..<n {
                         for g in 0..<group {
@@ -89,26 +91,33 @@ enum DirectConv {
                                 for t in 0..<taps { sources[t] = UnsafePointer(phases + offsets[t]) }
                             }
                             let dst = os.baseAddress! + (item * m + g * mg) * oh * ow
-                            let out = pitch == ow ? dst : gridBuffer
-                            let weights = ws.baseAddress! + g * mg * taps
+                            let weights = pk.baseAddress! + g * panelSize
                             let b = bias == nil ? nil : UnsafePointer(biases + g * mg)
                             DispatchQueue.concurrentPerform(iterations: columnCount * filterBlocks) { unit in
                                 let q0 = (unit % columnCount) * columnStep, q1 = min(grid, q0 + columnStep)
                                 let p0 = (unit / columnCount) * panelStep, p1 = min(panels, p0 + panelStep)
                                 guard p0 < p1, q0 < q1 else { return }
-                                cf_conv_run(weights, taps, Int32(taps), Int32(taps), Int32(p0 * filterRows),
-                                            Int32(min(mg, p1 * filterRows)), sources, Int32(q0), Int32(q1), b, low, high, out, grid)
-                            }
-                            if out != dst {
-                                // Drop the grid's columns past the output's width.
-                                DispatchQueue.concurrentPerform(iterations: min(cores, mg)) { part in
-                                    for j in (mg * part / min(cores, mg))..<(mg * (part + 1) / min(cores, mg)) {
-                                        for oy in 0..<oh { (dst + (j * oh + oy) * ow).update(from: out + j * grid + oy * pitch, count: ow) }
-                                    }
-                                }
+                                cf_conv_run(weights, Int32(taps), Int32(p0 * filterRows), Int32(min(mg, p1 * filterRows)), sources,
+                                            Int32(q0), Int32(q1), b, low, high, dst, oh * ow, Int32(pitch), Int32(ow),
+                                            kh * kw == 1 ? 1 : 0)
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// The filters of each group in the kernel's panels (`cf_conv_pack`); nil unless the weights
+    /// are M × C/group × kh × kw with M a multiple of `group`.
+    static func packedFilters(_ w: Tensor, group: Int) -> Tensor? {
+        guard w.rank == 4, group >= 1, w.shape[0] % group == 0, w.count > 0 else { return nil }
+        let mg = w.shape[0] / group, taps = w.count / w.shape[0], rows = Int(cf_conv_rows())
+        let panelSize = (mg + rows - 1) / rows * rows * taps
+        return w.storage.withUnsafeBufferPointer { ws in
+            makeTensor(shape: [group * panelSize]) { ps in
+                DispatchQueue.concurrentPerform(iterations: group) { g in
+                    cf_conv_pack(Int32(mg), Int32(taps), ws.baseAddress! + g * mg * taps, taps, ps.baseAddress! + g * panelSize)
                 }
             }
         }

@@ -42,6 +42,8 @@ func nchw(_ t: Tensor, _ node: Node) throws -> (n: Int, c: Int, h: Int, w: Int) 
 /// The attribute the model runner gives a Conv or Add that applies the Relu
 /// or Clip after it (ModelRunner.fusions): [low, high]. Not an ONNX name.
 let fusedClip = "cnnfilter.fused_clip"
+/// A Conv's weights in the direct kernel's panels (`DirectConv.packedFilters`), set by the model runner.
+let packedFilters = "cnnfilter.packed_filters"
 
 /// The fused clip's bounds, if the runner gave the node one.
 func fusedBounds(_ node: Node) -> (low: Float, high: Float)? {

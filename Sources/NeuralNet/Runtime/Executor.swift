@@ -11,6 +11,9 @@ public struct ModelRunner: Sendable {
     /// and the activation nodes they absorb; used only when nobody observes the layers.
     let fused: [Int: Node]
     let absorbed: Set<Int>
+    /// Conv nodes whose weights the direct kernel reads in panels, packed once here (the
+    /// `packedFilters` attribute) rather than on every run, by node index.
+    let prepared: [Int: Node]
 
     public init(_ graph: Graph) throws {
         self.graph = graph
@@ -19,13 +22,29 @@ public struct ModelRunner: Sendable {
             let n = graph.nodes[i]
             throw ModelError("unsupported operator \(n.opType) in node '\(n.displayName)' (opset \(graph.opset))")
         }
-        (fused, absorbed) = Self.fusions(graph)
+        prepared = Self.packFilters(graph)
+        (fused, absorbed) = Self.fusions(graph, prepared)
+    }
+
+    /// Packs the weights of every Conv that runs on the direct kernel, when they are an
+    /// initializer the caller cannot replace (not also a graph input).
+    static func packFilters(_ g: Graph) -> [Int: Node] {
+        let fed = Set(g.inputs.map(\.name))
+        var prepared: [Int: Node] = [:]
+        for (i, n) in g.nodes.enumerated() where n.opType == "Conv" && n.inputs.count > 1 {
+            guard let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]),
+                  let packed = DirectConv.packedFilters(w, group: n.int("group", default: 1)) else { continue }
+            var p = n
+            p.attributes[packedFilters] = .tensor(packed)
+            prepared[i] = p
+        }
+        return prepared
     }
 
     /// A Conv or Add whose output only a Relu, or a Clip with constant bounds, reads computes the
     /// clipped values itself (they are clamped while still in the cache, and no separate tensor is
     /// made for them): its node gets the `fusedClip` attribute [low, high] and the activation's output.
-    static func fusions(_ g: Graph) -> ([Int: Node], Set<Int>) {
+    static func fusions(_ g: Graph, _ prepared: [Int: Node] = [:]) -> ([Int: Node], Set<Int>) {
         var readers: [String: [Int]] = [:], producer: [String: Int] = [:]
         for (i, n) in g.nodes.enumerated() {
             for name in n.inputs where !name.isEmpty { readers[name, default: []].append(i) }
@@ -62,7 +81,7 @@ public struct ModelRunner: Sendable {
             default:
                 continue
             }
-            var f = n
+            var f = prepared[i] ?? n
             f.outputs = a.outputs
             f.attributes[fusedClip] = .floats([low, high])
             fused[i] = f
@@ -123,7 +142,7 @@ public struct ModelRunner: Sendable {
         for (step, i) in order.enumerated() {
             let node = graph.nodes[i]
             if !(fusing && absorbed.contains(i)) {
-                let run = fusing ? fused[i] ?? node : node
+                let run = (fusing ? fused[i] : nil) ?? prepared[i] ?? node
                 let args = run.inputs.map { $0.isEmpty ? nil : values[$0] }
                 let op = Operators.table[run.opType]!
                 let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
