@@ -3,6 +3,7 @@
 // source serves every x86-64 build: the host-CPU build (-march=native) gets
 // 16-float AVX-512 vectors and fused multiply-adds, the portable build SSE.
 #include "direct_conv.h"
+#include <stdlib.h>
 #include <string.h>
 
 #pragma clang fp contract(fast)
@@ -154,27 +155,59 @@ void cf_conv_run(const float *packed, int k, int row0, int row1, const float *co
     }
 }
 
+// The plane kernels below compute whole vectors of grid positions (the caller
+// keeps the reads past the grid inside its buffers) and store through
+// store_grid, which drops the columns past the output's width.
+
+// Four vectors at a time: each sum is a chain of fused multiply-adds, one per
+// tap, and four chains keep the FMA units busy where one waits on the last.
 void cf_depthwise_plane(const float *const *x, const float *w, int k, int count, float bias, float lo, float hi,
-                        float *out) {
+                        float *out, int pitch, int width) {
     vf vlo = (vf)lo, vhi = (vf)hi;
     int i = 0;
-    for (; i + 2 * LANES <= count; i += 2 * LANES) {
-        vf a0 = (vf)bias, a1 = (vf)bias;
+    for (; i + 4 * LANES <= count; i += 4 * LANES) {
+        vf a[4] = {(vf)bias, (vf)bias, (vf)bias, (vf)bias};
         for (int t = 0; t < k; t++) {
-            a0 += load(x[t] + i) * w[t];
-            a1 += load(x[t] + i + LANES) * w[t];
+            const float *p = x[t] + i;
+            UNROLL
+            for (int v = 0; v < 4; v++) a[v] += load(p + v * LANES) * w[t];
         }
-        store(out + i, __builtin_elementwise_min(__builtin_elementwise_max(a0, vlo), vhi));
-        store(out + i + LANES, __builtin_elementwise_min(__builtin_elementwise_max(a1, vlo), vhi));
+        UNROLL
+        for (int v = 0; v < 4; v++)
+            store_grid(out, __builtin_elementwise_min(__builtin_elementwise_max(a[v], vlo), vhi), i + v * LANES, LANES,
+                       pitch, width);
     }
-    for (; i < count; i++) {
-        float a = bias;
-        for (int t = 0; t < k; t++) a += x[t][i] * w[t];
-        out[i] = a < lo ? lo : (a > hi ? hi : a);
+    for (; i < count; i += LANES) {
+        vf a = (vf)bias;
+        for (int t = 0; t < k; t++) a += load(x[t] + i) * w[t];
+        a = __builtin_elementwise_min(__builtin_elementwise_max(a, vlo), vhi);
+        store_grid(out, a, i, count - i < LANES ? count - i : LANES, pitch, width);
     }
 }
 
-void cf_deinterleave(const float *src, int pairs, float *even, float *odd) {
+void cf_max_plane(const float *const *x, int k, int count, float *out, int pitch, int width) {
+    int i = 0;
+    for (; i + 4 * LANES <= count; i += 4 * LANES) {
+        vf a[4];
+        UNROLL
+        for (int v = 0; v < 4; v++) a[v] = load(x[0] + i + v * LANES);
+        for (int t = 1; t < k; t++) {
+            const float *p = x[t] + i;
+            UNROLL
+            for (int v = 0; v < 4; v++) a[v] = __builtin_elementwise_max(a[v], load(p + v * LANES));
+        }
+        UNROLL
+        for (int v = 0; v < 4; v++) store_grid(out, a[v], i + v * LANES, LANES, pitch, width);
+    }
+    for (; i < count; i += LANES) {
+        vf a = load(x[0] + i);
+        for (int t = 1; t < k; t++) a = __builtin_elementwise_max(a, load(x[t] + i));
+        store_grid(out, a, i, count - i < LANES ? count - i : LANES, pitch, width);
+    }
+}
+
+// Splits `pairs` pairs of src into their first (even) and second (odd) values.
+static void deinterleave(const float *src, int pairs, float *even, float *odd) {
     int i = 0;
     for (; i + LANES <= pairs; i += LANES) {
         vf a = load(src + 2 * i), b = load(src + 2 * i + LANES);
@@ -197,20 +230,34 @@ void cf_deinterleave(const float *src, int pairs, float *even, float *odd) {
     }
 }
 
-void cf_max_plane(const float *const *x, int k, int count, float *out) {
-    int i = 0;
-    for (; i + 2 * LANES <= count; i += 2 * LANES) {
-        vf a0 = load(x[0] + i), a1 = load(x[0] + i + LANES);
-        for (int t = 1; t < k; t++) {
-            a0 = __builtin_elementwise_max(a0, load(x[t] + i));
-            a1 = __builtin_elementwise_max(a1, load(x[t] + i + LANES));
+static inline void fill(float *p, float v, int n) { for (int i = 0; i < n; i++) p[i] = v; }
+
+void cf_fill_phases(const float *src, int h, int w, int sy, int sx, int top, int left, int rows, int pitch,
+                    float *planes, long phaseSize, float padding) {
+    // A padded row, sx phase rows wide, is split into its phases (pairs by SIMD shuffles at stride 2).
+    int width = sx * pitch, lead = left < width ? left : width;
+    int inside = w < width - lead ? w : width - lead;
+    if (inside < 0) inside = 0;
+    float stack[2048], *padded = sx == 1 || width <= 2048 ? stack : malloc((size_t)width * sizeof(float));
+    for (int py = 0; py < sy; py++) {
+        for (int r = 0; r <= rows; r++) {
+            float *line = planes + (long)py * sx * phaseSize + (long)r * pitch;
+            int iy = r * sy + py - top;
+            if (r == rows || iy < 0 || iy >= h) {
+                for (int px = 0; px < sx; px++) fill(line + px * phaseSize, padding, pitch);
+                continue;
+            }
+            float *row = sx == 1 ? line : padded;
+            fill(row, padding, lead);
+            memcpy(row + lead, src + (long)iy * w, (size_t)inside * sizeof(float));
+            fill(row + lead + inside, padding, width - lead - inside);
+            if (sx == 2) {
+                deinterleave(row, pitch, line, line + phaseSize);
+            } else if (sx > 2) {
+                for (int px = 0; px < sx; px++)
+                    for (int j = 0; j < pitch; j++) line[px * phaseSize + j] = row[j * sx + px];
+            }
         }
-        store(out + i, a0);
-        store(out + i + LANES, a1);
     }
-    for (; i < count; i++) {
-        float a = x[0][i];
-        for (int t = 1; t < k; t++) a = x[t][i] > a ? x[t][i] : a;
-        out[i] = a;
-    }
+    if (padded != stack) free(padded);
 }

@@ -49,15 +49,21 @@ void cf_conv_pack(int m, int k, const float *w, long ldw, float *packed);
 void cf_conv_run(const float *packed, int k, int row0, int row1, const float *const *x, int q0, int q1,
                  const float *bias, float lo, float hi, float *out, long ldo, int pitch, int width, int panelMajor);
 
-/// One plane of a depthwise convolution: out[i] = bias + sum_t w[t] * x[t][i]
-/// for i in [0, count), clamped to [lo, hi]; every tap in one pass.
+/// Phase planes of one padded input plane (h x w, row-major): phase (py, px),
+/// at planes + (py * sx + px) * phaseSize, row r (r <= rows), column j
+/// (j < pitch) holds input row r * sy + py - top, column j * sx + px - left,
+/// or `padding` outside the input; row `rows` is all padding.
+void cf_fill_phases(const float *src, int h, int w, int sy, int sx, int top, int left, int rows, int pitch,
+                    float *planes, long phaseSize, float padding);
+
+/// One plane of a depthwise convolution on grid positions [0, count):
+/// bias + sum_t w[t] * x[t][i], clamped to [lo, hi], stored as cf_conv_run
+/// stores (row i / pitch, column i % pitch of a plane `width` wide; wider
+/// columns dropped). Reads whole vectors: up to cf_conv_slack() - 1 past count.
 void cf_depthwise_plane(const float *const *x, const float *w, int k, int count, float bias, float lo, float hi,
-                        float *out);
+                        float *out, int pitch, int width);
 
-/// One plane of max pooling: out[i] = max over t of x[t][i], i in [0, count).
-void cf_max_plane(const float *const *x, int k, int count, float *out);
-
-/// Splits `pairs` pairs of src into their first (even) and second (odd) values.
-void cf_deinterleave(const float *src, int pairs, float *even, float *odd);
+/// One plane of max pooling: max over t of x[t][i], stored as cf_depthwise_plane stores.
+void cf_max_plane(const float *const *x, int k, int count, float *out, int pitch, int width);
 
 #endif

@@ -8,10 +8,10 @@ import Tensors
 /// by plane. Each input plane is first copied, padded, into stride_y·stride_x
 /// phase planes (`DirectConv.fillPhases`). Every tap then reads one phase
 /// plane at a fixed offset, so the output, computed on a grid as wide as a
-/// phase row (the columns past the output's width are dropped), is one pass
-/// of a C kernel (`cf_depthwise_plane`, `cf_max_plane`) over the whole plane
-/// with every tap in registers: vectorized whatever the stride, padding or
-/// dilation, with no per-row work even for 7×7 planes. Planes in a few
+/// phase row (the kernel drops the columns past the output's width), is one
+/// pass of a C kernel (`cf_depthwise_plane`, `cf_max_plane`) over the whole
+/// plane with every tap in registers: vectorized whatever the stride, padding
+/// or dilation, with no per-row work even for 7×7 planes. Planes in a few
 /// chunks per core, one scratch buffer each.
 enum DepthwiseConv {
     /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
@@ -23,8 +23,9 @@ enum DepthwiseConv {
         return w.storage.withUnsafeBufferPointer { ws in
             let weights = ws.baseAddress!
             return planes(x, planes: m, source: { $0 / mg }, kernel: (w.shape[2], w.shape[3]), strides: s, dilations: d,
-                          top: pads.top, left: pads.left, outHeight: oh, outWidth: ow, padding: 0) { sources, count, plane, grid in
-                cf_depthwise_plane(sources, weights + plane * taps, Int32(taps), Int32(count), biases[plane], low, high, grid)
+                          top: pads.top, left: pads.left, outHeight: oh, outWidth: ow, padding: 0) { sources, count, plane, out, pitch in
+                cf_depthwise_plane(sources, weights + plane * taps, Int32(taps), Int32(count), biases[plane], low, high, out,
+                                   Int32(pitch), Int32(ow))
             }
         }
     }
@@ -34,26 +35,25 @@ enum DepthwiseConv {
                         outHeight oh: Int, outWidth ow: Int) -> Tensor {
         let taps = kernel.0 * kernel.1
         return planes(x, planes: x.shape[1], source: { $0 }, kernel: kernel, strides: s, dilations: d, top: top, left: left,
-                      outHeight: oh, outWidth: ow, padding: -Float.infinity) { sources, count, _, grid in
-            cf_max_plane(sources, Int32(taps), Int32(count), grid)
+                      outHeight: oh, outWidth: ow, padding: -Float.infinity) { sources, count, _, out, pitch in
+            cf_max_plane(sources, Int32(taps), Int32(count), out, Int32(pitch), Int32(ow))
         }
     }
 
     /// For each output plane (item, channel): its input plane `source(channel)` in phase planes,
-    /// and `body(tap sources, grid length, channel, grid)` fills the grid, whose length is a whole
-    /// number of vectors (the phase planes have room for the reads past the end).
+    /// and `body(tap sources, grid length, channel, output plane, grid pitch)` computes it (the
+    /// phase planes have room for reads of whole vectors past the grid).
     static func planes(_ x: Tensor, planes m: Int, source: @escaping (Int) -> Int, kernel: (Int, Int), strides s: [Int],
                        dilations d: [Int], top: Int, left: Int, outHeight oh: Int, outWidth ow: Int, padding: Float,
-                       body: @escaping (UnsafePointer<UnsafePointer<Float>?>, Int, Int, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+                       body: @escaping (UnsafePointer<UnsafePointer<Float>?>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)
+                       -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let (kh, kw) = kernel, sy = s[0], sx = s[1], dy = d[0], dx = d[1]
         // The padded region the output reads, and its phase planes (rows × pitch); one spare
         // row per phase keeps the grid's dropped columns inside the buffer.
         let paddedHeight = (oh - 1) * sy + (kh - 1) * dy + 1, paddedWidth = (ow - 1) * sx + (kw - 1) * dx + 1
         let rows = (paddedHeight + sy - 1) / sy, pitch = (paddedWidth + sx - 1) / sx
-        let phaseSize = (rows + 1) * pitch, vector = 2 * Int(cf_conv_lanes())
-        let gridSize = (oh * pitch + vector - 1) / vector * vector
-        let phasesSize = sy * sx * phaseSize + gridSize
+        let phaseSize = (rows + 1) * pitch, phasesSize = sy * sx * phaseSize, slack = Int(cf_conv_slack())
         // Tap (ky, kx) reads phase ((ky·dy) % sy, (kx·dx) % sx) from row (ky·dy) / sy, column (kx·dx) / sx.
         let offsets = (0..<(kh * kw)).map { t in
             let ky = t / kw, kx = t % kw
@@ -64,19 +64,16 @@ enum DepthwiseConv {
                 let xBase = xs.baseAddress!, oBase = os.baseAddress!
                 let chunks = min(n * m, 4 * BLAS.cores)
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: phasesSize + gridSize)
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: phasesSize + slack)
                     defer { scratch.deallocate() }
-                    (scratch + sy * sx * phaseSize).initialize(repeating: 0, count: gridSize)
+                    (scratch + phasesSize).initialize(repeating: 0, count: slack)
                     let sources = offsets.map { Optional(UnsafePointer(scratch + $0)) }
-                    let grid = scratch + phasesSize
                     for plane in (n * m * chunk / chunks)..<(n * m * (chunk + 1) / chunks) {
                         let item = plane / m, channel = plane % m
                         DirectConv.fillPhases(xBase + (item * c + source(channel)) * h * wd, h: h, w: wd, sy: sy, sx: sx,
                                               top: top, left: left, rows: rows, pitch: pitch, into: scratch,
                                               phaseSize: phaseSize, padding: padding)
-                        body(sources, gridSize, channel, grid)
-                        let dst = oBase + plane * oh * ow
-                        for oy in 0..<oh { (dst + oy * ow).update(from: grid + oy * pitch, count: ow) }
+                        body(sources, oh * pitch, channel, oBase + plane * oh * ow, pitch)
                     }
                 }
             }

@@ -123,33 +123,13 @@ enum DirectConv {
         }
     }
 
-    /// Phase planes of one padded input plane: phase (py, px) row r, column j holds padded
-    /// row r·sy + py, column j·sx + px, i.e. input row r·sy + py − top, column j·sx + px − left
-    /// (`padding` outside the input), for r up to `rows`; row `rows` is all padding.
+    /// Phase planes of one padded input plane (`cf_fill_phases`): phase (py, px) row r, column j
+    /// holds input row r·sy + py − top, column j·sx + px − left (`padding` outside the input), for
+    /// r up to `rows`; row `rows` is all padding.
     static func fillPhases(_ src: UnsafePointer<Float>, h: Int, w: Int, sy: Int, sx: Int, top: Int, left: Int,
                            rows: Int, pitch: Int, into planes: UnsafeMutablePointer<Float>, phaseSize: Int,
                            padding: Float = 0) {
-        // A padded row, sx phase rows wide, split into its phases (pairs by SIMD shuffles at stride 2).
-        let width = sx * pitch, lead = min(left, width), inside = max(0, min(w, width - left))
-        let padded = sx == 1 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: width)
-        defer { padded?.deallocate() }
-        for py in 0..<sy {
-            for r in 0...rows {
-                let line = planes + py * sx * phaseSize + r * pitch, iy = r * sy + py - top
-                guard r < rows, iy >= 0 && iy < h else {
-                    for px in 0..<sx { (line + px * phaseSize).initialize(repeating: padding, count: pitch) }
-                    continue
-                }
-                let row = padded ?? line
-                row.initialize(repeating: padding, count: lead)
-                (row + lead).initialize(from: src + iy * w, count: inside)
-                (row + lead + inside).initialize(repeating: padding, count: width - lead - inside)
-                if sx == 2 {
-                    cf_deinterleave(row, Int32(pitch), line, line + phaseSize)
-                } else if sx > 2 {
-                    for px in 0..<sx { for j in 0..<pitch { line[px * phaseSize + j] = row[j * sx + px] } }
-                }
-            }
-        }
+        cf_fill_phases(src, Int32(h), Int32(w), Int32(sy), Int32(sx), Int32(top), Int32(left), Int32(rows), Int32(pitch),
+                       planes, phaseSize, padding)
     }
 }
