@@ -57,6 +57,9 @@ enum DirectConv {
         let filterBlocks = byColumns ? 1 : min(panels, 4 * cores)
         let panelStep = (panels + filterBlocks - 1) / filterBlocks
 
+        // Panel-major order (see cf_conv_run) for 1×1 kernels and few taps (MobileNet's 3→32 first
+        // layer, ResNet's 3→64 7×7): their output, not their input, is the traffic that matters.
+        let panelMajor = kh * kw == 1 || taps <= 256
         let (low, high) = clip ?? (-Float.infinity, Float.infinity)
         let phases = UnsafeMutablePointer<Float>.allocate(capacity: buffer)
         defer { phases.deallocate() }
@@ -99,7 +102,7 @@ enum DirectConv {
                                 guard p0 < p1, q0 < q1 else { return }
                                 cf_conv_run(weights, Int32(taps), Int32(p0 * filterRows), Int32(min(mg, p1 * filterRows)), sources,
                                             Int32(q0), Int32(q1), b, low, high, dst, oh * ow, Int32(pitch), Int32(ow),
-                                            kh * kw == 1 ? 1 : 0)
+                                            panelMajor ? 1 : 0)
                             }
                         }
                     }
