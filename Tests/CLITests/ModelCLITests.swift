@@ -54,6 +54,21 @@ import Testing
         #expect(o["model"] as? String == path("lenet5.onnx") && (o["ms"] as? Double ?? 0) > 0)
     }
 
+    @Test func benchProfilesEveryLayerOnEitherConvolutionPath() throws {
+        for conv in ["direct", "sgemm"] {
+            let r = try CLI.run(["bench", path("lenet5.onnx"), "--runs", "3", "--json", "--profile", "--conv", conv])
+            #expect(r.status == 0, "\(r.stderr)")
+            let rows = r.text.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            // The lecture's LeNet-5 fixture: one line per layer run (3 Conv, 2 MaxPool, ...; the Relu after
+            // each Conv is folded into it), then the model's own line.
+            let ops = rows.compactMap { $0?["op"] as? String }
+            #expect(ops.filter { $0 == "Conv" }.count == 3 && ops.filter { $0 == "MaxPool" }.count == 2, "\(ops)")
+            #expect(rows.last??["model"] as? String == path("lenet5.onnx"))
+        }
+        let bad = try CLI.run(["bench", path("lenet5.onnx"), "--conv", "fft"])
+        #expect(bad.status != 0)
+    }
+
     @Test func showFiltersDrawsRGBFiltersInColour() throws {
         let out = try CLI.tempDir().appendingPathComponent("f.png").path
         let r = try CLI.run(["show-filters", path("conv_basic.onnx"), "-o", out])
