@@ -14,6 +14,12 @@ public enum ConvOps {
 
     static let table: [String: Operator] = ["Conv": conv, "ConvTranspose": convTranspose]
 
+    /// Whether a convolution that is not depthwise runs on DirectConv (or GEMMConv) rather than the
+    /// filter engine (the model runner packs these filters once).
+    static func manyFilters(perGroup mg: Int, inputsPerGroup cg: Int, group: Int) -> Bool {
+        !(cg == 1 && group > 1) && GEMMConv.suits(filtersPerGroup: mg)
+    }
+
     static func conv(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
         let x = try required(inputs, 0, node), w = try required(inputs, 1, node)
         let (n, c, h, wd) = try nchw(x, node)
@@ -30,7 +36,7 @@ public enum ConvOps {
         let padSpec = try padding(node)
         let cg = c / group, mg = m / group
         let depthwise = cg == 1 && group > 1
-        if depthwise || GEMMConv.suits(filtersPerGroup: mg) {
+        if depthwise || manyFilters(perGroup: mg, inputsPerGroup: cg, group: group) {
             // The output geometry as the engine would plan it, without building the engine's per-filter plan.
             let extent = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1]
             guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
@@ -62,7 +68,9 @@ public enum ConvOps {
                 return [DepthwiseConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
                                           outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
             }
-            if ConvOps.manyFilterPath == .direct {
+            // The direct kernel indexes its output grid (rows as wide as the padded input) with 32 bits.
+            let gridBound = oh * (wd + pads.left + pads.right + extent[1]), tapCount = cg * kh * kw
+            if ConvOps.manyFilterPath == .direct && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
                 var packed: Tensor?
                 if case .tensor(let t)? = node.attributes[packedFilters] { packed = t }
                 return [DirectConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,

@@ -32,8 +32,11 @@ public struct ModelRunner: Sendable {
         let fed = Set(g.inputs.map(\.name))
         var prepared: [Int: Node] = [:]
         for (i, n) in g.nodes.enumerated() where n.opType == "Conv" && n.inputs.count > 1 {
-            guard let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]),
-                  let packed = DirectConv.packedFilters(w, group: n.int("group", default: 1)) else { continue }
+            let group = n.int("group", default: 1)
+            guard let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]), w.rank == 4, group >= 1,
+                  w.shape[0] % group == 0,
+                  ConvOps.manyFilters(perGroup: w.shape[0] / group, inputsPerGroup: w.shape[1], group: group),
+                  let packed = DirectConv.packedFilters(w, group: group) else { continue }
             var p = n
             p.attributes[packedFilters] = .tensor(packed)
             prepared[i] = p
