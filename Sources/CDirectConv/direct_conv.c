@@ -5,6 +5,9 @@
 #include "direct_conv.h"
 #include <stdlib.h>
 #include <string.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #pragma clang fp contract(fast)
 
@@ -46,36 +49,38 @@ int cf_conv_lanes(void) { return LANES; }
 int cf_conv_tile_width(void) { return WIDEST * LANES; }
 int cf_conv_slack(void) { return LANES; }
 
-// Stores the first n values of v, which belong at grid positions q.., into a
-// filter's output plane: position q is output row q / pitch, column q % pitch,
-// and columns from `width` on are dropped. Within one grid row the values
-// keep their order, shifted back by (pitch - width) per row before it, so with
-// AVX-512 each row the vector touches is one masked store of the whole vector.
+// Stores the first n values of v, which belong at grid row `row`, columns
+// col, col + 1, ... (wrapping into the next rows at `pitch`), into a filter's
+// output plane `width` wide: columns from `width` on are dropped. Within one
+// grid row the values keep their order, so with AVX-512 each row the vector
+// touches is one store (masked unless the whole vector lands in one row).
+static inline void store_grid(float *plane, vf v, int row, int col, int n, int pitch, int width) {
+    float *line = plane + (long)row * width;
+    int i0 = 0;
+    while (i0 < n) {
+        int i1 = i0 + (pitch - col) < n ? i0 + (pitch - col) : n;  // the lanes in this grid row
+        int kept = i0 + (width - col) < i1 ? i0 + (width - col) : i1;  // ... whose column is < width
+        if (kept == LANES && i0 == 0) {
+            store(line + col, v);
+        } else if (kept > i0) {
 #if defined(__AVX512F__)
-#include <immintrin.h>
-static inline void store_grid(float *plane, vf v, int q, int n, int pitch, int width) {
-    int row = q / pitch, start = row * pitch;
-    while (start < q + n) {
-        int i0 = start > q ? start - q : 0, i1 = start + width - q < n ? start + width - q : n;
-        if (i1 > i0) {
-            __mmask16 keep = (__mmask16)(((1u << i1) - 1) & ~((1u << i0) - 1));
-            _mm512_mask_storeu_ps(plane + q - row * (pitch - width), keep, (__m512)v);
-        }
-        row++;
-        start += pitch;
-    }
-}
+            __mmask16 keep = (__mmask16)(((1u << kept) - 1) & ~((1u << i0) - 1));
+            _mm512_mask_storeu_ps(line + col - i0, keep, (__m512)v);
 #else
-static __attribute__((noinline)) void store_grid(float *plane, vf v, int q, int n, int pitch, int width) {
-    float part[LANES];
-    store(part, v);
-    int row = q / pitch, col = q - row * pitch;
-    for (int i = 0; i < n; i++) {
-        if (col < width) plane[row * width + col] = part[i];
-        if (++col == pitch) { col = 0; row++; }
+            for (int i = i0; i < kept; i++) line[col + i - i0] = v[i];
+#endif
+        }
+        i0 = i1;
+        col = 0;
+        line += width;
     }
 }
-#endif
+
+// The grid position after `step` more: (row, col) with col < pitch.
+static inline void advance(int *row, int *col, int step, int pitch) {
+    *col += step;
+    while (*col >= pitch) { *col -= pitch; (*row)++; }
+}
 
 // One tile: `rows` (<= ROWS) filters of a packed panel by `count`
 // (<= nv * LANES) grid positions from q. nv is a constant at every call, so
@@ -103,16 +108,19 @@ void tile(const int nv, const float *w, int k, int rows, const float *const *x, 
         }
     }
     vf vlo = (vf)lo, vhi = (vf)hi;
+    int row0 = q / pitch, col0 = q - row0 * pitch;
     UNROLL
     for (int r = 0; r < ROWS; r++) {
         if (r >= rows) continue;  // (a constant trip count, so that the loop unrolls)
         float *plane = out + r * ldo;
+        int row = row0, col = col0;
         UNROLL
         for (int v = 0; v < nv; v++) {
             vf y = __builtin_elementwise_min(__builtin_elementwise_max(acc[r][v], vlo), vhi);
             int at = q + v * LANES, left = count - v * LANES;
             if (pitch != width) {
-                if (left > 0) store_grid(plane, y, at, left < LANES ? left : LANES, pitch, width);
+                if (left > 0) store_grid(plane, y, row, col, left < LANES ? left : LANES, pitch, width);
+                advance(&row, &col, LANES, pitch);
             } else if (left >= LANES) {
                 store(plane + at, y);
             } else if (left > 0) {
@@ -164,7 +172,7 @@ void cf_conv_run(const float *packed, int k, int row0, int row1, const float *co
 void cf_depthwise_plane(const float *const *x, const float *w, int k, int count, float bias, float lo, float hi,
                         float *out, int pitch, int width) {
     vf vlo = (vf)lo, vhi = (vf)hi;
-    int i = 0;
+    int i = 0, row = 0, col = 0;
     for (; i + 4 * LANES <= count; i += 4 * LANES) {
         vf a[4] = {(vf)bias, (vf)bias, (vf)bias, (vf)bias};
         for (int t = 0; t < k; t++) {
@@ -173,20 +181,23 @@ void cf_depthwise_plane(const float *const *x, const float *w, int k, int count,
             for (int v = 0; v < 4; v++) a[v] += load(p + v * LANES) * w[t];
         }
         UNROLL
-        for (int v = 0; v < 4; v++)
-            store_grid(out, __builtin_elementwise_min(__builtin_elementwise_max(a[v], vlo), vhi), i + v * LANES, LANES,
+        for (int v = 0; v < 4; v++) {
+            store_grid(out, __builtin_elementwise_min(__builtin_elementwise_max(a[v], vlo), vhi), row, col, LANES,
                        pitch, width);
+            advance(&row, &col, LANES, pitch);
+        }
     }
     for (; i < count; i += LANES) {
         vf a = (vf)bias;
         for (int t = 0; t < k; t++) a += load(x[t] + i) * w[t];
         a = __builtin_elementwise_min(__builtin_elementwise_max(a, vlo), vhi);
-        store_grid(out, a, i, count - i < LANES ? count - i : LANES, pitch, width);
+        store_grid(out, a, row, col, count - i < LANES ? count - i : LANES, pitch, width);
+        advance(&row, &col, LANES, pitch);
     }
 }
 
 void cf_max_plane(const float *const *x, int k, int count, float *out, int pitch, int width) {
-    int i = 0;
+    int i = 0, row = 0, col = 0;
     for (; i + 4 * LANES <= count; i += 4 * LANES) {
         vf a[4];
         UNROLL
@@ -197,12 +208,16 @@ void cf_max_plane(const float *const *x, int k, int count, float *out, int pitch
             for (int v = 0; v < 4; v++) a[v] = __builtin_elementwise_max(a[v], load(p + v * LANES));
         }
         UNROLL
-        for (int v = 0; v < 4; v++) store_grid(out, a[v], i + v * LANES, LANES, pitch, width);
+        for (int v = 0; v < 4; v++) {
+            store_grid(out, a[v], row, col, LANES, pitch, width);
+            advance(&row, &col, LANES, pitch);
+        }
     }
     for (; i < count; i += LANES) {
         vf a = load(x[0] + i);
         for (int t = 1; t < k; t++) a = __builtin_elementwise_max(a, load(x[t] + i));
-        store_grid(out, a, i, count - i < LANES ? count - i : LANES, pitch, width);
+        store_grid(out, a, row, col, count - i < LANES ? count - i : LANES, pitch, width);
+        advance(&row, &col, LANES, pitch);
     }
 }
 
