@@ -39,8 +39,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "With a model: each layer's median time too (layers that absorbed a Relu or Clip time both).")
     var profile = false
 
-    @Option(help: "With a model: how convolutions with many filters run, direct (cnnfilter's kernel) or sgemm (im2col + OpenBLAS), to compare them.")
-    var conv = ConvOps.Path.direct
+    @Option(help: "With a model: how convolutions with many filters run, direct (cnnfilter's kernel) or sgemm (im2col + OpenBLAS), to compare them (default: \(ConvOps.Path.preferred.rawValue) in this build).")
+    var conv: ConvOps.Path?
 
     func run() throws {
         if let model { return try benchModel(model) }
@@ -73,9 +73,8 @@ struct BenchCommand: ParsableCommand {
     /// Median forward latency on zeros (symbolic dimensions as 1), after a warm-up.
     func benchModel(_ path: String) throws {
         do {
-            ConvOps.manyFilterPath = conv
             let graph = try ONNXLoader.load(path: path)
-            let runner = try ModelRunner(graph)
+            let runner = try ModelRunner(graph, convolutions: conv ?? .preferred)
             var inputs: [String: Tensor] = [:]
             for info in graph.inputs { inputs[info.name] = Tensor(shape: info.shape.map { $0 ?? 1 }) }
             _ = try runner.run(inputs)

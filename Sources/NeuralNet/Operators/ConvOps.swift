@@ -1,3 +1,4 @@
+import CDirectConv
 import Convolution
 import Tensors
 
@@ -6,11 +7,17 @@ import Tensors
 /// dilations and zero padding), except with 6 filters per group or more (`DirectConv`, or
 /// `GEMMConv`: im2col + SGEMM) and depthwise convolutions (`DepthwiseConv`).
 public enum ConvOps {
-    /// How convolutions with 6 filters per group or more run. The direct kernel measured faster than
-    /// im2col + OpenBLAS SGEMM on ResNet-18, MobileNetV2 and AlexNet (README, "Speed"); SGEMM stays
-    /// selectable (`cnnfilter bench --conv sgemm`) so that the comparison can be rerun.
-    public enum Path: String, CaseIterable, Sendable { case direct, sgemm }
-    nonisolated(unsafe) public static var manyFilterPath = Path.direct
+    /// How convolutions with 6 filters per group or more run: cnnfilter's direct kernel, or
+    /// im2col + OpenBLAS SGEMM. The model runner chooses per model (`ModelRunner(_:convolutions:)`).
+    public enum Path: String, CaseIterable, Sendable {
+        case direct, sgemm
+
+        /// The direct kernel where it has AVX-512 (16 lanes): measured faster than SGEMM on ResNet-18,
+        /// MobileNetV2, AlexNet and VGG-11 there (README, "Speed"); SGEMM in builds without it, where
+        /// the kernel's 4-float SSE vectors lose to OpenBLAS, which picks its own kernels at run time
+        /// (portable build, `cnnfilter bench --conv`: ResNet-18 91.5 ms direct, 53.5 ms SGEMM).
+        public static var preferred: Path { cf_conv_lanes() >= 16 ? .direct : .sgemm }
+    }
 
     static let table: [String: Operator] = ["Conv": conv, "ConvTranspose": convTranspose]
 
@@ -70,7 +77,8 @@ public enum ConvOps {
             }
             // The direct kernel indexes its output grid (rows as wide as the padded input) with 32 bits.
             let gridBound = oh * (wd + pads.left + pads.right + extent[1]), tapCount = cg * kh * kw
-            if ConvOps.manyFilterPath == .direct && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
+            if node.string(convolutionPath, default: Path.preferred.rawValue) == Path.direct.rawValue
+                && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
                 var packed: Tensor?
                 if case .tensor(let t)? = node.attributes[packedFilters] { packed = t }
                 return [DirectConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,

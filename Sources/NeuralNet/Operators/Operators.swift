@@ -44,6 +44,8 @@ func nchw(_ t: Tensor, _ node: Node) throws -> (n: Int, c: Int, h: Int, w: Int) 
 let fusedClip = "cnnfilter.fused_clip"
 /// A Conv's weights in the direct kernel's panels (`DirectConv.packedFilters`), set by the model runner.
 let packedFilters = "cnnfilter.packed_filters"
+/// The `ConvOps.Path` a Conv with many filters takes, set by the model runner.
+let convolutionPath = "cnnfilter.convolution_path"
 
 /// The fused clip's bounds, if the runner gave the node one.
 func fusedBounds(_ node: Node) -> (low: Float, high: Float)? {

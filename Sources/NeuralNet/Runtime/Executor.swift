@@ -11,34 +11,38 @@ public struct ModelRunner: Sendable {
     /// and the activation nodes they absorb; used only when nobody observes the layers.
     let fused: [Int: Node]
     let absorbed: Set<Int>
-    /// Conv nodes whose weights the direct kernel reads in panels, packed once here (the
-    /// `packedFilters` attribute) rather than on every run, by node index.
+    /// Conv nodes with many filters, marked with the path they take and, for the direct kernel, their
+    /// weights packed once here (the `packedFilters` attribute) rather than on every run, by node index.
     let prepared: [Int: Node]
 
-    public init(_ graph: Graph) throws {
+    /// `convolutions`: how convolutions with many filters run (the direct kernel where the build has
+    /// AVX-512, SGEMM otherwise).
+    public init(_ graph: Graph, convolutions: ConvOps.Path = .preferred) throws {
         self.graph = graph
         self.order = try Self.topologicalOrder(graph)
         for i in order where Operators.table[graph.nodes[i].opType] == nil {
             let n = graph.nodes[i]
             throw ModelError("unsupported operator \(n.opType) in node '\(n.displayName)' (opset \(graph.opset))")
         }
-        prepared = Self.packFilters(graph)
+        prepared = Self.prepareConvolutions(graph, path: convolutions)
         (fused, absorbed) = Self.fusions(graph, prepared)
     }
 
-    /// Packs the weights of every Conv that runs on the direct kernel, when they are an
-    /// initializer the caller cannot replace (not also a graph input).
-    static func packFilters(_ g: Graph) -> [Int: Node] {
+    /// Marks every Conv with many filters with `path`, and for the direct kernel packs its weights
+    /// when they are an initializer the caller cannot replace (not also a graph input).
+    static func prepareConvolutions(_ g: Graph, path: ConvOps.Path) -> [Int: Node] {
         let fed = Set(g.inputs.map(\.name))
         var prepared: [Int: Node] = [:]
-        for (i, n) in g.nodes.enumerated() where n.opType == "Conv" && n.inputs.count > 1 {
-            let group = n.int("group", default: 1)
-            guard let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]), w.rank == 4, group >= 1,
-                  w.shape[0] % group == 0,
-                  ConvOps.manyFilters(perGroup: w.shape[0] / group, inputsPerGroup: w.shape[1], group: group),
-                  let packed = DirectConv.packedFilters(w, group: group) else { continue }
+        for (i, n) in g.nodes.enumerated() where n.opType == "Conv" {
             var p = n
-            p.attributes[packedFilters] = .tensor(packed)
+            p.attributes[convolutionPath] = .string(path.rawValue)
+            let group = n.int("group", default: 1)
+            if path == .direct, n.inputs.count > 1, let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]),
+               w.rank == 4, group >= 1, w.shape[0] % group == 0,
+               ConvOps.manyFilters(perGroup: w.shape[0] / group, inputsPerGroup: w.shape[1], group: group),
+               let packed = DirectConv.packedFilters(w, group: group) {
+                p.attributes[packedFilters] = .tensor(packed)
+            }
             prepared[i] = p
         }
         return prepared
