@@ -121,7 +121,7 @@ public final class ConvLayer: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        let n = inputShape[0], h = inputShape[2], w = inputShape[3]
+        let n = inputShape[0]
         let cg = inChannels / groups, mg = outChannels / groups, k = cg * kernelHeight * kernelWidth
         let p = outHeight * outWidth, m = outChannels, count = min(Self.chunks, n)
         let perChunk = m * k + m // weight and bias gradients of one chunk

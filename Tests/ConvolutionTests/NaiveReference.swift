@@ -5,7 +5,7 @@ import Tensors
 /// engine's vectorised, banded, multi-core path is checked against.
 func naiveConv(_ x: Tensor, weights: [Float], filters: Int, perGroupIn: Int, kh: Int, kw: Int, bias: [Float],
                groups: Int, stride: Int, dilation: Int, pad: (t: Int, b: Int, l: Int, r: Int), border: String) -> Tensor {
-    let (c, h, w) = x.planes
+    let (_, h, w) = x.planes
     let oh = (h + pad.t + pad.b - ((kh - 1) * dilation + 1)) / stride + 1
     let ow = (w + pad.l + pad.r - ((kw - 1) * dilation + 1)) / stride + 1
     var out = Tensor(shape: [filters, oh, ow])
