@@ -71,12 +71,16 @@ public enum ConvOps {
                 ow = try slidingOutputLength(axis: "width", size: wd, extent: extent[1], padding: pads.left + pads.right,
                                              stride: strides[1], exact: false)
             } catch { throw ModelError.node(node, "\(error)") }
+            // The C kernels index the output grid (rows as wide as the padded input) with 32 bits; the
+            // direct kernel leaves larger planes to SGEMM.
+            let gridBound = oh * (wd + pads.left + pads.right + extent[1]), tapCount = cg * kh * kw
             if depthwise {
+                guard gridBound < Int(Int32.max) else {
+                    throw ModelError.node(node, "a \(oh)×\(ow) output plane is too large for cnnfilter's depthwise kernel")
+                }
                 return [DepthwiseConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
                                           outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
             }
-            // The direct kernel indexes its output grid (rows as wide as the padded input) with 32 bits.
-            let gridBound = oh * (wd + pads.left + pads.right + extent[1]), tapCount = cg * kh * kw
             if node.string(convolutionPath, default: Path.preferred.rawValue) == Path.direct.rawValue
                 && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
                 var packed: Tensor?

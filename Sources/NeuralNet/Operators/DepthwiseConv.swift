@@ -5,8 +5,8 @@ import Tensors
 
 /// Depthwise convolutions (one input channel per group, any number of
 /// filters per group: MobileNet's 3×3 layers) and max pooling, computed plane
-/// by plane. Each input plane is first copied, padded, into stride_y·stride_x
-/// phase planes (`DirectConv.fillPhases`). Every tap then reads one phase
+/// by plane. Each input plane is first copied, padded, into phase planes
+/// (`PhasePlanes`). Every tap then reads one phase
 /// plane at a fixed offset, so the output, computed on a grid as wide as a
 /// phase row (the kernel drops the columns past the output's width), is one
 /// pass of a C kernel (`cf_depthwise_plane`, `cf_max_plane`) over the whole
@@ -48,32 +48,21 @@ enum DepthwiseConv {
                        body: @escaping (UnsafePointer<UnsafePointer<Float>?>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void)
                        -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
-        let (kh, kw) = kernel, sy = s[0], sx = s[1], dy = d[0], dx = d[1]
-        // The padded region the output reads, and its phase planes (rows × pitch); one spare
-        // row per phase keeps the grid's dropped columns inside the buffer.
-        let paddedHeight = (oh - 1) * sy + (kh - 1) * dy + 1, paddedWidth = (ow - 1) * sx + (kw - 1) * dx + 1
-        let rows = (paddedHeight + sy - 1) / sy, pitch = (paddedWidth + sx - 1) / sx
-        let phaseSize = (rows + 1) * pitch, phasesSize = sy * sx * phaseSize, slack = Int(cf_conv_slack())
-        // Tap (ky, kx) reads phase ((ky·dy) % sy, (kx·dx) % sx) from row (ky·dy) / sy, column (kx·dx) / sx.
-        let offsets = (0..<(kh * kw)).map { t in
-            let ky = t / kw, kx = t % kw
-            return (((ky * dy) % sy) * sx + (kx * dx) % sx) * phaseSize + ((ky * dy) / sy) * pitch + (kx * dx) / sx
-        }
+        let layout = PhasePlanes(outHeight: oh, outWidth: ow, kernel: kernel, strides: s, dilations: d, top: top, left: left)
+        let slack = Int(cf_conv_slack())
         return x.storage.withUnsafeBufferPointer { xs in
             makeTensor(shape: [n, m, oh, ow]) { os in
                 let xBase = xs.baseAddress!, oBase = os.baseAddress!
                 let chunks = min(n * m, 4 * BLAS.cores)
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: phasesSize + slack)
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: layout.size + slack)
                     defer { scratch.deallocate() }
-                    (scratch + phasesSize).initialize(repeating: 0, count: slack)
-                    let sources = offsets.map { Optional(UnsafePointer(scratch + $0)) }
+                    (scratch + layout.size).initialize(repeating: 0, count: slack)
+                    let sources = layout.tapOffsets.map { Optional(UnsafePointer(scratch + $0)) }
                     for plane in (n * m * chunk / chunks)..<(n * m * (chunk + 1) / chunks) {
                         let item = plane / m, channel = plane % m
-                        DirectConv.fillPhases(xBase + (item * c + source(channel)) * h * wd, h: h, w: wd, sy: sy, sx: sx,
-                                              top: top, left: left, rows: rows, pitch: pitch, into: scratch,
-                                              phaseSize: phaseSize, padding: padding)
-                        body(sources, oh * pitch, channel, oBase + plane * oh * ow, pitch)
+                        layout.fill(xBase + (item * c + source(channel)) * h * wd, h: h, w: wd, into: scratch, padding: padding)
+                        body(sources, oh * layout.pitch, channel, oBase + plane * oh * ow, layout.pitch)
                     }
                 }
             }

@@ -5,10 +5,9 @@ import Tensors
 
 /// Convolutions with many filters, computed directly: no im2col matrix, no
 /// SGEMM. Each input plane of a batch item and group is copied, zero-padded,
-/// into stride_y·stride_x phase planes (phase (py, px) holds rows py,
-/// py + stride_y, … and columns px, px + stride_x, … of the padded plane), so
-/// that every tap (input channel, kernel row, kernel column) sees the output
-/// through one phase plane at a fixed offset. On an output grid as wide as a
+/// into phase planes (`PhasePlanes`), so that every tap (input channel, kernel
+/// row, kernel column) sees the output through one phase plane at a fixed
+/// offset. On an output grid as wide as a
 /// phase row (the kernel drops the columns past the output's width) the
 /// convolution is then a product whose right-hand matrix is the phase planes
 /// read at those offsets: the C kernel `cf_conv_run` keeps a tile of 8
@@ -24,26 +23,19 @@ enum DirectConv {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, taps = cg * kh * kw
-        let sy = s[0], sx = s[1], dy = d[0], dx = d[1]
+        let sy = s[0], sx = s[1]
         let slack = Int(cf_conv_slack())
         // A 1×1 stride-1 convolution without padding reads its input planes where they are, except
         // the group's last plane when the kernel's whole-vector reads would run past its end.
         let inPlace = kh == 1 && kw == 1 && sy == 1 && sx == 1 && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
         let lastCopied = inPlace && (h * wd) % Int(cf_conv_lanes()) != 0
-        let paddedHeight = (oh - 1) * sy + (kh - 1) * dy + 1, paddedWidth = (ow - 1) * sx + (kw - 1) * dx + 1
-        // One spare row per phase keeps the reads of the grid's dropped columns inside the plane.
-        let rows = (paddedHeight + sy - 1) / sy, pitch = inPlace ? wd : (paddedWidth + sx - 1) / sx
-        let phaseSize = inPlace ? h * wd : (rows + 1) * pitch, planeSize = sy * sx * phaseSize
+        let layout = PhasePlanes(outHeight: oh, outWidth: ow, kernel: (kh, kw), strides: s, dilations: d,
+                                 top: pads.top, left: pads.left)
+        let pitch = inPlace ? wd : layout.pitch, planeSize = inPlace ? h * wd : layout.size
         let grid = oh * pitch
         let buffer = inPlace ? (lastCopied ? h * wd + slack : 0) : cg * planeSize + slack
-
-        // Tap (ci, ky, kx) reads phase ((ky·dy) % sy, (kx·dx) % sx) of channel ci from row (ky·dy) / sy,
-        // column (kx·dx) / sx.
-        let offsets = (0..<taps).map { t in
-            let ci = t / (kh * kw), ky = (t / kw) % kh, kx = t % kw
-            let phase = ((ky * dy) % sy) * sx + (kx * dx) % sx
-            return ci * planeSize + phase * phaseSize + ((ky * dy) / sy) * pitch + (kx * dx) / sx
-        }
+        // Tap (ci, ky, kx) reads channel ci's phases where PhasePlanes says.
+        let offsets = (0..<taps).map { t in (t / (kh * kw)) * planeSize + (inPlace ? 0 : layout.tapOffsets[t % (kh * kw)]) }
         // Work units: with tiles of grid columns enough for every core, blocks of them (a few hundred
         // KB of input each, so they stay in the core's L2 cache), a multiple of the cores so that
         // they share evenly; with fewer, blocks of filters over the whole grid (a 7×7 output is one
@@ -86,8 +78,7 @@ enum DirectConv {
                             } else {
                                 DispatchQueue.concurrentPerform(iterations: min(cores, cg)) { part in
                                     for ci in (cg * part / min(cores, cg))..<(cg * (part + 1) / min(cores, cg)) {
-                                        fillPhases(src + ci * h * wd, h: h, w: wd, sy: sy, sx: sx, top: pads.top, left: pads.left,
-                                                   rows: rows, pitch: pitch, into: phases + ci * planeSize, phaseSize: phaseSize)
+                                        layout.fill(src + ci * h * wd, h: h, w: wd, into: phases + ci * planeSize)
                                     }
                                 }
                                 (phases + cg * planeSize).initialize(repeating: 0, count: slack)
@@ -124,15 +115,5 @@ enum DirectConv {
                 }
             }
         }
-    }
-
-    /// Phase planes of one padded input plane (`cf_fill_phases`): phase (py, px) row r, column j
-    /// holds input row r·sy + py − top, column j·sx + px − left (`padding` outside the input), for
-    /// r up to `rows`; row `rows` is all padding.
-    static func fillPhases(_ src: UnsafePointer<Float>, h: Int, w: Int, sy: Int, sx: Int, top: Int, left: Int,
-                           rows: Int, pitch: Int, into planes: UnsafeMutablePointer<Float>, phaseSize: Int,
-                           padding: Float = 0) {
-        cf_fill_phases(src, Int32(h), Int32(w), Int32(sy), Int32(sx), Int32(top), Int32(left), Int32(rows), Int32(pitch),
-                       planes, phaseSize, padding)
     }
 }

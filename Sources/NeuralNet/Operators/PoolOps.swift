@@ -54,6 +54,10 @@ enum PoolOps {
             return lo..<Swift.max(lo, hi)
         }
         if isMax {
+            // The C kernel indexes the output grid (rows as wide as the padded input) with 32 bits.
+            guard oh * (w + left + right + extent[1]) < Int(Int32.max) else {
+                throw ModelError.node(node, "a \(oh)×\(ow) output plane is too large for cnnfilter's pooling kernel")
+            }
             return DepthwiseConv.maxPool(x, kernel: (k0, k1), strides: s, dilations: d, top: top, left: left,
                                          outHeight: oh, outWidth: ow)
         }
