@@ -238,10 +238,24 @@ def convolutions():
               note="1x1, 32->16 channels, stride 1, no padding: the direct kernel reads the input planes in place, "
                    "576 pixels split into column blocks over the cores")
     conv_case("conv_depthwise_stride2", (1, 8, 11, 13), (16, 1, 3, 3), group=8, strides=[2, 2], pads=[1, 0, 1, 2],
-              note="depthwise with multiplier 2 (8->16 channels, group 8), strides 2, pads [1,0,1,2], odd sizes "
-                   "(direct depthwise kernel)")
+              note="depthwise with multiplier 2 (8->16 channels, group 8), strides 2, pads [1,0,1,2], odd sizes")
     conv_case("conv_depthwise_dilated", (2, 6, 10, 9), (6, 1, 3, 3), group=6, dilations=[2, 2], pads=[2, 2, 2, 2],
               bias=False, note="depthwise 6->6, dilations 2, pads 2, no bias, batch 2")
+    # Depthwise layers run flat (FlatDepthwise, AVX-512 builds): in place at stride 1 when the output is as
+    # wide as the input, else from unpadded phase planes as wide as the output; other geometries (less padding
+    # than the kernel's reach) on padded phase planes.
+    conv_case("conv_depthwise_flat_wide", (1, 3, 30, 37), (3, 1, 5, 5), group=3, pads=[2, 2, 2, 2],
+              note="depthwise 5x5, pads 2 on 30x37: read in place, 70 vectors per plane (groups of 8 and a tail)")
+    conv_case("conv_depthwise_flat_stride_2x1", (2, 3, 21, 40), (6, 1, 3, 3), group=3, strides=[2, 1],
+              pads=[1, 1, 1, 1], note="depthwise with multiplier 2, strides [2,1], batch 2: row phases only")
+    conv_case("conv_depthwise_flat_stride2_even", (1, 16, 28, 28), (16, 1, 3, 3), group=16, strides=[2, 2],
+              pads=[1, 1, 1, 1], note="MobileNet's downsampling depthwise in small: 28x28 -> 14x14, 4 phase planes")
+    conv_case("conv_depthwise_flat_stride3", (1, 4, 20, 23), (4, 1, 3, 3), group=4, strides=[3, 3],
+              pads=[1, 1, 1, 1], note="depthwise, strides 3: 9 phase planes, the last column phase narrower")
+    conv_case("conv_depthwise_overpadded", (1, 4, 9, 10), (4, 1, 3, 3), group=4, pads=[2, 3, 2, 3],
+              note="depthwise, pads [2,3,2,3]: an output wider than the input (rows re-pitched)")
+    conv_case("conv_depthwise_valid", (1, 4, 9, 10), (4, 1, 3, 3), group=4,
+              note="depthwise without padding: padded phase planes (the flat layout does not apply)")
     conv_case("conv_sgemm_blocks", (1, 64, 24, 25), (8, 64, 3, 3), pads=[1, 1, 1, 1],
               note="64->8 channels 3x3 on 24x25: a 24x27 grid (648 columns, 14 tiles, the last partial) split "
                    "over the cores (direct kernel)")

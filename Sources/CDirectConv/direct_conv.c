@@ -239,6 +239,19 @@ static void deinterleave(const float *src, int pairs, float *even, float *odd) {
         store(even + i, e);
         store(odd + i, o);
     }
+#if defined(__AVX512F__)
+    if (i < pairs) {  // the last pairs with masked loads and stores
+        int left = pairs - i;
+        __m512 a = _mm512_maskz_loadu_ps((__mmask16)(left >= 8 ? 0xFFFF : (1u << (2 * left)) - 1), src + 2 * i);
+        __m512 b = _mm512_maskz_loadu_ps((__mmask16)(left > 8 ? (1u << (2 * left - 16)) - 1 : 0), src + 2 * i + 16);
+        __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        __m512i odds = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+        __mmask16 keep = (__mmask16)((1u << left) - 1);
+        _mm512_mask_storeu_ps(even + i, keep, _mm512_permutex2var_ps(a, evens, b));
+        _mm512_mask_storeu_ps(odd + i, keep, _mm512_permutex2var_ps(a, odds, b));
+        return;
+    }
+#endif
     for (; i < pairs; i++) {
         even[i] = src[2 * i];
         odd[i] = src[2 * i + 1];
@@ -275,4 +288,22 @@ void cf_fill_phases(const float *src, int h, int w, int sy, int sx, int top, int
         }
     }
     if (padded != stack) free(padded);
+}
+
+void cf_split_phases(const float *src, int h, int w, int sy, int sx, int pitch, float *dst, long phaseSize) {
+    for (int py = 0; py < sy; py++) {
+        for (int r = 0; r * sy + py < h; r++) {
+            const float *row = src + (long)(r * sy + py) * w;
+            float *line = dst + (long)py * sx * phaseSize + (long)r * pitch;
+            if (sx == 1) {
+                memcpy(line, row, (size_t)w * sizeof(float));
+            } else if (sx == 2) {
+                deinterleave(row, w / 2, line, line + phaseSize);
+                if (w % 2) line[w / 2] = row[w - 1];
+            } else {
+                for (int px = 0; px < sx && px < w; px++)
+                    for (int j = 0; j * sx + px < w; j++) line[px * phaseSize + j] = row[j * sx + px];
+            }
+        }
+    }
 }

@@ -63,6 +63,33 @@ void cf_fill_phases(const float *src, int h, int w, int sy, int sx, int top, int
 void cf_depthwise_plane(const float *const *x, const float *w, int k, int count, float bias, float lo, float hi,
                         float *out, int pitch, int width);
 
+/// 1 when this build has cf_depthwise_flat (AVX-512), else 0.
+int cf_depthwise_flat_available(void);
+
+/// A depthwise convolution's output plane (oh x ow, contiguous) computed as
+/// one flat run of count = oh * ow positions, 16 to a vector, with no padded
+/// copy of the input: tap t of position i reads plane[i + offsets[t]] where
+/// its mask allows, zero elsewhere. For that to hold, each tap reads an
+/// unpadded plane whose rows are ow floats apart (the input itself at stride 1
+/// when it is as wide as the output, else a phase plane from cf_split_phases),
+/// shifted by tapRow rows and tapCol columns; the masks stand for the padding.
+///
+/// cf_depthwise_flat_masks fills masks[v * taps + t] (v < ceil(count / 16)):
+/// lane j is set when position i = 16v + j < count, at output row y and
+/// column x, has 0 <= y + tapRow[t] < rows[t] and 0 <= x + tapCol[t] < cols[t]
+/// (the size of the plane tap t reads). The same masks serve every plane.
+void cf_depthwise_flat_masks(int oh, int ow, int taps, const int *tapRow, const int *tapCol, const int *rows,
+                             const int *cols, uint16_t *masks);
+
+/// out[i] = clamp(bias + sum_t w[t] * plane[i + offsets[t]] (masked), lo, hi) for i < count.
+void cf_depthwise_flat(const float *plane, const long *offsets, const float *w, int taps, const uint16_t *masks,
+                       long count, float bias, float lo, float hi, float *out);
+
+/// The sy x sx phases of an h x w plane, unpadded, rows `pitch` floats apart:
+/// phase (py, px) at dst + (py * sx + px) * phaseSize, row r, column j holds
+/// src[(r * sy + py) * w + j * sx + px] (ceil((w - px) / sx) <= pitch columns).
+void cf_split_phases(const float *src, int h, int w, int sy, int sx, int pitch, float *dst, long phaseSize);
+
 /// One plane of max pooling: max over t of x[t][i], stored as cf_depthwise_plane stores.
 void cf_max_plane(const float *const *x, int k, int count, float *out, int pitch, int width);
 

@@ -1,3 +1,4 @@
+import Tensors
 import COpenBLAS
 import Dispatch
 import Foundation
@@ -43,7 +44,7 @@ enum BLAS {
             let parts = min(cores, max(1, n * k / (1 << 15)), max(1, n / 16))
             let step = (n + parts - 1) / parts
             if parts == 1 || k == 0 { gemv(0, n); return }
-            DispatchQueue.concurrentPerform(iterations: (n + step - 1) / step) { i in gemv(i * step, min(step, n - i * step)) }
+            parallelFor((n + step - 1) / step) { i in gemv(i * step, min(step, n - i * step)) }
             return
         }
         func run(_ i0: Int, _ mi: Int, _ j0: Int, _ nj: Int) {
@@ -59,14 +60,14 @@ enum BLAS {
             // Column blocks, whole multiples of 16 floats (the SGEMM kernel's width).
             let step = (n / parts + 15) / 16 * 16
             let blocks = (n + step - 1) / step
-            DispatchQueue.concurrentPerform(iterations: blocks) { i in
+            parallelFor(blocks) { i in
                 let j0 = i * step
                 run(0, m, j0, min(step, n - j0))
             }
         } else {
             let step = (m + parts - 1) / parts
             let blocks = (m + step - 1) / step
-            DispatchQueue.concurrentPerform(iterations: blocks) { i in
+            parallelFor(blocks) { i in
                 let i0 = i * step
                 run(i0, min(step, m - i0), 0, n)
             }

@@ -5,7 +5,9 @@ import Tensors
 
 /// Depthwise convolutions (one input channel per group, any number of
 /// filters per group: MobileNet's 3×3 layers) and max pooling, computed plane
-/// by plane. Each input plane is first copied, padded, into phase planes
+/// by plane. Depthwise layers run on `FlatDepthwise` where it applies (AVX-512,
+/// padding that keeps the phases within the output's width); otherwise, and for
+/// max pooling, each input plane is first copied, padded, into phase planes
 /// (`PhasePlanes`). Every tap then reads one phase
 /// plane at a fixed offset, so the output, computed on a grid as wide as a
 /// phase row (the kernel drops the columns past the output's width), is one
@@ -22,6 +24,11 @@ enum DepthwiseConv {
         let (low, high) = clip ?? (-Float.infinity, Float.infinity)
         return w.storage.withUnsafeBufferPointer { ws in
             let weights = ws.baseAddress!
+            if let flat = FlatDepthwise(height: x.shape[2], width: x.shape[3], outHeight: oh, outWidth: ow,
+                                        kernel: (w.shape[2], w.shape[3]), strides: s, dilations: d, top: pads.top, left: pads.left) {
+                return flat.run(x, planes: x.shape[0] * m, m: m, source: { $0 / mg }, weights: weights, biases: biases,
+                                low: low, high: high)
+            }
             return planes(x, planes: m, source: { $0 / mg }, kernel: (w.shape[2], w.shape[3]), strides: s, dilations: d,
                           top: pads.top, left: pads.left, outHeight: oh, outWidth: ow, padding: 0) { sources, count, plane, out, pitch in
                 cf_depthwise_plane(sources, weights + plane * taps, Int32(taps), Int32(count), biases[plane], low, high, out,
@@ -54,7 +61,7 @@ enum DepthwiseConv {
             makeTensor(shape: [n, m, oh, ow]) { os in
                 let xBase = xs.baseAddress!, oBase = os.baseAddress!
                 let chunks = min(n * m, 4 * BLAS.cores)
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                parallelFor(chunks) { chunk in
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: layout.size + slack)
                     defer { scratch.deallocate() }
                     (scratch + layout.size).initialize(repeating: 0, count: slack)

@@ -76,7 +76,7 @@ enum DirectConv {
                                     sources[taps - 1] = UnsafePointer(phases)
                                 }
                             } else {
-                                DispatchQueue.concurrentPerform(iterations: min(cores, cg)) { part in
+                                parallelFor(min(cores, cg)) { part in
                                     for ci in (cg * part / min(cores, cg))..<(cg * (part + 1) / min(cores, cg)) {
                                         layout.fill(src + ci * h * wd, h: h, w: wd, into: phases + ci * planeSize)
                                     }
@@ -87,7 +87,7 @@ enum DirectConv {
                             let dst = os.baseAddress! + (item * m + g * mg) * oh * ow
                             let weights = pk.baseAddress! + g * panelSize
                             let b = bias == nil ? nil : UnsafePointer(biases + g * mg)
-                            DispatchQueue.concurrentPerform(iterations: columnCount * filterBlocks) { unit in
+                            parallelFor(columnCount * filterBlocks) { unit in
                                 let q0 = (unit % columnCount) * columnStep, q1 = min(grid, q0 + columnStep)
                                 let p0 = (unit / columnCount) * panelStep, p1 = min(panels, p0 + panelStep)
                                 guard p0 < p1, q0 < q1 else { return }
@@ -110,7 +110,7 @@ enum DirectConv {
         let panelSize = (mg + rows - 1) / rows * rows * taps
         return w.storage.withUnsafeBufferPointer { ws in
             makeTensor(shape: [group * panelSize]) { ps in
-                DispatchQueue.concurrentPerform(iterations: group) { g in
+                parallelFor(group) { g in
                     cf_conv_pack(Int32(mg), Int32(taps), ws.baseAddress! + g * mg * taps, taps, ps.baseAddress! + g * panelSize)
                 }
             }

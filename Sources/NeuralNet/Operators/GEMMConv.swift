@@ -55,7 +55,7 @@ enum GEMMConv {
                             }
                             let beta: Float = bias == nil ? 0 : 1
                             if blocked {
-                                DispatchQueue.concurrentPerform(iterations: (pixels + block - 1) / block) { i in
+                                parallelFor((pixels + block - 1) / block) { i in
                                     let p0 = i * block, width = min(block, pixels - p0)
                                     let patch = UnsafeMutablePointer<Float>.allocate(capacity: k * width)
                                     defer { patch.deallocate() }
@@ -67,14 +67,14 @@ enum GEMMConv {
                                 continue
                             }
                             if !pointwise {
-                                DispatchQueue.concurrentPerform(iterations: k) { r in
+                                parallelFor(k) { r in
                                     geometry.unroll(base, row: r, pixels: 0..<pixels, into: columns + r * pixels)
                                 }
                             }
                             BLAS.sgemm(m: mg, n: pixels, k: k, a: weights, lda: k, b: pointwise ? base : UnsafePointer(columns),
                                        ldb: pixels, beta: beta, c: y, ldc: pixels)
                             if let clip {
-                                DispatchQueue.concurrentPerform(iterations: min(BLAS.cores, mg)) { part in
+                                parallelFor(min(BLAS.cores, mg)) { part in
                                     let lo = mg * part / min(BLAS.cores, mg), hi = mg * (part + 1) / min(BLAS.cores, mg)
                                     clamp(y + lo * pixels, count: (hi - lo) * pixels, clip)
                                 }

@@ -65,7 +65,7 @@ enum PoolOps {
             makeTensor(shape: [n, c, oh, ow]) { dst in
                 let srcBase = src.baseAddress!, dstBase = dst.baseAddress!
                 // Planes on all cores.
-                DispatchQueue.concurrentPerform(iterations: n * c) { plane in
+                parallelFor(n * c) { plane in
                     let p = srcBase + plane * h * w, q = dstBase + plane * oh * ow
                     for oy in 0..<oh {
                         let y0 = oy * s0 - top
