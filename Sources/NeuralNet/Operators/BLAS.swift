@@ -11,7 +11,14 @@ import Foundation
 enum BLAS {
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+    /// OpenBLAS on one thread, its worker threads stopped: they spin (sched_yield) for a while
+    /// after the library loads, used or not, and took a core from a model's first runs (one 1×1
+    /// convolution layer, `cnnfilter bench`, 201 runs: 0.29 ms, 0.13 ms with OPENBLAS_NUM_THREADS=1).
+    /// The model runner evaluates this when it is built.
+    static let singleThreaded: Void = {
+        openblas_set_num_threads(1)
+        _ = openblasThreadShutdown()
+    }()
 
     /// C = A · B + beta · C on the calling thread (A m × k, B k × n, row-major), for callers
     /// that share the work out themselves.
@@ -74,3 +81,8 @@ enum BLAS {
         }
     }
 }
+
+/// OpenBLAS's own (exported, not in cblas.h): joins its worker threads; a later multithreaded
+/// call would start them again.
+@_silgen_name("blas_thread_shutdown_")
+private func openblasThreadShutdown() -> Int32

@@ -18,6 +18,7 @@ public struct ModelRunner: Sendable {
     /// `convolutions`: how convolutions with many filters run (the direct kernel where the build has
     /// AVX-512, SGEMM otherwise).
     public init(_ graph: Graph, convolutions: ConvOps.Path = .preferred) throws {
+        _ = BLAS.singleThreaded
         self.graph = graph
         self.order = try Self.topologicalOrder(graph)
         for i in order where Operators.table[graph.nodes[i].opType] == nil {
