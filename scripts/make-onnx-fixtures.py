@@ -256,9 +256,9 @@ def convolutions():
               note="depthwise, pads [2,3,2,3]: an output wider than the input (rows re-pitched)")
     conv_case("conv_depthwise_valid", (1, 4, 9, 10), (4, 1, 3, 3), group=4,
               note="depthwise without padding: padded phase planes (the flat layout does not apply)")
-    conv_case("conv_sgemm_blocks", (1, 64, 24, 25), (8, 64, 3, 3), pads=[1, 1, 1, 1],
-              note="64->8 channels 3x3 on 24x25: a 24x27 grid (648 columns, 14 tiles, the last partial) split "
-                   "over the cores (direct kernel)")
+    conv_case("conv_sgemm_blocks", (1, 64, 24, 25), (7, 64, 3, 3), pads=[1, 1, 1, 1],
+              note="64->7 channels 3x3 on 24x25: a 24x27 grid (648 columns, 14 tiles, the last partial) split "
+                   "over the cores (direct kernel: too few filters for Winograd)")
     conv_case("conv_sgemm_blocks_stride2", (1, 32, 40, 42), (8, 32, 5, 5), strides=[2, 2], pads=[2, 2, 2, 2],
               note="32->8 channels 5x5, strides 2, pads 2: 20x21 outputs from 4 phase planes per channel (direct kernel)")
     # The direct kernel's edges: partial tiles of filters and of grid columns, phase planes for
@@ -274,8 +274,17 @@ def convolutions():
               note="1x1 24->32 at stride 2 (ResNet's downsample), no bias")
     conv_case("conv_direct_groups_batch", (2, 12, 9, 10), (18, 4, 3, 3), group=3, pads=[1, 0, 1, 0],
               note="12->18 channels in 3 groups of 6 filters, batch 2, pads [1,0,1,0]")
-    conv_case("conv_direct_many_taps", (1, 96, 20, 21), (16, 96, 3, 3), pads=[1, 1, 1, 1],
-              note="96->16 3x3: 864 taps, 20x23 grid in 10 tiles of 48 columns over the cores")
+    conv_case("conv_direct_many_taps", (1, 96, 20, 21), (7, 96, 3, 3), pads=[1, 1, 1, 1],
+              note="96->7 3x3: 864 taps, 20x23 grid in 10 tiles of 48 columns over the cores (direct kernel: too "
+                   "few filters for Winograd)")
+    # 3x3 at stride 1 with 8 channels and 8 filters or more: Winograd's F(2x2, 3x3) on the direct path
+    # (WinogradConv): 2x2 output tiles, the last ones cut at odd sizes.
+    conv_case("conv_winograd_odd", (1, 8, 9, 11), (8, 8, 3, 3), pads=[1, 1, 1, 1],
+              note="8->8 3x3 pads 1 on 9x11 (Winograd F(2x2,3x3)): 5x6 tiles of 2x2, the last row and column cut")
+    conv_case("conv_winograd_pads_batch", (2, 12, 14, 10), (20, 12, 3, 3), pads=[0, 2, 1, 0],
+              note="12->20 3x3 (Winograd), batch 2, pads [0,2,1,0]: 13x10 outputs, input tiles across both borders")
+    conv_case("conv_winograd_many", (1, 64, 7, 7), (72, 64, 3, 3), pads=[1, 1, 1, 1], bias=False,
+              note="64->72 3x3 on 7x7 (ResNet's last stage in small, Winograd): 16 tiles, a partial panel of filters")
     conv_case("conv_1x1", (2, 4, 7, 8), (6, 4, 1, 1), store=fdata,
               note="1x1 kernel; W and B stored as float_data")
     conv_case("conv_5x5_rect", (1, 3, 9, 11), (4, 3, 3, 5), pads=[1, 2, 1, 2],
@@ -731,7 +740,7 @@ def fusions():
         node("Add", ["q.relu", "q"], ["Y"]),
     ]
     case(name, nodes, [("X", x)], inits=inits, opset=13,
-         note="1x64x24x25: Conv 64->16 3x3 (direct kernel) -> Clip(Constant 0, initializer 6) -> depthwise "
+         note="1x64x24x25: Conv 64->16 3x3 (Winograd) -> Clip(Constant 0, initializer 6) -> depthwise "
               "3x3 -> Relu -> Conv 1x1 -> Add(a1) -> Relu -> Conv 16->8 3x3 -> Relu, and Y = Relu(q) + q "
               "(q has two readers: its Relu is not folded)")
 

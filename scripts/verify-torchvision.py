@@ -34,7 +34,9 @@ with ORT_ENABLE_EXTENDED, which leaves out its NCHWc layout transform (its
 direct AVX-512 convolution kernels) and runs Conv in NCHW through MLAS
 (im2col + SGEMM for most layers), as cnnfilter does. Both are timed on zeros: that is what
 `cnnfilter bench` feeds. The two tools alternate so that load from elsewhere
-falls on both.
+falls on both, with 0.3 s of quiet before each timing (onnxruntime's idle
+worker threads spin for a while after a run and would otherwise take a core
+from whichever timing comes next).
 
 The exporter: the classic TorchScript exporter (dynamo=False, opset 17).
 With training=TrainingMode.EVAL and do_constant_folding=True (its defaults)
@@ -77,6 +79,7 @@ BENCH_BOUND = {"resnet18": 1.5, "mobilenet_v2": 1.5, "alexnet": 1.5}  # the issu
 TOLERANCE = 1e-3
 RESNET18_PARAMS = 11_680_872
 SHAPE = (1, 3, 224, 224)
+PAUSE = 0.3  # seconds of quiet before each timing (bench)
 
 
 def export(name, path):
@@ -199,8 +202,13 @@ def main():
                 plain = session(paths[name], 2, optimize=True, level=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED)
                 ours, theirs, extended = [], [], []
                 for _ in range(3):
+                    # A pause before each timing: onnxruntime's worker threads spin for a while after a
+                    # run, and would take a core from the next timing (cnnfilter's, in another process).
+                    time.sleep(PAUSE)
                     theirs.append(ort_median(sess, zeros, args.runs))
+                    time.sleep(PAUSE)
                     ours.append(ours_median(binary, paths[name], args.runs))
+                    time.sleep(PAUSE)
                     extended.append(ort_median(plain, zeros, args.runs))
                 o, t, e = sorted(ours)[1], sorted(theirs)[1], sorted(extended)[1]
                 bound = BENCH_BOUND.get(name)

@@ -3,6 +3,7 @@
 // source serves every x86-64 build: the host-CPU build (-march=native) gets
 // 16-float AVX-512 vectors and fused multiply-adds, the portable build SSE.
 #include "direct_conv.h"
+#include "simd.h"
 #include <stdlib.h>
 #include <string.h>
 #if defined(__AVX512F__)
@@ -15,34 +16,12 @@
 // AVX-512's 32 registers hold its sums (12 of the 16 otherwise), the rest the
 // x vectors and a broadcast weight. (6 x 4 vectors measured slower: clang
 // keeps those sums in memory.)
-#if defined(__AVX512F__)
-#define LANES 16
+#if LANES == 16
 #define ROWS 8
-#define WIDEST 3
-#elif defined(__AVX__)
-#define LANES 8
-#define ROWS 4
-#define WIDEST 3
 #else
-#define LANES 4
 #define ROWS 4
-#define WIDEST 3
 #endif
-
-typedef float vf __attribute__((ext_vector_type(LANES)));
-// Loops over a tile's rows and vectors are unrolled completely, so that its
-// sums are registers, not an array clang keeps in memory.
-#define UNROLL _Pragma("clang loop unroll(full)")
-
-static inline vf load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
-static inline void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
-// The first n floats only. Out of line, so that no stack buffer appears in
-// the tile (clang would then keep the tile's sums in memory).
-static __attribute__((noinline)) void store_part(float *p, vf v, int n) {
-    float part[LANES];
-    store(part, v);
-    memcpy(p, part, (size_t)n * sizeof(float));
-}
+#define WIDEST 3
 
 int cf_conv_rows(void) { return ROWS; }
 int cf_conv_lanes(void) { return LANES; }

@@ -93,4 +93,22 @@ void cf_split_phases(const float *src, int h, int w, int sy, int sx, int pitch, 
 /// One plane of max pooling: max over t of x[t][i], stored as cf_depthwise_plane stores.
 void cf_max_plane(const float *const *x, int k, int count, float *out, int pitch, int width);
 
+/// Winograd's F(2x2, 3x3): a 3x3 convolution at stride 1 as 16 products of
+/// transformed weights U (16 matrices, filters x channels, from the caller)
+/// and transformed input tiles V, then an output transform. Each 2x2 output
+/// tile (ty, tx), th x tw of them, reads a 4x4 input tile, d[i][k] at
+/// d[i * 4 + k][ty * pitch + tx]: the phase planes of a 4x4 kernel at stride 2.
+///
+/// cf_winograd_input: V = B^T d B for every tile of one channel, V[xi][t] at
+/// v + xi * matrix + t (t = ty * tw + tx; xi = i * 4 + k); writes whole
+/// vectors, up to cf_conv_slack() - 1 floats past t = th * tw - 1, and reads
+/// as far past each tap's last tile.
+void cf_winograd_input(const float *const *d, int pitch, int th, int tw, float *v, long matrix);
+
+/// cf_winograd_output: one filter's 2x2 tiles Y = A^T M A + bias, clamped to
+/// [lo, hi], into its oh x ow output plane (what falls outside is dropped),
+/// from M[xi][t] at m + xi * matrix + t; reads whole vectors past the last t.
+void cf_winograd_output(const float *m, long matrix, int th, int tw, float bias, float lo, float hi, float *out,
+                        int oh, int ow);
+
 #endif

@@ -85,6 +85,10 @@ public enum ConvOps {
                 && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
                 var packed: Tensor?
                 if case .tensor(let t)? = node.attributes[packedFilters] { packed = t }
+                if WinogradConv.applies(weight: w, group: group, strides: strides, dilations: dilations) {
+                    return [WinogradConv.run(x, w, bias: bias, pads: pads, outHeight: oh, outWidth: ow, clip: fusedBounds(node),
+                                             packed: packed)]
+                }
                 return [DirectConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
                                        outHeight: oh, outWidth: ow, clip: fusedBounds(node), packed: packed)]
             }

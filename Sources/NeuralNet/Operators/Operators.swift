@@ -42,7 +42,8 @@ func nchw(_ t: Tensor, _ node: Node) throws -> (n: Int, c: Int, h: Int, w: Int) 
 /// The attribute the model runner gives a Conv or Add that applies the Relu
 /// or Clip after it (ModelRunner.fusions): [low, high]. Not an ONNX name.
 let fusedClip = "cnnfilter.fused_clip"
-/// A Conv's weights in the direct kernel's panels (`DirectConv.packedFilters`), set by the model runner.
+/// A Conv's weights in the direct kernel's panels (`DirectConv.packedFilters`, or `WinogradConv.packedFilters`
+/// for the convolutions that run there), set by the model runner.
 let packedFilters = "cnnfilter.packed_filters"
 /// The `ConvOps.Path` a Conv with many filters takes, set by the model runner.
 let convolutionPath = "cnnfilter.convolution_path"
