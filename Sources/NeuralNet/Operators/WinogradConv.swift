@@ -65,10 +65,14 @@ enum WinogradConv {
         let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * vMatrix)
         let products = UnsafeMutablePointer<Float>.allocate(capacity: 16 * mMatrix)
         defer { v.deallocate(); products.deallocate() }
-        // What the kernels read past the last tile, never written otherwise: zeros.
-        for row in 0..<(16 * m) { (products + row * pitch + tiles).initialize(repeating: 0, count: pitch - tiles) }
+        // The kernels read whole vectors: past the last tile of a row of V or M they read what the
+        // transforms wrote there or nothing defined, and those lanes' results are never stored.
         let sources = (0..<(16 * c)).map { Optional(UnsafePointer(v + ($0 / c) * vMatrix + ($0 % c) * pitch)) }
         let cores = BLAS.cores
+        // Few tiles (a 7×7 or 14×14 output): the products with the filters in the vector lanes,
+        // where the direct kernel's tiles of one or two vectors of tiles load a weight per multiply-add.
+        let wideRows = Int(cf_wide_gemm_rows()), wide = wideRows > 0 && tiles <= 4 * lanes && pitch * wideRows < Int(Int32.max)
+        let wideBlocks = wide ? (m + wideRows - 1) / wideRows : 0
         return x.storage.withUnsafeBufferPointer { xs in
             packed.storage.withUnsafeBufferPointer { pk in
                 makeTensor(shape: [n, m, oh, ow]) { os in
@@ -83,16 +87,18 @@ enum WinogradConv {
                             for ci in (c * chunk / channelChunks)..<(c * (chunk + 1) / channelChunks) {
                                 layout.fill(src + ci * h * wd, h: h, w: wd, into: planes)
                                 cf_winograd_input(d, Int32(layout.pitch), Int32(th), Int32(tw), v + ci * pitch, vMatrix)
-                                for xi in 0..<16 {
-                                    (v + xi * vMatrix + ci * pitch + tiles).update(repeating: 0, count: pitch - tiles)
-                                }
                             }
                         }
                         sources.withUnsafeBufferPointer { sp in
                             parallelFor(16) { xi in
-                                cf_conv_run(pk.baseAddress! + xi * panelSize, Int32(c), 0, Int32(m), sp.baseAddress! + xi * c,
-                                            0, Int32(tiles), nil, -.infinity, .infinity, products + xi * mMatrix, pitch,
-                                            Int32(tiles), Int32(tiles), c <= 256 ? 1 : 0)
+                                if wide {
+                                    cf_wide_gemm(pk.baseAddress! + xi * panelSize, Int32(c), Int32(m), v + xi * vMatrix, pitch,
+                                                 Int32(tiles), products + xi * mMatrix, pitch, 0, Int32(wideBlocks))
+                                } else {
+                                    cf_conv_run(pk.baseAddress! + xi * panelSize, Int32(c), 0, Int32(m), sp.baseAddress! + xi * c,
+                                                0, Int32(tiles), nil, -.infinity, .infinity, products + xi * mMatrix, pitch,
+                                                Int32(tiles), Int32(tiles), c <= 256 ? 1 : 0)
+                                }
                             }
                         }
                         let filterChunks = min(m, 4 * cores), out = os.baseAddress! + item * m * oh * ow
