@@ -269,7 +269,11 @@ def convolutions():
     conv_case("conv_direct_11x11_stride4", (1, 3, 45, 47), (10, 3, 11, 11), strides=[4, 4], pads=[2, 2, 2, 2],
               note="AlexNet's first layer in small: 11x11, strides 4, pads 2 (16 phase planes per channel)")
     conv_case("conv_direct_pointwise_7x7", (1, 40, 7, 7), (20, 40, 1, 1),
-              note="1x1 40->20 on 7x7: read in place but for the last plane (49 floats is not whole vectors)")
+              note="1x1 40->20 on 7x7: read in place but for the last plane (49 floats is not whole vectors); "
+                   "the filters in the vector lanes (cf_wide_gemm) in AVX-512 builds")
+    conv_case("conv_direct_pointwise_groups_small", (2, 16, 5, 6), (24, 8, 1, 1), group=2,
+              note="1x1 16->24 in 2 groups on 5x6, batch 2: 30 positions, the filters in the vector lanes "
+                   "(cf_wide_gemm) in AVX-512 builds")
     conv_case("conv_direct_pointwise_stride2", (1, 24, 14, 15), (32, 24, 1, 1), strides=[2, 2], bias=False,
               note="1x1 24->32 at stride 2 (ResNet's downsample), no bias")
     conv_case("conv_direct_groups_batch", (2, 12, 9, 10), (18, 4, 3, 3), group=3, pads=[1, 0, 1, 0],

@@ -19,12 +19,16 @@
 int cf_wide_gemm_rows(void) { return BLOCK; }
 
 static inline __attribute__((always_inline))
-void tile(const int n, const float *const *half, int k, const float *x, long ldx, int q, float *out, long ldo, int o, int m) {
+void tile(const int n, const float *const *half, int k, const float *x, long ldx, int q, const float *bias, __m512 lo,
+          __m512 hi, float *out, long ldo, int o, int m) {
     __m512 acc[3][COLUMNS];
     UNROLL
     for (int r = 0; r < 3; r++) {
+        int left = m - (o + 16 * r);
+        __mmask16 live = (__mmask16)(left >= 16 ? 0xFFFF : left > 0 ? (1u << left) - 1 : 0);
+        __m512 start = bias ? _mm512_maskz_loadu_ps(live, bias + o + 16 * r) : _mm512_setzero_ps();
         UNROLL
-        for (int p = 0; p < n; p++) acc[r][p] = _mm512_setzero_ps();
+        for (int p = 0; p < n; p++) acc[r][p] = start;
     }
     const float *xq = x + q;
     for (int c = 0; c < k; c++) {
@@ -51,12 +55,14 @@ void tile(const int n, const float *const *half, int k, const float *x, long ldx
         __mmask16 keep = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
         float *base = out + (long)(o + 16 * r) * ldo + q;
         UNROLL
-        for (int p = 0; p < n; p++) _mm512_mask_i32scatter_ps(base + p, keep, rows, acc[r][p], 4);
+        for (int p = 0; p < n; p++)
+            _mm512_mask_i32scatter_ps(base + p, keep, rows, _mm512_min_ps(_mm512_max_ps(acc[r][p], lo), hi), 4);
     }
 }
 
-void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, float *out, long ldo, int block0,
-                  int block1) {
+void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, const float *bias, float lo,
+                  float hi, float *out, long ldo, int block0, int block1) {
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     const int panels = (m + PANEL - 1) / PANEL;
     float *zeros = NULL;  // stands in for the panels past the last (the last block's missing filters)
     for (int b = block0; b < block1; b++) {
@@ -67,15 +73,15 @@ void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, i
             half[h] = panel < panels ? packed + (long)panel * k * PANEL : zeros;
         }
         int q = 0;
-        for (; q + COLUMNS <= n; q += COLUMNS) tile(COLUMNS, half, k, x, ldx, q, out, ldo, b * BLOCK, m);
+        for (; q + COLUMNS <= n; q += COLUMNS) tile(COLUMNS, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m);
         switch (n - q) {  // constant counts, so that the sums stay in registers
-        case 7: tile(7, half, k, x, ldx, q, out, ldo, b * BLOCK, m); break;
-        case 6: tile(6, half, k, x, ldx, q, out, ldo, b * BLOCK, m); break;
-        case 5: tile(5, half, k, x, ldx, q, out, ldo, b * BLOCK, m); break;
-        case 4: tile(4, half, k, x, ldx, q, out, ldo, b * BLOCK, m); break;
-        case 3: tile(3, half, k, x, ldx, q, out, ldo, b * BLOCK, m); break;
-        case 2: tile(2, half, k, x, ldx, q, out, ldo, b * BLOCK, m); break;
-        case 1: tile(1, half, k, x, ldx, q, out, ldo, b * BLOCK, m); break;
+        case 7: tile(7, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 6: tile(6, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 5: tile(5, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 4: tile(4, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 3: tile(3, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 2: tile(2, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 1: tile(1, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
         default: break;
         }
     }
@@ -88,8 +94,8 @@ int cf_wide_gemm_rows(void) { return 0; }
 
 // Callers check cf_wide_gemm_rows() first (WinogradConv.swift uses cf_conv_run without AVX-512).
 
-void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, float *out, long ldo, int block0,
-                  int block1) {
+void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, const float *bias, float lo,
+                  float hi, float *out, long ldo, int block0, int block1) {
     abort();
 }
 

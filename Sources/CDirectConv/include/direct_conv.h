@@ -112,15 +112,16 @@ void cf_winograd_output(const float *m, long matrix, int th, int tw, float bias,
                         int oh, int ow);
 
 /// A product with the filters in the vector lanes, for outputs with few
-/// columns (Winograd's tile counts: 16 on a 7x7 output), where the direct
-/// kernel's tiles of one vector of columns load a weight per multiply-add:
-///     out[o * ldo + q] = sum_c W[o][c] * x[c * ldx + q]   (o < m, q < n)
+/// columns (a 7x7 plane, Winograd's 16 tiles of one), where the direct
+/// kernel's tiles of one vector of columns load a weight per multiply-add and
+/// round 49 columns up to 64:
+///     out[o * ldo + q] = clamp(bias[o] + sum_c W[o][c] * x[c * ldx + q], lo, hi)   (o < m, q < n)
 /// over blocks [block0, block1) of cf_wide_gemm_rows() filters, with W packed
-/// by cf_conv_pack (as for cf_conv_run). cf_wide_gemm_rows() is 48 with
-/// AVX-512 and 0 (not available: the callers use cf_conv_run) otherwise;
-/// ldo * 47 must fit 32 bits.
+/// by cf_conv_pack (as for cf_conv_run); bias may be NULL. Reads exactly the
+/// columns q < n. cf_wide_gemm_rows() is 48 with AVX-512 and 0 (not
+/// available: the callers use cf_conv_run) otherwise; ldo * 47 must fit 32 bits.
 int cf_wide_gemm_rows(void);
-void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, float *out, long ldo, int block0,
-                  int block1);
+void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, const float *bias, float lo,
+                  float hi, float *out, long ldo, int block0, int block1);
 
 #endif

@@ -13,8 +13,9 @@ import Tensors
 /// read at those offsets: the C kernel `cf_conv_run` keeps a tile of 8
 /// filters × 48 grid positions in AVX-512 registers and streams the taps
 /// through it. A 1×1 convolution at stride 1 without padding reads its input
-/// in place. Blocks of grid columns (and of filters, when the grid is small)
-/// go to the cores.
+/// in place; on 64 positions or fewer (AVX-512) it puts the filters in the
+/// vector lanes instead (`cf_wide_gemm`). Blocks of grid columns (and of
+/// filters, when the grid is small) go to the cores.
 enum DirectConv {
     /// `clip`: bounds the output is clamped to (a Relu or Clip fused by the model runner).
     static func run(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
@@ -52,16 +53,35 @@ enum DirectConv {
         // Panel-major order (see cf_conv_run) for 1×1 kernels and few taps (MobileNet's 3→32 first
         // layer, ResNet's 3→64 7×7): their output, not their input, is the traffic that matters.
         let panelMajor = kh * kw == 1 || taps <= 256
-        let (low, high) = clip ?? (-Float.infinity, Float.infinity)
         let phases = UnsafeMutablePointer<Float>.allocate(capacity: buffer)
         defer { phases.deallocate() }
         let panelSize = panels * filterRows * taps
         let packed = prepacked?.count == group * panelSize ? prepacked! : packedFilters(w, group: group)!
-        let sources = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: taps)
-        defer { sources.deallocate() }
         let biases = UnsafeMutablePointer<Float>.allocate(capacity: bias == nil ? 0 : m)
         defer { biases.deallocate() }
         if let bias { biases.initialize(from: bias.storage, count: m) }
+        let (low, high) = clip ?? (-Float.infinity, Float.infinity)
+        // A 1×1 convolution on at most 64 positions (MobileNet's 7×7 layers): the filters in the vector
+        // lanes (`cf_wide_gemm`), where tiles of positions would round 49 positions up to 64.
+        let wideRows = Int(cf_wide_gemm_rows())
+        if inPlace && wideRows > 0 && h * wd <= 4 * Int(cf_conv_lanes()) {
+            let blocks = (mg + wideRows - 1) / wideRows, area = h * wd
+            return x.storage.withUnsafeBufferPointer { xs in
+                packed.storage.withUnsafeBufferPointer { pk in
+                    makeTensor(shape: [n, m, oh, ow]) { os in
+                        let xBase = xs.baseAddress!, pBase = pk.baseAddress!, oBase = os.baseAddress!
+                        parallelFor(n * group * blocks) { unit in
+                            let item = unit / (group * blocks), g = (unit / blocks) % group, b = unit % blocks
+                            cf_wide_gemm(pBase + g * panelSize, Int32(taps), Int32(mg), xBase + (item * c + g * cg) * area, area,
+                                         Int32(area), bias == nil ? nil : UnsafePointer(biases + g * mg), low, high,
+                                         oBase + (item * m + g * mg) * area, area, Int32(b), Int32(b + 1))
+                        }
+                    }
+                }
+            }
+        }
+        let sources = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: taps)
+        defer { sources.deallocate() }
         return x.storage.withUnsafeBufferPointer { xs in
             packed.storage.withUnsafeBufferPointer { pk in
                 makeTensor(shape: [n, m, oh, ow]) { os in

@@ -93,7 +93,8 @@ enum WinogradConv {
                             parallelFor(16) { xi in
                                 if wide {
                                     cf_wide_gemm(pk.baseAddress! + xi * panelSize, Int32(c), Int32(m), v + xi * vMatrix, pitch,
-                                                 Int32(tiles), products + xi * mMatrix, pitch, 0, Int32(wideBlocks))
+                                                 Int32(tiles), nil, -.infinity, .infinity, products + xi * mMatrix, pitch, 0,
+                                                 Int32(wideBlocks))
                                 } else {
                                     cf_conv_run(pk.baseAddress! + xi * panelSize, Int32(c), 0, Int32(m), sp.baseAddress! + xi * c,
                                                 0, Int32(tiles), nil, -.infinity, .infinity, products + xi * mMatrix, pitch,
