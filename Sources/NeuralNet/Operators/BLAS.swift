@@ -1,6 +1,5 @@
 import Tensors
 import COpenBLAS
-import Dispatch
 import Foundation
 
 /// SGEMM on every core, with the threads cnnfilter already has. OpenBLAS is

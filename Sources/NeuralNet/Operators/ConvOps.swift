@@ -85,7 +85,8 @@ public enum ConvOps {
                 && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
                 var packed: Tensor?
                 if case .tensor(let t)? = node.attributes[packedFilters] { packed = t }
-                if WinogradConv.applies(weight: w, group: group, strides: strides, dilations: dilations) {
+                if WinogradConv.applies(weight: w, group: group, strides: strides, dilations: dilations),
+                   WinogradConv.fits(channels: c, filters: m, outHeight: oh, outWidth: ow) {
                     return [WinogradConv.run(x, w, bias: bias, pads: pads, outHeight: oh, outWidth: ow, clip: fusedBounds(node),
                                              packed: packed)]
                 }

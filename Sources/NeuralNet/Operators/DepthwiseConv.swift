@@ -1,6 +1,5 @@
 import CDirectConv
 import Convolution
-import Dispatch
 import Tensors
 
 /// Depthwise convolutions (one input channel per group, any number of

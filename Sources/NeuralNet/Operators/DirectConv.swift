@@ -1,6 +1,5 @@
 import CDirectConv
 import Convolution
-import Dispatch
 import Tensors
 
 /// Convolutions with many filters, computed directly: no im2col matrix, no

@@ -1,5 +1,4 @@
 import CDirectConv
-import Dispatch
 import Tensors
 
 /// How `cf_depthwise_flat` computes a depthwise convolution (AVX-512 builds): each output plane
@@ -29,6 +28,9 @@ struct FlatDepthwise {
         // A phase's rows and columns: input rows py, py + sy, ... (columns likewise).
         func count(_ phase: Int, _ size: Int, _ stride: Int) -> Int { phase < size ? (size - phase + stride - 1) / stride : 0 }
         guard inPlace || (0..<sx).allSatisfy({ count($0, w, sx) <= ow }) else { return nil }
+        // A mask per vector and tap: kept to 32 MB (a huge kernel on a huge plane takes the padded planes).
+        let vectors = (oh * ow + 15) / 16
+        guard vectors * kh * kw <= 1 << 24 else { return nil }
         self.sy = sy; self.sx = sx; outHeight = oh; outWidth = ow; self.inPlace = inPlace
         phaseSize = count(0, h, sy) * ow
         func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
@@ -42,14 +44,14 @@ struct FlatDepthwise {
             offsets.append((inPlace ? 0 : (py * sx + px) * phaseSize) + a * ow + b)
         }
         self.offsets = offsets
-        let vectors = (oh * ow + 15) / 16
         masks = [UInt16](unsafeUninitializedCapacity: vectors * kh * kw) { buffer, filled in
             cf_depthwise_flat_masks(Int32(oh), Int32(ow), Int32(kh * kw), tapRow, tapCol, rows, cols, buffer.baseAddress!)
             filled = vectors * kh * kw
         }
     }
 
-    /// Output plane p (of `planes`) from input plane `source(p)`, weights + (p % m)·taps, biases[p % m].
+    /// Output plane p (of `count`; channel p % m of item p / m) from that item's input channel
+    /// `source(p % m)`, with weights + (p % m)·taps and biases[p % m].
     func run(_ x: Tensor, planes count: Int, m: Int, source: @escaping (Int) -> Int, weights: UnsafePointer<Float>,
              biases: [Float], low: Float, high: Float) -> Tensor {
         let h = x.shape[2], w = x.shape[3], taps = offsets.count, area = outHeight * outWidth

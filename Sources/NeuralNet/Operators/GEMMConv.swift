@@ -1,4 +1,3 @@
-import Dispatch
 import Convolution
 import Tensors
 

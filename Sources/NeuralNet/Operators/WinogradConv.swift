@@ -20,6 +20,13 @@ enum WinogradConv {
             && w.shape[0] >= 8 && w.shape[1] >= 8
     }
 
+    /// Whether its transformed tiles (16 values per 2×2 tile for every channel and filter, 4 times
+    /// the input and output) stay within 1 GB for this input; larger inputs take the direct kernel.
+    static func fits(channels c: Int, filters m: Int, outHeight oh: Int, outWidth ow: Int) -> Bool {
+        let tiles = (oh + 1) / 2 * ((ow + 1) / 2)
+        return tiles < Int(Int32.max) / 2 && 16 * (c + m) * (tiles + 32) <= 1 << 28
+    }
+
     /// U = G g Gᵀ of each filter and channel, as 16 matrices (filters × channels), each in the direct
     /// kernel's panels (`cf_conv_pack`), one after another.
     static func packedFilters(_ w: Tensor) -> Tensor {
