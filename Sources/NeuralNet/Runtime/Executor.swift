@@ -14,6 +14,9 @@ public struct ModelRunner: Sendable {
     /// Conv nodes with many filters, marked with the path they take and, for the direct kernel, their
     /// weights packed once here (the `packedFilters` attribute) rather than on every run, by node index.
     let prepared: [Int: Node]
+    /// The step (index into `order`) of each value's last use, so that memory is released as a run
+    /// goes; computed once here rather than on every run.
+    let lastUse: [String: Int]
 
     /// `convolutions`: how convolutions with many filters run (the direct kernel where the build has
     /// AVX-512, SGEMM otherwise).
@@ -26,6 +29,9 @@ public struct ModelRunner: Sendable {
             throw ModelError("unsupported operator \(n.opType) in node '\(n.displayName)' (opset \(graph.opset))")
         }
         prepared = Self.prepareConvolutions(graph, path: convolutions)
+        var lastUse: [String: Int] = [:]
+        for (step, i) in order.enumerated() { for name in graph.nodes[i].inputs { lastUse[name] = step } }
+        self.lastUse = lastUse
         (fused, absorbed) = Self.fusions(graph, prepared)
     }
 
@@ -146,9 +152,6 @@ public struct ModelRunner: Sendable {
             }
             values[info.name] = t
         }
-        // Last use of each value, so memory is released as the run goes.
-        var lastUse: [String: Int] = [:]
-        for (step, i) in order.enumerated() { for name in graph.nodes[i].inputs { lastUse[name] = step } }
         let keep = Set(graph.outputs)
         let fusing = observe == nil
         for (step, i) in order.enumerated() {
