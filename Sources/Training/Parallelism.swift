@@ -6,7 +6,10 @@ import Foundation
 /// chunks), so OpenBLAS's own threads would only compete and spin: run
 /// `body` with OpenBLAS on one thread, then restore its setting.
 func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+    // Only when it changes anything: setting it starts OpenBLAS's threads anew after
+    // `stopOpenBLASWorkers` (the CLI's start-up), and they would spin.
     let previous = openblas_get_num_threads()
+    guard previous != 1 else { return try body() }
     openblas_set_num_threads(1)
     defer { openblas_set_num_threads(previous) }
     return try body()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NeuralNet
 
 @main
 struct CNNFilter: ParsableCommand {
@@ -15,6 +16,11 @@ struct CNNFilter: ParsableCommand {
         subcommands: [FilterCommand.self, KernelsCommand.self, BenchCommand.self, InfoCommand.self, RunCommand.self, PredictCommand.self, DumpActivationsCommand.self, ShowFiltersCommand.self, TrainCommand.self, EvalCommand.self, TrainKernelCommand.self],
         defaultSubcommand: FilterCommand.self
     )
+
+    static func main() {
+        stopOpenBLASWorkers()  // before any other thread could use OpenBLAS
+        main(nil)
+    }
 }
 
 enum CNNFilterVersion {

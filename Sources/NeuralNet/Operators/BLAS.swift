@@ -10,14 +10,9 @@ import Foundation
 enum BLAS {
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// OpenBLAS on one thread, its worker threads stopped: they spin (sched_yield) for a while
-    /// after the library loads, used or not, and took a core from a model's first runs (one 1×1
-    /// convolution layer, `cnnfilter bench`, 201 runs: 0.29 ms, 0.13 ms with OPENBLAS_NUM_THREADS=1).
-    /// The model runner evaluates this when it is built.
-    static let singleThreaded: Void = {
-        openblas_set_num_threads(1)
-        _ = openblasThreadShutdown()
-    }()
+    /// OpenBLAS on one thread; the model runner evaluates this when it is built. (Setting it again
+    /// after `stopOpenBLASWorkers` would start OpenBLAS's threads anew.)
+    static let singleThreaded: Void = { if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) } }()
 
     /// C = A · B + beta · C on the calling thread (A m × k, B k × n, row-major), for callers
     /// that share the work out themselves.
@@ -79,6 +74,16 @@ enum BLAS {
             }
         }
     }
+}
+
+/// Holds OpenBLAS to one thread and stops its worker threads: they spin (sched_yield) for a while
+/// after the library loads, used or not, and took a core from a model's first runs (one 1×1
+/// convolution layer, `cnnfilter bench`, 201 runs: 0.29 ms, 0.13 ms without them). OpenBLAS joins
+/// its threads, which would wait forever on work another thread had queued meanwhile: call this
+/// before any other thread uses OpenBLAS (the CLI does, first thing).
+public func stopOpenBLASWorkers() {
+    openblas_set_num_threads(1)
+    _ = openblasThreadShutdown()
 }
 
 /// OpenBLAS's own (exported, not in cblas.h): joins its worker threads; a later multithreaded
