@@ -3,12 +3,12 @@
 // for the zero padding, so the input is read in place (stride 1) or from
 // unpadded phase planes (larger strides).
 #include "direct_conv.h"
+#include "simd.h"
 #include <stdlib.h>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
 
-#define UNROLL _Pragma("clang loop unroll(full)")
 // Vectors of one plane computed side by side: each sum is a chain of fused
 // multiply-adds, one per tap; eight independent chains keep the FMA units busy.
 #define AT_ONCE 8

@@ -1,12 +1,12 @@
 // A matrix product with the filters in the vector lanes (see cf_wide_gemm in
 // direct_conv.h). AVX-512 only: 48 filters are three vectors.
 #include "direct_conv.h"
+#include "simd.h"
 #include <stdlib.h>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
 
-#define UNROLL _Pragma("clang loop unroll(full)")
 // A tile: 3 vectors of 16 filters by 8 columns, 24 sums in registers. Each
 // row of x adds 3 weight vectors (each from two of cf_conv_pack's 8-filter
 // panels, the direct kernel's layout, so that one packing serves both) and 8

@@ -52,8 +52,6 @@ enum DirectConv {
         // Panel-major order (see cf_conv_run) for 1×1 kernels and few taps (MobileNet's 3→32 first
         // layer, ResNet's 3→64 7×7): their output, not their input, is the traffic that matters.
         let panelMajor = kh * kw == 1 || taps <= 256
-        let phases = UnsafeMutablePointer<Float>.allocate(capacity: buffer)
-        defer { phases.deallocate() }
         let panelSize = panels * filterRows * taps
         let packed = prepacked?.count == group * panelSize ? prepacked! : packedFilters(w, group: group)!
         let biases = UnsafeMutablePointer<Float>.allocate(capacity: bias == nil ? 0 : m)
@@ -79,6 +77,8 @@ enum DirectConv {
                 }
             }
         }
+        let phases = UnsafeMutablePointer<Float>.allocate(capacity: buffer)
+        defer { phases.deallocate() }
         let sources = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: taps)
         defer { sources.deallocate() }
         return x.storage.withUnsafeBufferPointer { xs in

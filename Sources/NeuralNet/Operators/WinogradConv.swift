@@ -74,12 +74,13 @@ enum WinogradConv {
         defer { v.deallocate(); products.deallocate() }
         // The kernels read whole vectors: past the last tile of a row of V or M they read what the
         // transforms wrote there or nothing defined, and those lanes' results are never stored.
-        let sources = (0..<(16 * c)).map { Optional(UnsafePointer(v + ($0 / c) * vMatrix + ($0 % c) * pitch)) }
         let cores = BLAS.cores
         // Few tiles (a 7×7 or 14×14 output): the products with the filters in the vector lanes,
         // where the direct kernel's tiles of one or two vectors of tiles load a weight per multiply-add.
         let wideRows = Int(cf_wide_gemm_rows()), wide = wideRows > 0 && tiles <= 4 * lanes && pitch * wideRows < Int(Int32.max)
         let wideBlocks = wide ? (m + wideRows - 1) / wideRows : 0
+        // The direct kernel's tap rows (channel ci of element xi of V), when it computes the products.
+        let sources = wide ? [] : (0..<(16 * c)).map { Optional(UnsafePointer(v + ($0 / c) * vMatrix + ($0 % c) * pitch)) }
         return x.storage.withUnsafeBufferPointer { xs in
             packed.storage.withUnsafeBufferPointer { pk in
                 makeTensor(shape: [n, m, oh, ow]) { os in
