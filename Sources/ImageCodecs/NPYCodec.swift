@@ -1,7 +1,7 @@
 import Foundation
 import Tensors
 
-/// NumPy's .npy format (versions 1–3): float32 or float64, little or big
+/// NumPy's .npy format (versions 1–3): float, integer or bool values (read as Float32), little or big
 /// endian, C or Fortran order; 2-D (H×W) or 3-D (C×H×W) as an image, any
 /// rank for a model's tensors.
 public enum NPYCodec {
@@ -33,14 +33,13 @@ public enum NPYCodec {
         guard !imageShape || shape.count == 2 || shape.count == 3 else {
             throw fail("shape \(shapeText) is not H×W or C×H×W")
         }
-        let size: Int, big: Bool
-        switch descr {
-        case "<f4", "=f4": size = 4; big = false
-        case ">f4": size = 4; big = true
-        case "<f8", "=f8": size = 8; big = false
-        case ">f8": size = 8; big = true
-        default: throw fail("dtype '\(descr)' is not float32 or float64")
+        // '<f4' and the like: byte order, kind (float, signed, unsigned, bool) and size in bytes.
+        let kinds: [String: [Int]] = ["f": [4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
+        let order = descr.first, kind = String(descr.dropFirst().prefix(1)), size = Int(descr.dropFirst(2)) ?? 0
+        guard let order, "<>=|".contains(order), kinds[kind]?.contains(size) == true else {
+            throw fail("dtype '\(descr)' is not a float, integer or bool type")
         }
+        let big = order == ">" && size > 1
         var (count, overflow) = (1, false)
         for d in shape { (count, overflow) = count.multipliedReportingOverflow(by: d); if overflow { break } }
         let dataStart = start + headerLength
@@ -49,14 +48,25 @@ public enum NPYCodec {
         }
         var values = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
+            /// The value's bits in host order, widened to 64.
+            func bits(_ o: Int) -> UInt64 {
+                switch size {
+                case 1: return UInt64(raw[o])
+                case 2: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt16.self); return UInt64(big ? v.byteSwapped : v)
+                case 4: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt32.self); return UInt64(big ? v.byteSwapped : v)
+                default: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt64.self); return big ? v.byteSwapped : v
+                }
+            }
             for i in 0..<count {
-                let o = dataStart + i * size
-                if size == 4 {
-                    let bits = raw.loadUnaligned(fromByteOffset: o, as: UInt32.self)
-                    values[i] = Float(bitPattern: big ? bits.byteSwapped : bits)
-                } else {
-                    let bits = raw.loadUnaligned(fromByteOffset: o, as: UInt64.self)
-                    values[i] = Float(Double(bitPattern: big ? bits.byteSwapped : bits))
+                let b = bits(dataStart + i * size)
+                switch (kind, size) {
+                case ("f", 4): values[i] = Float(bitPattern: UInt32(b))
+                case ("f", _): values[i] = Float(Double(bitPattern: b))
+                case ("i", _):  // sign-extended from the top bit of its size
+                    let shift = UInt64(64 - 8 * size)
+                    values[i] = Float(Int64(bitPattern: b << shift) >> Int64(shift))
+                case ("b", _): values[i] = b != 0 ? 1 : 0
+                default: values[i] = Float(b)
                 }
             }
         }

@@ -1,3 +1,5 @@
+import Tensors
+
 /// The text format for networks, one layer per line:
 ///
 ///     conv 32 3 pad=same      # filters, kernel (3 or 3x5); stride= pad= dilation= groups= bias=no

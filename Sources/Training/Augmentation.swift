@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Random changes to training images, each off unless asked for (the notes'
 /// data augmentation): flips, small rotations, translations (crops of a

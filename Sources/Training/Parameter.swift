@@ -1,3 +1,5 @@
+import Tensors
+
 /// A learned tensor and its gradient. Buffers (batch norm's running
 /// statistics) are Parameters that no optimizer touches but checkpoints and
 /// exports carry.

@@ -112,7 +112,8 @@ func samples(_ r: RasterImage) -> [Int] {
             ("max.pgm", Array("P2\n1 1\n70000\n1".utf8), "maxval"),
             ("short.npy", [0x93] + Array("NUMPY".utf8) + [1, 0, 200, 0] + Array("{'descr'".utf8), "truncated header"),
             ("big.npy", npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }", data: 16), "needs"),
-            ("int.npy", npy(header: "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", data: 16), "not float32"),
+            ("complex.npy", npy(header: "{'descr': '<c8', 'fortran_order': False, 'shape': (2, 2), }", data: 32),
+             "not a float, integer or bool type"),
             ("ragged.txt", Array("1 2\n3\n".utf8), "ragged"),
             ("word.txt", Array("1 2\n3 x\n".utf8), "'x' is not a number"),
         ]
@@ -123,6 +124,23 @@ func samples(_ r: RasterImage) -> [Int] {
             } catch {
                 #expect("\(error)".hasPrefix(name) && "\(error)".contains(reason), "\(error)")
             }
+        }
+    }
+
+    /// Integer and bool arrays (labels, indices, masks) read as their values; the bytes are written here by hand.
+    @Test func integerArraysDecodeToTheirValues() throws {
+        func header(_ descr: String) -> String { "{'descr': '\(descr)', 'fortran_order': False, 'shape': (4,), }" }
+        let i64: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] + [UInt8](repeating: 0, count: 16)
+        let cases: [(String, [UInt8], [Float])] = [
+            ("<i8", i64, [1, -2, 0, 0]),
+            (">i2", [0, 7, 0xff, 0xf9, 0x7f, 0xff, 0x80, 0], [7, -7, 32767, -32768]),
+            ("|u1", [0, 1, 200, 255], [0, 1, 200, 255]),
+            ("|b1", [0, 1, 0, 1], [0, 1, 0, 1]),
+        ]
+        for (descr, data, want) in cases {
+            let h = header(descr)
+            let bytes = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count), 0] + Array(h.utf8) + data
+            #expect(try NPYCodec.decode(bytes, path: "x.npy", imageShape: false).storage == want, "\(descr)")
         }
     }
 

@@ -44,33 +44,9 @@ public enum ConvOps {
         let cg = c / group, mg = m / group
         let depthwise = cg == 1 && group > 1
         if depthwise || manyFilters(perGroup: mg, inputsPerGroup: cg, group: group) {
-            // The output geometry as the engine would plan it, without building the engine's per-filter plan.
+            let (pads, oh, ow) = try outputGeometry(node, height: h, width: wd, kernel: (kh, kw), strides: strides,
+                                                    dilations: dilations, padding: padSpec)
             let extent = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1]
-            guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
-                throw ModelError.node(node, "strides \(strides) and dilations \(dilations) must be at least 1")
-            }
-            let pads: Padding
-            switch padSpec {
-            case .same, .sameLower:
-                let v = samePadding(size: h, extent: extent[0], stride: strides[0])
-                let u = samePadding(size: wd, extent: extent[1], stride: strides[1])
-                pads = padSpec == .same ? Padding(top: v.before, bottom: v.after, left: u.before, right: u.after)
-                                        : Padding(top: v.after, bottom: v.before, left: u.after, right: u.before)
-            case .explicit(let p):
-                guard min(p.top, p.bottom, p.left, p.right) >= 0 else { throw ModelError.node(node, "pads must not be negative") }
-                pads = p
-            case .pixels(let p):
-                pads = Padding(top: p, bottom: p, left: p, right: p)
-            case .valid:
-                pads = Padding(top: 0, bottom: 0, left: 0, right: 0)
-            }
-            let oh: Int, ow: Int
-            do {
-                oh = try slidingOutputLength(axis: "height", size: h, extent: extent[0], padding: pads.top + pads.bottom,
-                                             stride: strides[0], exact: false)
-                ow = try slidingOutputLength(axis: "width", size: wd, extent: extent[1], padding: pads.left + pads.right,
-                                             stride: strides[1], exact: false)
-            } catch { throw ModelError.node(node, "\(error)") }
             // The C kernels index the output grid (rows as wide as the padded input) with 32 bits; the
             // direct kernel leaves larger planes to SGEMM.
             let gridBound = oh * (wd + pads.left + pads.right + extent[1]), tapCount = cg * kh * kw
@@ -192,6 +168,101 @@ public enum ConvOps {
             guard p.count == 4 else { throw ModelError.node(node, "pads needs 4 values for a 2-D convolution, got \(p)") }
             return .explicit(Padding(top: p[0], bottom: p[2], left: p[1], right: p[3]))
         }
+    }
+
+    /// The padding on each side and the output size of a 2-D convolution: the one computation the
+    /// fast kernels and the backward pass share (the filter engine plans the same from `PaddingSpec`).
+    static func outputGeometry(_ node: Node, height h: Int, width wd: Int, kernel: (Int, Int), strides: [Int],
+                               dilations: [Int], padding padSpec: PaddingSpec) throws -> (Padding, Int, Int) {
+        let extent = [(kernel.0 - 1) * dilations[0] + 1, (kernel.1 - 1) * dilations[1] + 1]
+        guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError.node(node, "strides \(strides) and dilations \(dilations) must be at least 1")
+        }
+        let pads: Padding
+        switch padSpec {
+        case .same, .sameLower:
+            let v = samePadding(size: h, extent: extent[0], stride: strides[0])
+            let u = samePadding(size: wd, extent: extent[1], stride: strides[1])
+            pads = padSpec == .same ? Padding(top: v.before, bottom: v.after, left: u.before, right: u.after)
+                                    : Padding(top: v.after, bottom: v.before, left: u.after, right: u.before)
+        case .explicit(let p):
+            guard min(p.top, p.bottom, p.left, p.right) >= 0 else { throw ModelError.node(node, "pads must not be negative") }
+            pads = p
+        case .pixels(let p):
+            pads = Padding(top: p, bottom: p, left: p, right: p)
+        case .valid:
+            pads = Padding(top: 0, bottom: 0, left: 0, right: 0)
+        }
+        do {
+            let oh = try slidingOutputLength(axis: "height", size: h, extent: extent[0], padding: pads.top + pads.bottom,
+                                             stride: strides[0], exact: false)
+            let ow = try slidingOutputLength(axis: "width", size: wd, extent: extent[1], padding: pads.left + pads.right,
+                                             stride: strides[1], exact: false)
+            return (pads, oh, ow)
+        } catch { throw ModelError.node(node, "\(error)") }
+    }
+
+    static let gradients: [String: GradientRule] = ["Conv": GradientRule(inputs: [0, 1, 2], convBackward)]
+
+    /// Conv's gradients on the forward pass's patch geometry (im2col and SGEMM, every core), for each
+    /// batch item and group: dW_g += dY_g · colsᵀ, dCols = W_gᵀ · dY_g folded back onto dX (col2im),
+    /// and db = Σ dY over items and pixels.
+    static func convBackward(_ c: BackwardContext) throws -> [Tensor?] {
+        let node = c.node, x = try c.input(0), w = try c.input(1), dy = c.gradient()
+        let (n, ch, h, wd) = try nchw(x, node)
+        let m = w.shape[0], kh = w.shape[2], kw = w.shape[3], group = node.int("group", default: 1)
+        let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1]
+        let (pads, oh, ow) = try outputGeometry(node, height: h, width: wd, kernel: (kh, kw), strides: s, dilations: d,
+                                                padding: try padding(node))
+        guard dy.shape == [n, m, oh, ow] else { throw ModelError.node(node, "output gradient \(dy.shape) for \([n, m, oh, ow])") }
+        let cg = ch / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
+        let geometry = GEMMConv.Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
+                                         top: pads.top, left: pads.left, oh: oh, ow: ow)
+        let pointwise = kh == 1 && kw == 1 && s == [1, 1] && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
+        var dx = Tensor(shape: c.wants(0) ? x.shape : [0]), dw = Tensor(shape: c.wants(1) ? w.shape : [0])
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: pointwise ? 0 : k * pixels)
+        defer { columns.deallocate() }
+        x.storage.withUnsafeBufferPointer { xs in w.storage.withUnsafeBufferPointer { ws in
+            dy.storage.withUnsafeBufferPointer { gs in
+                dx.storage.withUnsafeMutableBufferPointer { dxs in dw.storage.withUnsafeMutableBufferPointer { dws in
+                    for item in 0..<n { for g in 0..<group {
+                        let xg = xs.baseAddress! + (item * ch + g * cg) * h * wd
+                        let gy = gs.baseAddress! + (item * m + g * mg) * pixels
+                        if c.wants(1) {
+                            if !pointwise {
+                                parallelFor(k) { r in geometry.unroll(xg, row: r, pixels: 0..<pixels, into: columns + r * pixels) }
+                            }
+                            BLAS.sgemm(transB: true, m: mg, n: k, k: pixels, a: gy, lda: pixels,
+                                       b: pointwise ? xg : UnsafePointer(columns), ldb: pixels,
+                                       beta: 1, c: dws.baseAddress! + g * mg * k, ldc: k)
+                        }
+                        if c.wants(0) {
+                            let dxg = dxs.baseAddress! + (item * ch + g * cg) * h * wd
+                            BLAS.sgemm(transA: true, m: k, n: pixels, k: mg, a: ws.baseAddress! + g * mg * k, lda: k,
+                                       b: gy, ldb: pixels, beta: 0, c: pointwise ? dxg : columns, ldc: pixels)
+                            if !pointwise {
+                                // Each input channel's rows land on that channel's plane only.
+                                parallelFor(cg) { ci in
+                                    for r in (ci * kh * kw)..<((ci + 1) * kh * kw) {
+                                        geometry.fold(columns + r * pixels, row: r, into: dxg)
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                } }
+            }
+        } }
+        var db: Tensor? = nil
+        if c.wants(2) {
+            var sums = Tensor(shape: [m])
+            for item in 0..<n { for j in 0..<m {
+                let base = (item * m + j) * pixels
+                sums.storage[j] += dy.storage[base..<(base + pixels)].reduce(0, +)
+            } }
+            db = sums
+        }
+        return [c.wants(0) ? dx : nil, c.wants(1) ? dw : nil, db]
     }
 
     /// Runs a planned C×H×W pipeline on each item of an N×C×H×W batch.

@@ -97,13 +97,17 @@ enum ElementwiseOps {
         return [x]
     }
 
-    /// Softmax along `axis` (opset 13+), or over the flattened trailing
-    /// dimensions from `axis` on (before 13, default axis 1).
+    /// The lines softmax runs along: `outer` × `inner` lines of `length` values, `inner` apart, along
+    /// `axis` (opset 13+), or over the flattened trailing dimensions from `axis` on (before 13, default 1).
+    static func softmaxLines(_ node: Node, shape: [Int], _ opset: Int) throws -> (outer: Int, length: Int, inner: Int) {
+        let a = try axis(node.int("axis", default: opset >= 13 ? -1 : 1), rank: shape.count, node: node)
+        let outer = shape[..<a].reduce(1, *)
+        return opset >= 13 ? (outer, shape[a], shape[(a + 1)...].reduce(1, *)) : (outer, shape[a...].reduce(1, *), 1)
+    }
+
     static func softmax(_ node: Node, _ inputs: [Tensor?], _ opset: Int, log: Bool) throws -> Tensor {
         var x = try required(inputs, 0, node)
-        let a = try axis(node.int("axis", default: opset >= 13 ? -1 : 1), rank: x.rank, node: node)
-        let outer = x.shape[..<a].reduce(1, *)
-        let (len, inner) = opset >= 13 ? (x.shape[a], x.shape[(a + 1)...].reduce(1, *)) : (x.shape[a...].reduce(1, *), 1)
+        let (outer, len, inner) = try softmaxLines(node, shape: x.shape, opset)
         x.storage.withUnsafeMutableBufferPointer { p in
             for o in 0..<outer { for i in 0..<inner {
                 let base = o * len * inner + i
@@ -119,4 +123,106 @@ enum ElementwiseOps {
         }
         return x
     }
+
+    // MARK: Backward
+
+    /// The rule of a one-input operator whose derivative at each value is `derivative(x, y)`.
+    static func pointwise(_ derivative: @escaping (Node) -> (_ x: Float, _ y: Float) -> Float) -> GradientRule {
+        GradientRule(inputs: [0]) { c in
+            let d = derivative(c.node)
+            return [zipValues(try c.input(0), c.outputs[0], c.gradient()) { x, y, g in g * d(x, y) }]
+        }
+    }
+
+    /// dLoss/dA and dLoss/dB of a broadcasting binary operator from the local derivatives
+    /// (each the output gradient times ∂f/∂a or ∂f/∂b at the broadcast position).
+    static func binaryRule(_ partials: @escaping (_ g: Float, _ a: Float, _ b: Float) -> (Float, Float)) -> GradientRule {
+        GradientRule(inputs: [0, 1]) { c in
+            let a = try c.input(0), b = try c.input(1), g = c.gradient()
+            // Both operands read at the output's shape (broadcast), then summed back to their own.
+            let wideA = a.shape == g.shape ? a : try elementwise(a, Tensor(shape: g.shape), node: c.node) { x, _ in x }
+            let wideB = b.shape == g.shape ? b : try elementwise(Tensor(shape: g.shape), b, node: c.node) { _, y in y }
+            let da = zipValues(g, wideA, wideB) { g, x, y in partials(g, x, y).0 }
+            let db = zipValues(g, wideA, wideB) { g, x, y in partials(g, x, y).1 }
+            return [c.wants(0) ? unbroadcast(da, to: a.shape) : nil, c.wants(1) ? unbroadcast(db, to: b.shape) : nil]
+        }
+    }
+
+    static let gradients: [String: GradientRule] = [
+        "Relu": pointwise { _ in { x, _ in x > 0 ? 1 : 0 } },
+        "LeakyRelu": pointwise { n in let a = n.float("alpha", default: 0.01); return { x, _ in x > 0 ? 1 : a } },
+        "Sigmoid": pointwise { _ in { _, y in y * (1 - y) } },
+        "Tanh": pointwise { _ in { _, y in 1 - y * y } },
+        "Elu": pointwise { n in let a = n.float("alpha", default: 1); return { x, y in x > 0 ? 1 : y + a } },
+        "Selu": pointwise { n in
+            let a = n.float("alpha", default: 1.67326319217681884765625), g = n.float("gamma", default: 1.05070102214813232421875)
+            return { x, _ in x > 0 ? g : g * a * Foundation.exp(x) }
+        },
+        "Softplus": pointwise { _ in { x, _ in x > 20 ? 1 : 1 / (1 + Foundation.exp(-x)) } },
+        "HardSigmoid": pointwise { n in
+            let a = n.float("alpha", default: 0.2), b = n.float("beta", default: 0.5)
+            return { x, _ in a * x + b > 0 && a * x + b < 1 ? a : 0 }
+        },
+        "HardSwish": pointwise { _ in { x, _ in x < -3 ? 0 : (x > 3 ? 1 : x / 3 + 0.5) } },
+        "Exp": pointwise { _ in { _, y in y } },
+        "Sqrt": pointwise { _ in { _, y in 0.5 / y } },
+        "Neg": pointwise { _ in { _, _ in -1 } },
+        "Abs": pointwise { _ in { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) } },
+        "Identity": GradientRule { c in [c.gradient()] },
+        "Clip": GradientRule(inputs: [0]) { c in
+            let lo = c.opset >= 11 ? (optional(c.inputs, 1)?.scalar ?? -.infinity) : c.node.float("min", default: -.infinity)
+            let hi = c.opset >= 11 ? (optional(c.inputs, 2)?.scalar ?? .infinity) : c.node.float("max", default: .infinity)
+            return [zipValues(try c.input(0), c.gradient()) { x, g in x >= lo && x <= hi ? g : 0 }]
+        },
+        "Dropout": GradientRule(inputs: [0]) { c in
+            // Training keeps the mask already scaled by 1 / (1 − ratio); inference is the identity.
+            guard let mask = c.saved.first else { return [c.gradient()] }
+            return [zipValues(c.gradient(), mask, *)]
+        },
+        "PRelu": binaryRule { g, x, slope in x >= 0 ? (g, 0) : (g * slope, g * x) },
+        "Add": binaryRule { g, _, _ in (g, g) },
+        "Sub": binaryRule { g, _, _ in (g, -g) },
+        "Mul": binaryRule { g, a, b in (g * b, g * a) },
+        "Div": binaryRule { g, a, b in (g / b, -g * a / (b * b)) },
+        "Softmax": GradientRule(inputs: [0]) { c in [try softmaxBackward(c, log: false)] },
+        "LogSoftmax": GradientRule(inputs: [0]) { c in [try softmaxBackward(c, log: true)] },
+        "Cast": GradientRule(inputs: [0]) { c in
+            // Only casts between floating-point types pass a gradient.
+            [[1, 10, 11].contains(c.node.int("to", default: 1)) ? c.gradient() : nil]
+        },
+    ]
+
+    /// Softmax: dx = y · (g − Σ g·y); log-softmax: dx = g − softmax · Σ g, along each line.
+    static func softmaxBackward(_ c: BackwardContext, log: Bool) throws -> Tensor {
+        let y = c.outputs[0], g = c.gradient()
+        let (outer, len, inner) = try softmaxLines(c.node, shape: y.shape, c.opset)
+        return y.storage.withUnsafeBufferPointer { yp in g.storage.withUnsafeBufferPointer { gp in
+            makeTensor(shape: y.shape) { dx in
+                for o in 0..<outer { for i in 0..<inner {
+                    let base = o * len * inner + i
+                    var sum: Float = 0
+                    for k in 0..<len { let j = base + k * inner; sum += log ? gp[j] : gp[j] * yp[j] }
+                    for k in 0..<len {
+                        let j = base + k * inner
+                        dx[j] = log ? gp[j] - Foundation.exp(yp[j]) * sum : yp[j] * (gp[j] - sum)
+                    }
+                } }
+            }
+        } }
+    }
+
+    /// Dropout in training: each value kept with probability 1 − ratio and scaled by 1 / (1 − ratio);
+    /// the scaled mask is kept for the backward pass.
+    static let training: [String: TrainingOperator] = [
+        "Dropout": { node, inputs, opset, random in
+            let x = try required(inputs, 0, node)
+            let ratio = opset >= 12 ? (optional(inputs, 1)?.scalar ?? 0.5) : node.float("ratio", default: 0.5)
+            guard ratio >= 0 && ratio < 1 else { throw ModelError.node(node, "ratio \(ratio) is not in [0, 1)") }
+            let scale = 1 / (1 - ratio)
+            let mask = makeTensor(shape: x.shape) { m in for i in 0..<m.count { m[i] = random.unit() < ratio ? 0 : scale } }
+            var outputs = [zipValues(x, mask, *)]
+            if node.outputs.count > 1 { outputs.append(mapValues(mask) { $0 > 0 ? 1 : 0 }) }
+            return TrainingForward(outputs: outputs, saved: [mask])
+        },
+    ]
 }

@@ -121,5 +121,22 @@ enum GEMMConv {
                 (out + (hi - ox0)).initialize(repeating: 0, count: ox1 - hi)
             }
         }
+
+        /// The adjoint of `unroll` (col2im): adds row r of a patch matrix, one value per output pixel,
+        /// onto the input positions those values were read from; the padding takes nothing.
+        func fold(_ src: UnsafePointer<Float>, row r: Int, into base: UnsafeMutablePointer<Float>) {
+            let ci = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
+            let plane = base + ci * h * w, shift = kx * dx - left
+            // Output columns whose input column ox·sx + shift lies inside the row.
+            let lo = shift >= 0 ? 0 : (sx - 1 - shift) / sx
+            let hi = min(ow, w - shift <= 0 ? 0 : (w - 1 - shift) / sx + 1)
+            guard hi > lo else { return }
+            for oy in 0..<oh {
+                let iy = oy * sy - top + ky * dy
+                guard iy >= 0 && iy < h else { continue }
+                let to = plane + iy * w + shift, from = src + oy * ow
+                for ox in lo..<hi { to[ox &* sx] += from[ox] }
+            }
+        }
     }
 }

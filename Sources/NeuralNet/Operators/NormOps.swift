@@ -72,4 +72,112 @@ enum NormOps {
         } }
         return [y]
     }
+
+    // MARK: Training and backward
+
+    /// Per channel of an N×C×… tensor: the number of values, their mean and 1/√(variance + ε) (biased variance).
+    static func channelStatistics(_ x: Tensor, epsilon: Float) -> (count: Int, mean: [Float], inverseStd: [Float]) {
+        let n = x.shape[0], c = x.shape[1], inner = x.shape[2...].reduce(1, *)
+        var mean = [Float](repeating: 0, count: c), inv = mean
+        x.storage.withUnsafeBufferPointer { p in
+            for ch in 0..<c {
+                var sum: Double = 0, squares: Double = 0
+                for item in 0..<n {
+                    let base = (item * c + ch) * inner
+                    for i in base..<(base + inner) { sum += Double(p[i]) }
+                }
+                let mu = sum / Double(max(n * inner, 1))
+                for item in 0..<n {
+                    let base = (item * c + ch) * inner
+                    for i in base..<(base + inner) { let d = Double(p[i]) - mu; squares += d * d }
+                }
+                mean[ch] = Float(mu)
+                inv[ch] = Float(1 / (squares / Double(max(n * inner, 1)) + Double(epsilon)).squareRoot())
+            }
+        }
+        return (n * inner, mean, inv)
+    }
+
+    /// Batch norm in training: normalised with the batch's own statistics; the running mean and
+    /// variance move towards them by 1 − momentum (ONNX's momentum, PyTorch's 1 − momentum), the
+    /// variance unbiased as PyTorch keeps it. Saved for the backward pass: the batch mean and 1/σ.
+    static let training: [String: TrainingOperator] = [
+        "BatchNormalization": { node, inputs, _, _ in
+            let x = try required(inputs, 0, node)
+            let scale = try required(inputs, 1, node), b = try required(inputs, 2, node)
+            let runningMean = try required(inputs, 3, node), runningVar = try required(inputs, 4, node)
+            guard x.rank >= 2 else { throw ModelError.node(node, "expects N×C×… input, got \(x.shape)") }
+            let c = x.shape[1], inner = x.shape[2...].reduce(1, *)
+            guard [scale, b, runningMean, runningVar].allSatisfy({ $0.count == c }) else {
+                throw ModelError.node(node, "scale, bias, mean and variance need \(c) values each")
+            }
+            let eps = node.float("epsilon", default: 1e-5), momentum = node.float("momentum", default: 0.9)
+            let (count, mean, inv) = channelStatistics(x, epsilon: eps)
+            var y = x
+            y.storage.withUnsafeMutableBufferPointer { p in
+                for ch in 0..<c {
+                    let k = scale.storage[ch] * inv[ch], off = b.storage[ch] - mean[ch] * k
+                    for item in 0..<x.shape[0] {
+                        let base = (item * c + ch) * inner
+                        for i in base..<(base + inner) { p[i] = p[i] * k + off }
+                    }
+                }
+            }
+            let unbiased = Float(count) / Float(max(count - 1, 1))
+            let newMean = Tensor(shape: runningMean.shape, values: (0..<c).map {
+                runningMean.storage[$0] * momentum + mean[$0] * (1 - momentum)
+            })
+            let newVar = Tensor(shape: runningVar.shape, values: (0..<c).map {
+                let variance = 1 / (inv[$0] * inv[$0]) - eps
+                return runningVar.storage[$0] * momentum + variance * unbiased * (1 - momentum)
+            })
+            var outputs = [y]
+            if node.outputs.count > 1 { outputs += [newMean, newVar] }
+            return TrainingForward(outputs: outputs, saved: [Tensor(shape: [c], values: mean), Tensor(shape: [c], values: inv)],
+                                   updates: [3: newMean, 4: newVar])
+        },
+    ]
+
+    static let gradients: [String: GradientRule] = ["BatchNormalization": GradientRule(inputs: [0, 1, 2], batchNormBackward)]
+
+    /// With x̂ = (x − μ)/σ: dScale = Σ g·x̂, dBias = Σ g; dx = scale/σ · (g − mean(g) − x̂·mean(g·x̂)) with
+    /// the batch's statistics (training), or scale/σ · g with the running ones (inference).
+    static func batchNormBackward(_ c: BackwardContext) throws -> [Tensor?] {
+        let x = try c.input(0), scale = try c.input(1), g = c.gradient()
+        let ch = x.shape[1], inner = x.shape[2...].reduce(1, *), n = x.shape[0]
+        let batch = c.saved.count == 2
+        let mean: [Float], inv: [Float]
+        if batch { mean = c.saved[0].storage; inv = c.saved[1].storage } else {
+            let eps = c.node.float("epsilon", default: 1e-5)
+            mean = try c.input(3).storage
+            inv = try c.input(4).storage.map { 1 / ($0 + eps).squareRoot() }
+        }
+        var dx = Tensor(shape: c.wants(0) ? x.shape : [0])
+        var dScale = Tensor(shape: [ch]), dBias = Tensor(shape: [ch])
+        let count = Float(n * inner)
+        x.storage.withUnsafeBufferPointer { xp in g.storage.withUnsafeBufferPointer { gp in
+            dx.storage.withUnsafeMutableBufferPointer { dp in
+                for k in 0..<ch {
+                    var sumG: Double = 0, sumGX: Double = 0
+                    for item in 0..<n {
+                        let base = (item * ch + k) * inner
+                        for i in base..<(base + inner) {
+                            sumG += Double(gp[i]); sumGX += Double(gp[i]) * Double((xp[i] - mean[k]) * inv[k])
+                        }
+                    }
+                    dScale.storage[k] = Float(sumGX); dBias.storage[k] = Float(sumG)
+                    guard c.wants(0) else { continue }
+                    let s = scale.storage[k] * inv[k]
+                    let meanG = batch ? Float(sumG) / count : 0, meanGX = batch ? Float(sumGX) / count : 0
+                    for item in 0..<n {
+                        let base = (item * ch + k) * inner
+                        for i in base..<(base + inner) {
+                            dp[i] = s * (gp[i] - meanG - (xp[i] - mean[k]) * inv[k] * meanGX)
+                        }
+                    }
+                }
+            }
+        } }
+        return [c.wants(0) ? dx : nil, dScale.reshaped(scale.shape), dBias.reshaped(try c.input(2).shape)]
+    }
 }

@@ -60,3 +60,74 @@ func clamp(_ p: UnsafeMutablePointer<Float>, count: Int, _ bounds: (low: Float, 
     let lo = bounds.low, hi = bounds.high
     for i in 0..<count { p[i] = min(max(p[i], lo), hi) }
 }
+
+/// What an operator's backward pass is given: the node as it ran, its inputs and outputs, what its
+/// training-mode forward kept (`TrainingForward.saved`) and dLoss/dOutput for each output.
+struct BackwardContext {
+    let node: Node
+    let inputs: [Tensor?]
+    let outputs: [Tensor]
+    let saved: [Tensor]
+    let outputGradients: [Tensor?]
+    let opset: Int
+    /// Which inputs need dLoss/dInput; the rule may return nil for the others.
+    let wanted: [Bool]
+
+    func input(_ i: Int) throws -> Tensor { try required(inputs, i, node) }
+    func wants(_ i: Int) -> Bool { i < wanted.count && wanted[i] }
+    /// dLoss/dOutput i, zeros where no gradient reached that output.
+    func gradient(_ i: Int = 0) -> Tensor {
+        if i < outputGradients.count, let g = outputGradients[i] { return g }
+        return Tensor(shape: outputs[i].shape)
+    }
+}
+
+/// How a gradient flows back through an operator: the inputs it reaches (the others, such as shapes,
+/// axes, bounds and running statistics, are constants to it) and dLoss/dInput for each input, nil
+/// where none is wanted. Each operator family defines its rules beside its forward pass.
+struct GradientRule {
+    /// Inputs the gradient reaches; nil for all of them.
+    let inputs: Set<Int>?
+    let backward: (BackwardContext) throws -> [Tensor?]
+
+    init(inputs: Set<Int>? = nil, _ backward: @escaping (BackwardContext) throws -> [Tensor?]) {
+        self.inputs = inputs; self.backward = backward
+    }
+
+    /// An operator whose outputs are constants whatever its inputs (Shape, Constant).
+    static let constant = GradientRule(inputs: []) { _ in [] }
+
+    func reaches(_ i: Int) -> Bool { inputs?.contains(i) ?? true }
+}
+
+/// An operator's forward pass in training mode, where it differs from inference (batch statistics,
+/// dropout): its outputs, what its backward needs, and new values for some of its inputs (the
+/// running statistics), by input index.
+struct TrainingForward {
+    var outputs: [Tensor]
+    var saved: [Tensor] = []
+    var updates: [Int: Tensor] = [:]
+}
+typealias TrainingOperator = (_ node: Node, _ inputs: [Tensor?], _ opset: Int, _ random: inout RandomSource)
+    throws -> TrainingForward
+
+extension Operators {
+    static let gradients: [String: GradientRule] = {
+        var t: [String: GradientRule] = [:]
+        for table in [ConvOps.gradients, PoolOps.gradients, ElementwiseOps.gradients, LinearOps.gradients,
+                      NormOps.gradients, ShapeOps.gradients] {
+            for (k, v) in table { t[k] = v }
+        }
+        return t
+    }()
+
+    static let training: [String: TrainingOperator] = {
+        var t: [String: TrainingOperator] = [:]
+        for (k, v) in NormOps.training { t[k] = v }
+        for (k, v) in ElementwiseOps.training { t[k] = v }
+        return t
+    }()
+
+    /// The operators with a backward pass, for messages and the README.
+    static var differentiable: [String] { gradients.filter { $0.value.inputs != [] }.keys.sorted() }
+}

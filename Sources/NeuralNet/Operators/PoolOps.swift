@@ -11,47 +11,74 @@ enum PoolOps {
         "GlobalMaxPool": { n, i, _ in [try global(n, i, max: true)] },
     ]
 
-    static func pool(_ node: Node, _ inputs: [Tensor?], max isMax: Bool) throws -> Tensor {
-        let x = try required(inputs, 0, node)
-        let (n, c, h, w) = try nchw(x, node)
-        guard let k = node.ints("kernel_shape"), k.count == 2 else { throw ModelError.node(node, "kernel_shape needs 2 values") }
-        let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1]
-        guard k.allSatisfy({ $0 >= 1 }), s.count == 2, s.allSatisfy({ $0 >= 1 }), d.count == 2, d.allSatisfy({ $0 >= 1 }) else {
-            throw ModelError.node(node, "kernel_shape \(k), strides \(s) and dilations \(d) need 2 values of at least 1")
+    /// A 2-D pooling window's placement: kernel, strides, dilations, padding on each side and the
+    /// output size, from the node's attributes (shared by the forward and backward passes).
+    struct Window {
+        let k0: Int, k1: Int, s0: Int, s1: Int, d0: Int, d1: Int
+        let top: Int, left: Int, bottom: Int, right: Int, oh: Int, ow: Int
+        let includePad: Bool
+        var extent: (Int, Int) { ((k0 - 1) * d0 + 1, (k1 - 1) * d1 + 1) }
+
+        init(_ node: Node, height h: Int, width w: Int) throws {
+            guard let k = node.ints("kernel_shape"), k.count == 2 else { throw ModelError.node(node, "kernel_shape needs 2 values") }
+            let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1]
+            guard k.allSatisfy({ $0 >= 1 }), s.count == 2, s.allSatisfy({ $0 >= 1 }), d.count == 2, d.allSatisfy({ $0 >= 1 }) else {
+                throw ModelError.node(node, "kernel_shape \(k), strides \(s) and dilations \(d) need 2 values of at least 1")
+            }
+            let ceil = node.int("ceil_mode", default: 0) == 1
+            let extent = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
+            var pads = node.ints("pads") ?? [0, 0, 0, 0]
+            guard pads.count == 4 else { throw ModelError.node(node, "pads \(pads) must be 4 values") }
+            func outSize(_ size: Int, _ axis: Int) -> Int {
+                let total = size + pads[axis] + pads[axis + 2] - extent[axis]
+                var o = (ceil ? (total + s[axis] - 1) / s[axis] : total / s[axis]) + 1
+                // A window must start inside the input or its leading padding.
+                if ceil && (o - 1) * s[axis] >= size + pads[axis] { o -= 1 }
+                return o
+            }
+            var oh: Int, ow: Int
+            switch node.string("auto_pad", default: "NOTSET") {
+            case let auto where auto == "SAME_UPPER" || auto == "SAME_LOWER":
+                oh = (h + s[0] - 1) / s[0]; ow = (w + s[1] - 1) / s[1]
+                let th = max(0, (oh - 1) * s[0] + extent[0] - h), tw = max(0, (ow - 1) * s[1] + extent[1] - w)
+                pads = auto == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2] : [th - th / 2, tw - tw / 2, th / 2, tw / 2]
+            case "VALID":
+                pads = [0, 0, 0, 0]; oh = outSize(h, 0); ow = outSize(w, 1)
+            default:
+                oh = outSize(h, 0); ow = outSize(w, 1)
+            }
+            guard oh > 0, ow > 0 else { throw ModelError.node(node, "the window does not fit a \(h)×\(w) input") }
+            guard pads.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(node, "pads \(pads) must not be negative") }
+            (k0, k1, s0, s1, d0, d1) = (k[0], k[1], s[0], s[1], d[0], d[1])
+            (top, left, bottom, right, self.oh, self.ow) = (pads[0], pads[1], pads[2], pads[3], oh, ow)
+            includePad = node.int("count_include_pad", default: 0) == 1
         }
-        let ceil = node.int("ceil_mode", default: 0) == 1
-        let includePad = node.int("count_include_pad", default: 0) == 1
-        let extent = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
-        var pads = node.ints("pads") ?? [0, 0, 0, 0]
-        let auto = node.string("auto_pad", default: "NOTSET")
-        func outSize(_ size: Int, _ axis: Int) -> Int {
-            let total = size + pads[axis] + pads[axis + 2] - extent[axis]
-            var o = (ceil ? (total + s[axis] - 1) / s[axis] : total / s[axis]) + 1
-            // A window must start inside the input or its leading padding.
-            if ceil && (o - 1) * s[axis] >= size + pads[axis] { o -= 1 }
-            return o
-        }
-        var oh: Int, ow: Int
-        switch auto {
-        case "SAME_UPPER", "SAME_LOWER":
-            oh = (h + s[0] - 1) / s[0]; ow = (w + s[1] - 1) / s[1]
-            let th = max(0, (oh - 1) * s[0] + extent[0] - h), tw = max(0, (ow - 1) * s[1] + extent[1] - w)
-            pads = auto == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2] : [th - th / 2, tw - tw / 2, th / 2, tw / 2]
-        case "VALID":
-            pads = [0, 0, 0, 0]; oh = outSize(h, 0); ow = outSize(w, 1)
-        default:
-            oh = outSize(h, 0); ow = outSize(w, 1)
-        }
-        guard oh > 0, ow > 0 else { throw ModelError.node(node, "the window does not fit a \(h)×\(w) input") }
-        guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(node, "pads \(pads) must be 4 values, none negative") }
-        let s0 = s[0], s1 = s[1], d0 = d[0], d1 = d[1], k0 = k[0], k1 = k[1]
-        let top = pads[0], left = pads[1], bottom = pads[2], right = pads[3]
+
         /// The taps 0..<count whose position start + tap·dilation lies in 0..<size.
-        func inside(_ start: Int, _ dilation: Int, _ size: Int, _ count: Int) -> Range<Int> {
+        @inline(__always)
+        static func inside(_ start: Int, _ dilation: Int, _ size: Int, _ count: Int) -> Range<Int> {
             let lo = start >= 0 ? 0 : (dilation - 1 - start) / dilation
             let hi = start >= size ? 0 : Swift.min(count, (size - 1 - start) / dilation + 1)
             return lo..<Swift.max(lo, hi)
         }
+
+        /// An average's divisor as onnxruntime counts it: the window clipped to the padded input
+        /// (count_include_pad), or the taps inside the input.
+        @inline(__always)
+        func divisor(y0: Int, x0: Int, rows: Range<Int>, cols: Range<Int>, h: Int, w: Int) -> Int {
+            guard includePad else { return rows.count * cols.count }
+            let hEnd = Swift.min(y0 + extent.0, h + bottom), wEnd = Swift.min(x0 + extent.1, w + right)
+            return (hEnd - y0) * (wEnd - x0)
+        }
+    }
+
+    static func pool(_ node: Node, _ inputs: [Tensor?], max isMax: Bool) throws -> Tensor {
+        let x = try required(inputs, 0, node)
+        let (n, c, h, w) = try nchw(x, node)
+        let win = try Window(node, height: h, width: w)
+        let (oh, ow, s0, s1, d0, d1, k0, k1) = (win.oh, win.ow, win.s0, win.s1, win.d0, win.d1, win.k0, win.k1)
+        let top = win.top, left = win.left, right = win.right, extent = [win.extent.0, win.extent.1], s = [s0, s1], d = [d0, d1]
+        let inside = Window.inside
         if isMax {
             // The C kernel indexes the output grid (rows as wide as the padded input) with 32 bits.
             guard oh * (w + left + right + extent[1]) < Int(Int32.max) else {
@@ -77,14 +104,7 @@ enum PoolOps {
                                 let line = p + (y0 + ky * d0) * w + x0
                                 for kx in cols { acc += line[kx * d1] }
                             }
-                            // onnxruntime's divisor: the window clipped to the padded input, or to the input.
-                            let divisor: Int
-                            if includePad {
-                                let hEnd = Swift.min(y0 + extent[0], h + bottom), wEnd = Swift.min(x0 + extent[1], w + right)
-                                divisor = (hEnd - y0) * (wEnd - x0)
-                            } else {
-                                divisor = rows.count * cols.count
-                            }
+                            let divisor = win.divisor(y0: y0, x0: x0, rows: rows, cols: cols, h: h, w: w)
                             q[oy * ow + ox] = divisor > 0 ? acc / Float(divisor) : 0
                         }
                     }
@@ -104,5 +124,68 @@ enum PoolOps {
             out.storage[p] = isMax ? (slice.max() ?? 0) : slice.reduce(0, +) / Float(area)
         }
         return out
+    }
+
+    // MARK: Backward
+
+    static let gradients: [String: GradientRule] = [
+        "MaxPool": GradientRule(inputs: [0]) { c in [try poolBackward(c, max: true)] },
+        "AveragePool": GradientRule(inputs: [0]) { c in [try poolBackward(c, max: false)] },
+        "GlobalAveragePool": GradientRule(inputs: [0]) { c in [try globalBackward(c, max: false)] },
+        "GlobalMaxPool": GradientRule(inputs: [0]) { c in [try globalBackward(c, max: true)] },
+    ]
+
+    /// Max: each output's gradient goes to the first input of its window (row by row) that holds the
+    /// maximum, as PyTorch routes it; average: spread evenly over the window's divisor.
+    static func poolBackward(_ c: BackwardContext, max isMax: Bool) throws -> Tensor {
+        let x = try c.input(0), y = c.outputs[0], g = c.gradient()
+        let (n, ch, h, w) = try nchw(x, c.node)
+        let win = try Window(c.node, height: h, width: w)
+        let oh = win.oh, ow = win.ow
+        var dx = Tensor(shape: x.shape)
+        x.storage.withUnsafeBufferPointer { xs in y.storage.withUnsafeBufferPointer { ys in g.storage.withUnsafeBufferPointer { gs in
+            dx.storage.withUnsafeMutableBufferPointer { ds in
+                let xb = xs.baseAddress!, yb = ys.baseAddress!, gb = gs.baseAddress!, db = ds.baseAddress!
+                parallelFor(n * ch) { plane in
+                    let p = xb + plane * h * w, q = db + plane * h * w, o = plane * oh * ow
+                    for oy in 0..<oh {
+                        let y0 = oy * win.s0 - win.top, rows = Window.inside(y0, win.d0, h, win.k0)
+                        for ox in 0..<ow {
+                            let x0 = ox * win.s1 - win.left, cols = Window.inside(x0, win.d1, w, win.k1)
+                            let grad = gb[o + oy * ow + ox]
+                            if isMax {
+                                let top = yb[o + oy * ow + ox]
+                                search: for ky in rows { for kx in cols {
+                                    let at = (y0 + ky * win.d0) * w + x0 + kx * win.d1
+                                    if p[at] == top { q[at] += grad; break search }
+                                } }
+                            } else {
+                                let divisor = win.divisor(y0: y0, x0: x0, rows: rows, cols: cols, h: h, w: w)
+                                guard divisor > 0 else { continue }
+                                let share = grad / Float(divisor)
+                                for ky in rows { for kx in cols { q[(y0 + ky * win.d0) * w + x0 + kx * win.d1] += share } }
+                            }
+                        }
+                    }
+                }
+            }
+        } } }
+        return dx
+    }
+
+    static func globalBackward(_ c: BackwardContext, max isMax: Bool) throws -> Tensor {
+        let x = try c.input(0), y = c.outputs[0], g = c.gradient()
+        let planes = x.shape[0] * x.shape[1], area = x.count / max(planes, 1)
+        var dx = Tensor(shape: x.shape)
+        for p in 0..<planes {
+            let base = p * area
+            if isMax {
+                if let at = (base..<(base + area)).first(where: { x.storage[$0] == y.storage[p] }) { dx.storage[at] = g.storage[p] }
+            } else {
+                let share = g.storage[p] / Float(area)
+                for i in base..<(base + area) { dx.storage[i] = share }
+            }
+        }
+        return dx
     }
 }

@@ -92,6 +92,13 @@ enum ShapeOps {
             return [Tensor(shape: shape, repeating: v)]
         },
         "Split": split,
+        "Slice": { n, i, opset in
+            let x = try required(i, 0, n), plan = try slicePlan(n, i, opset, shape: x.shape)
+            var values: [Float] = []
+            values.reserveCapacity(plan.shape.reduce(1, *))
+            sliceSources(plan, of: x.shape) { src in values.append(x.storage[src]) }
+            return [Tensor(shape: plan.shape, values: values)]
+        },
         "Pad": pad,
         "ReduceMean": reduceMean,
         "Resize": resize,
@@ -160,6 +167,55 @@ enum ShapeOps {
         }
     }
 
+    /// Where a Slice reads along each axis: first index, step and count (ONNX's clamping of starts and
+    /// ends, negative indices from the end, negative steps backwards); axes not named are whole.
+    static func slicePlan(_ n: Node, _ i: [Tensor?], _ opset: Int, shape: [Int]) throws
+        -> (shape: [Int], start: [Int], step: [Int]) {
+        let starts = opset >= 10 ? try required(i, 1, n).integers : (n.ints("starts") ?? [])
+        let ends = opset >= 10 ? try required(i, 2, n).integers : (n.ints("ends") ?? [])
+        let axes = (opset >= 10 ? optional(i, 3)?.integers : n.ints("axes")) ?? Array(0..<starts.count)
+        let steps = (opset >= 10 ? optional(i, 4)?.integers : nil) ?? [Int](repeating: 1, count: starts.count)
+        guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count else {
+            throw ModelError.node(n, "starts, ends, axes and steps have \([starts, ends, axes, steps].map(\.count)) values")
+        }
+        var out = shape, first = [Int](repeating: 0, count: shape.count), step = [Int](repeating: 1, count: shape.count)
+        var seen: Set<Int> = []
+        for k in 0..<starts.count {
+            let a = try axis(axes[k], rank: shape.count, node: n), dim = shape[a], s = steps[k]
+            guard seen.insert(a).inserted else { throw ModelError.node(n, "axis \(axes[k]) is sliced twice") }
+            guard s != 0 else { throw ModelError.node(n, "a step of 0") }
+            var b = starts[k] < 0 ? starts[k] + dim : starts[k], e = ends[k] < 0 ? ends[k] + dim : ends[k]
+            if s > 0 {
+                b = min(max(b, 0), dim); e = min(max(e, 0), dim)
+            } else {
+                b = min(max(b, 0), dim - 1); e = min(max(e, -1), dim - 1)
+            }
+            let back = s == Int.min ? Int.max : -s
+            let count = s > 0 ? (e > b ? (e - b - 1) / s + 1 : 0) : (b > e ? (b - e - 1) / back + 1 : 0)
+            out[a] = count; first[a] = b; step[a] = s
+        }
+        return (out, first, step)
+    }
+
+    /// Visits the input index of each value a slice takes, in output order.
+    static func sliceSources(_ plan: (shape: [Int], start: [Int], step: [Int]), of shape: [Int], _ visit: (Int) -> Void) {
+        let rank = shape.count, strides = Tensor.strides(shape), count = plan.shape.reduce(1, *)
+        guard count > 0 else { return }
+        var index = [Int](repeating: 0, count: rank)
+        var src = (0..<rank).reduce(0) { $0 + plan.start[$1] * strides[$1] }
+        for _ in 0..<count {
+            visit(src)
+            var k = rank - 1
+            while k >= 0 {
+                // Wrapping: a huge step is taken once and undone at once.
+                index[k] += 1; src = src &+ plan.step[k] &* strides[k]
+                if index[k] < plan.shape[k] { break }
+                src = src &- plan.step[k] &* strides[k] &* plan.shape[k]; index[k] = 0
+                k -= 1
+            }
+        }
+    }
+
     /// Constant, reflect or edge padding of any rank; pads [x1_begin, x2_begin, …, x1_end, …].
     static func pad(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
         let x = try required(i, 0, n)
@@ -169,14 +225,25 @@ enum ShapeOps {
         guard pads.count == 2 * x.rank else { throw ModelError.node(n, "pads has \(pads.count) values for rank \(x.rank)") }
         let shape = (0..<x.rank).map { x.shape[$0] + pads[$0] + pads[$0 + x.rank] }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(n, "pads \(pads) shrink \(x.shape) below zero") }
-        let inStrides = Tensor.strides(x.shape)
         var out = Tensor(shape: shape, repeating: value)
-        var index = [Int](repeating: 0, count: shape.count)
-        for o in 0..<out.count {
+        out.storage.withUnsafeMutableBufferPointer { q in
+            padSources(x.shape, pads: pads, mode: mode) { o, src in q[o] = x.storage[src] }
+        }
+        return [out]
+    }
+
+    /// Visits each output position of a padding that reads an input value, with that value's index:
+    /// constant padding skips the border, reflect mirrors about the edge values, edge repeats them.
+    static func padSources(_ shape: [Int], pads: [Int], mode: String, _ visit: (_ output: Int, _ input: Int) -> Void) {
+        let rank = shape.count
+        let outShape = (0..<rank).map { shape[$0] + pads[$0] + pads[$0 + rank] }
+        let count = outShape.reduce(1, *), inStrides = Tensor.strides(shape)
+        var index = [Int](repeating: 0, count: rank)
+        for o in 0..<count {
             var src = 0, inside = true
-            for d in 0..<shape.count {
+            for d in 0..<rank {
                 var j = index[d] - pads[d]
-                let len = x.shape[d]
+                let len = shape[d]
                 if j < 0 || j >= len {
                     switch mode {
                     case "reflect":
@@ -192,11 +259,10 @@ enum ShapeOps {
                 if !inside { break }
                 src += j * inStrides[d]
             }
-            if inside { out.storage[o] = x.storage[src] }
-            var k = shape.count - 1
-            while k >= 0 { index[k] += 1; if index[k] < shape[k] { break }; index[k] = 0; k -= 1 }
+            if inside { visit(o, src) }
+            var k = rank - 1
+            while k >= 0 { index[k] += 1; if index[k] < outShape[k] { break }; index[k] = 0; k -= 1 }
         }
-        return [out]
     }
 
     static func reduceMean(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
@@ -301,4 +367,80 @@ enum ShapeOps {
         } } } }
         return [out]
     }
+
+    // MARK: Backward
+
+    /// dX is dY read with the input's shape: the values did not move.
+    static let sameValues = GradientRule(inputs: [0]) { c in [c.gradient().reshaped(try c.input(0).shape)] }
+
+    static let gradients: [String: GradientRule] = [
+        "Flatten": sameValues, "Reshape": sameValues, "Squeeze": sameValues, "Unsqueeze": sameValues,
+        "Shape": .constant, "Constant": .constant, "ConstantOfShape": .constant,
+        "Transpose": GradientRule(inputs: [0]) { c in
+            let x = try c.input(0)
+            let perm = c.node.ints("perm") ?? Array((0..<x.rank).reversed())
+            var inverse = perm
+            for (i, p) in perm.enumerated() { inverse[p] = i }
+            return [transpose(c.gradient(), inverse)]
+        },
+        "Concat": GradientRule { c in
+            // dY cut along the axis into the inputs' extents.
+            let parts = try (0..<c.inputs.count).map { try c.input($0) }
+            let g = c.gradient(), a = try axis(c.node.int("axis", default: 0), rank: g.rank, node: c.node)
+            let outer = g.shape[..<a].reduce(1, *), block = g.shape[a...].reduce(1, *)
+            var offset = 0
+            return parts.enumerated().map { i, p in
+                let width = p.shape[a...].reduce(1, *)
+                defer { offset += width }
+                guard c.wants(i) else { return nil }
+                var values: [Float] = []
+                values.reserveCapacity(p.count)
+                for o in 0..<outer { values += g.storage[(o * block + offset)..<(o * block + offset + width)] }
+                return Tensor(shape: p.shape, values: values)
+            }
+        },
+        "Split": GradientRule(inputs: [0]) { c in
+            // The outputs' gradients joined along the axis (zeros for outputs no gradient reached).
+            let x = try c.input(0), a = try axis(c.node.int("axis", default: 0), rank: x.rank, node: c.node)
+            let outer = x.shape[..<a].reduce(1, *)
+            var values: [Float] = []
+            values.reserveCapacity(x.count)
+            for o in 0..<outer { for i in c.outputs.indices {
+                let g = c.gradient(i), block = g.shape[a...].reduce(1, *)
+                values += g.storage[(o * block)..<((o + 1) * block)]
+            } }
+            return [Tensor(shape: x.shape, values: values)]
+        },
+        "Slice": GradientRule(inputs: [0]) { c in
+            let x = try c.input(0), g = c.gradient(), plan = try slicePlan(c.node, c.inputs, c.opset, shape: x.shape)
+            var dx = Tensor(shape: x.shape), o = 0
+            dx.storage.withUnsafeMutableBufferPointer { q in
+                sliceSources(plan, of: x.shape) { src in q[src] += g.storage[o]; o += 1 }
+            }
+            return [dx]
+        },
+        "Pad": GradientRule(inputs: [0]) { c in
+            let x = try c.input(0), g = c.gradient()
+            let pads = c.opset >= 11 ? try c.input(1).integers : (c.node.ints("pads") ?? [])
+            var dx = Tensor(shape: x.shape)
+            dx.storage.withUnsafeMutableBufferPointer { q in
+                padSources(x.shape, pads: pads, mode: c.node.string("mode", default: "constant")) { o, src in q[src] += g.storage[o] }
+            }
+            return [dx]
+        },
+        "ReduceMean": GradientRule(inputs: [0]) { c in
+            // Each input value gets its mean's gradient divided by the count averaged.
+            let x = try c.input(0), y = c.outputs[0], g = c.gradient()
+            let share = Float(y.count) / Float(max(x.count, 1))
+            let kept = x.shape.indices.map { d in x.rank == y.rank ? y.shape[d] : (y.count == 1 ? 1 : -1) }
+            let reduced: [Int]
+            if !kept.contains(-1) { reduced = kept } else {
+                // keepdims = 0: put the reduced axes back as ones.
+                let given = c.opset >= 18 ? optional(c.inputs, 1)?.integers : c.node.ints("axes")
+                let axes = Set(try (given ?? Array(0..<x.rank)).map { try axis($0, rank: x.rank, node: c.node) })
+                reduced = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+            }
+            return [try elementwise(Tensor(shape: x.shape), g.reshaped(reduced), node: c.node) { _, v in v * share }]
+        },
+    ]
 }

@@ -14,7 +14,10 @@ extension Tensor {
     var scalar: Float? { storage.count == 1 ? storage[0] : nil }
 
     /// Values read as integers (shapes, axes, indices are stored as floats).
-    var integers: [Int] { storage.map { $0.isFinite ? Int($0) : ($0 > 0 ? Int.max : Int.min) } }
+    /// Values beyond Int's range (INT64_MAX rounds up to 2^63 as a float) clamp to it.
+    var integers: [Int] {
+        storage.map { $0.isNaN ? 0 : ($0 >= 0x1p63 ? Int.max : ($0 < -0x1p63 ? Int.min : Int($0))) }
+    }
 }
 
 /// A tensor of `shape` whose values `fill` writes, every one of them
@@ -91,4 +94,57 @@ func axis(_ a: Int, rank: Int, node: Node) throws -> Int {
     let r = a < 0 ? a + rank : a
     guard r >= 0 && r < max(rank, 1) else { throw ModelError.node(node, "axis \(a) is out of range for rank \(rank)") }
     return r
+}
+
+/// A new tensor of `f(a[i], b[i])` for two tensors of one shape.
+@inline(__always)
+func zipValues(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    precondition(a.count == b.count, "shapes differ: \(a.shape) vs \(b.shape)")
+    return a.storage.withUnsafeBufferPointer { p in b.storage.withUnsafeBufferPointer { r in
+        makeTensor(shape: a.shape) { q in for i in 0..<p.count { q[i] = f(p[i], r[i]) } }
+    } }
+}
+
+/// A new tensor of `f(a[i], b[i], c[i])` for three tensors of one shape.
+@inline(__always)
+func zipValues(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ f: (Float, Float, Float) -> Float) -> Tensor {
+    precondition(a.count == b.count && b.count == c.count, "shapes differ: \(a.shape), \(b.shape), \(c.shape)")
+    return a.storage.withUnsafeBufferPointer { p in b.storage.withUnsafeBufferPointer { r in
+        c.storage.withUnsafeBufferPointer { s in
+            makeTensor(shape: a.shape) { q in for i in 0..<p.count { q[i] = f(p[i], r[i], s[i]) } }
+        }
+    } }
+}
+
+/// The adjoint of broadcasting: `g` (of a broadcast shape) summed over the axes where `shape`
+/// was repeated, so that it has `shape`.
+func unbroadcast(_ g: Tensor, to shape: [Int]) -> Tensor {
+    if g.shape == shape { return g }
+    if shape.reduce(1, *) == g.count { return g.reshaped(shape) }
+    let s = broadcastStrides(shape, to: g.shape), n = g.rank
+    var out = Tensor(shape: shape)
+    var index = [Int](repeating: 0, count: n), o = 0
+    out.storage.withUnsafeMutableBufferPointer { q in
+        for v in g.storage {
+            q[o] += v
+            var k = n - 1
+            while k >= 0 {
+                index[k] += 1; o += s[k]
+                if index[k] < g.shape[k] { break }
+                o -= s[k] * g.shape[k]; index[k] = 0
+                k -= 1
+            }
+        }
+    }
+    return out
+}
+
+extension Tensor {
+    /// Adds `other` (of the same shape) in place.
+    mutating func add(_ other: Tensor) {
+        precondition(shape == other.shape, "shapes differ: \(shape) vs \(other.shape)")
+        other.storage.withUnsafeBufferPointer { r in
+            storage.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] += r[i] } }
+        }
+    }
 }

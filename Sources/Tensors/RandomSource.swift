@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A small seeded generator (SplitMix64). Every random choice in training
 /// (initial weights, data order, dropout masks, augmentation) comes from one of
 /// these, derived from `--seed` and the epoch and sample it serves, so a run
@@ -35,12 +39,3 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         return (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
     }
 }
-
-/// Purposes, so streams for different jobs never coincide.
-enum RandomPurpose {
-    static let weights: UInt64 = 1, order: UInt64 = 2, dropout: UInt64 = 3, augment: UInt64 = 4, split: UInt64 = 5, kernel: UInt64 = 6
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
