@@ -84,12 +84,14 @@ struct FilterCommand: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
         guard (0...9).contains(pngLevel) else { throw ValidationError("--png-level must be between 0 and 9") }
         if let depth, depth != 8 && depth != 16 { throw ValidationError("--depth must be 8 or 16") }
-        guard !kernel.isEmpty || !pool.isEmpty || !activation.isEmpty || grayscale else {
-            throw ValidationError("nothing to do: give --kernel, --pool, --activation or --grayscale")
-        }
     }
 
     func run() throws {
+        // Checked here, not in validate(): ArgumentParser validates before it reports unknown options,
+        // so a misspelled --kernel would read as "nothing to do".
+        guard !kernel.isEmpty || !pool.isEmpty || !activation.isEmpty || grayscale else {
+            fail(SpecError("nothing to do: give --kernel, --pool, --activation or --grayscale"))
+        }
         var spec = PipelineSpec()
         spec.steps = StepOrder.steps(arguments: CommandLine.arguments, kernels: kernel, activations: activation, pools: pool)
         spec.stride = stride
