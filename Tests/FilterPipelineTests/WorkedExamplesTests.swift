@@ -99,6 +99,12 @@ import Tensors
         #expect(throws: ConvolutionError.strideDoesNotFit(axis: "height", size: 7, kernel: 3, padding: 0, stride: 3)) {
             try size(7, 3, stride: 3, padding: .valid)
         }
+        // Padded 8 + 2: windows at 0, 3, 6 leave over only the last padding pixel; padded 9 + 2
+        // leaves over an input pixel too.
+        #expect(try size(8, 3, stride: 3, padding: .pixels(1)) == 3)
+        #expect(throws: ConvolutionError.strideDoesNotFit(axis: "height", size: 9, kernel: 3, padding: 2, stride: 3)) {
+            try size(9, 3, stride: 3, padding: .pixels(1))
+        }
         // 32×32×3, ten 5×5 filters, stride 1, pad 2 → 32×32×10; 76 parameters each, 760 in all.
         let ten = KernelFile(name: "ten", filters: (0..<10).map { _ in
             .init(slices: Array(repeating: Array(repeating: Array(repeating: 1, count: 5), count: 5), count: 3))
