@@ -14,13 +14,24 @@ public struct PipelineSpec: Sendable {
     public var stride = 1
     public var dilation = 1
     public var padding: PaddingSpec = .same
-    public var border: BorderMode = .reflect
+    /// nil: zeros around a numeric or explicit padding, as CNN layers pad; reflect with `same`.
+    public var border: BorderMode? = nil
     /// Rotate kernels by 180° (mathematical convolution).
     public var flip = false
     /// Turn RGB into one luma channel first (ITU-R 601: 0.299 R + 0.587 G + 0.114 B).
     public var grayscale = false
 
     public init() {}
+
+    /// The border kernels see: `border` when given, else zero for a stated number of pixels
+    /// (what the notes and every CNN framework mean by padding) and reflect for `same` (photos).
+    public var resolvedBorder: BorderMode {
+        if let border { return border }
+        switch padding {
+        case .pixels, .explicit: return .zero
+        case .same, .sameLower, .valid: return .reflect
+        }
+    }
 
     /// Resolves kernels and parses the other steps into engine stages.
     public func pipeline(library: KernelLibrary, inputChannels: Int) throws -> Pipeline {
@@ -41,7 +52,7 @@ public struct PipelineSpec: Sendable {
                 var conv = k.conv()
                 conv.strideX = stride; conv.strideY = stride
                 conv.dilationX = dilation; conv.dilationY = dilation
-                conv.padding = padding; conv.border = border
+                conv.padding = padding; conv.border = resolvedBorder
                 stages.append(conv)
             case .activation(let spec): stages.append(try Self.activation(spec))
             case .pool(let spec): stages.append(try Self.pool(spec))

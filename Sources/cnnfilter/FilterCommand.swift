@@ -41,11 +41,11 @@ struct FilterCommand: ParsableCommand {
     @Option(help: "Dilation of every kernel.")
     var dilation = 1
 
-    @Option(help: "same (output size = input size), valid, or a number of pixels.")
+    @Option(help: "same (output size = input size), valid, or a number of pixels (zeros unless --border).")
     var padding = "same"
 
-    @Option(help: "What kernels see outside the image: reflect, replicate, zero or wrap.")
-    var border = "reflect"
+    @Option(help: "Outside the image: reflect, replicate, zero or wrap (default: zero, reflect with same).")
+    var border: String?
 
     @Flag(help: "Rotate kernels by 180° (mathematical convolution instead of cross-correlation).")
     var flip = false
@@ -100,8 +100,12 @@ struct FilterCommand: ParsableCommand {
         spec.grayscale = grayscale
         do {
             spec.padding = try PipelineSpec.padding(padding)
-            guard let b = BorderMode(rawValue: border) else { throw SpecError("--border '\(border)': expected reflect, replicate, zero or wrap") }
-            spec.border = b
+            if let border {
+                guard let b = BorderMode(rawValue: border) else {
+                    throw SpecError("--border '\(border)': expected reflect, replicate, zero or wrap")
+                }
+                spec.border = b
+            }
         } catch { fail(error) }
         var settings = FilterSettings()
         guard let mapping = PixelMapping(rawValue: map) else { fail(SpecError("--map '\(map)': expected clamp, abs, offset or normalize")) }

@@ -21,6 +21,24 @@ import Testing
                 == " 0  3  8  4\n 9 19 25 10\n21 37 43 16\n 6  7  8  0\n")
     }
 
+    /// A number of pixels of padding pads with zeros, as the notes and every CNN framework do;
+    /// --border still asks for another border. Expected values: numpy.pad and a hand correlation.
+    @Test func numericPaddingPadsWithZeros() throws {
+        let e2 = [CLI.image("worked/e2.txt"), "--kernel", "0 1; 2 3", "--print"]
+        #expect(try printed(e2 + ["--padding", "1"]) == " 0  3  8  4\n 9 19 25 10\n21 37 43 16\n 6  7  8  0\n")
+        #expect(try printed(e2 + ["--padding", "1", "--border", "reflect"])
+                == " 5  7 13 11\n17 19 25 23\n35 37 43 41\n23 25 31 29\n")
+        #expect(try printed(e2 + ["--padding", "1", "--border", "replicate"])
+                == " 0  4 10 12\n15 19 25 27\n33 37 43 45\n36 40 46 48\n")
+    }
+
+    /// `same` keeps the photo's border, reflect (TensorFlow's rule: a 2×2 kernel pads one pixel after).
+    @Test func samePaddingStillReflects() throws {
+        let e2 = [CLI.image("worked/e2.txt"), "--kernel", "0 1; 2 3", "--print"]
+        #expect(try printed(e2) == "19 25 23\n37 43 41\n25 31 29\n")
+        #expect(try printed(e2 + ["--padding", "same", "--border", "zero"]) == "19 25 10\n37 43 16\n 7  8  0\n")
+    }
+
     @Test func e3() throws {
         #expect(try printed([CLI.image("worked/e3.txt"), "--kernel", "1 0 1; 0 1 0; 1 0 1", "--padding", "valid", "--print"])
                 == "1 4 3 4 1\n1 2 4 3 3\n1 2 3 4 1\n1 3 3 1 1\n3 3 1 1 0\n")

@@ -32,6 +32,21 @@ import Tensors
                 == [[0, 3, 8, 4], [9, 19, 25, 10], [21, 37, 43, 16], [6, 7, 8, 0]])
     }
 
+    /// PipelineSpec's own defaults: a number of pixels pads with zeros, `same` reflects.
+    @Test func e2NumericPaddingIsZeroByDefault() throws {
+        var spec = PipelineSpec()
+        spec.steps = [.kernel("0 1; 2 3")]
+        #expect(spec.resolvedBorder == .reflect)
+        spec.padding = .pixels(1)
+        #expect(spec.resolvedBorder == .zero)
+        let x = Tensor(channels: [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]])
+        let shape = Shape3(channels: 1, height: 3, width: 3)
+        #expect(try spec.pipeline(library: library, inputChannels: 1).plan(for: shape).apply(x).rows(channel: 0)
+                == [[0, 3, 8, 4], [9, 19, 25, 10], [21, 37, 43, 16], [6, 7, 8, 0]])
+        spec.border = .reflect
+        #expect(spec.resolvedBorder == .reflect)
+    }
+
     @Test func e3SevenBySevenWithXKernel() throws {
         let image: [[Float]] = [
             [0, 1, 1, 1, 0, 0, 0], [0, 0, 1, 1, 1, 0, 0], [0, 0, 0, 1, 1, 1, 0], [0, 0, 0, 1, 1, 0, 0],
