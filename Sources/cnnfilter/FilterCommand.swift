@@ -32,16 +32,16 @@ struct FilterCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "relu, leaky-relu[:SLOPE], sigmoid or tanh; repeatable.")
     var activation: [String] = []
 
-    @Option(help: "max:F[:S] or avg:F[:S] (stride defaults to F); repeatable.")
+    @Option(help: "max:F[:S] or avg:F[:S], F and S a number or HxW (stride defaults to F); repeatable.")
     var pool: [String] = []
 
-    @Option(help: "Stride of every kernel.")
-    var stride = 1
+    @Option(help: "Stride of every kernel: N, or HxW (vertical x horizontal, e.g. 3x2).")
+    var stride = "1"
 
-    @Option(help: "Dilation of every kernel.")
-    var dilation = 1
+    @Option(help: "Dilation of every kernel: N or HxW.")
+    var dilation = "1"
 
-    @Option(help: "same (output size = input size), valid, or a number of pixels (zeros unless --border).")
+    @Option(help: "same (output size = input size), valid, N pixels, HxW or T,B,L,R (zeros unless --border).")
     var padding = "same"
 
     @Option(help: "Outside the image: reflect, replicate, zero or wrap (default: zero, reflect with same).")
@@ -94,11 +94,11 @@ struct FilterCommand: ParsableCommand {
         }
         var spec = PipelineSpec()
         spec.steps = StepOrder.steps(arguments: CommandLine.arguments, kernels: kernel, activations: activation, pools: pool)
-        spec.stride = stride
-        spec.dilation = dilation
         spec.flip = flip
         spec.grayscale = grayscale
         do {
+            (spec.strideY, spec.strideX) = try PipelineSpec.axes(stride, option: "--stride")
+            (spec.dilationY, spec.dilationX) = try PipelineSpec.axes(dilation, option: "--dilation")
             spec.padding = try PipelineSpec.padding(padding)
             if let border {
                 guard let b = BorderMode(rawValue: border) else {

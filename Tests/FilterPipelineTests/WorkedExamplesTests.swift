@@ -13,7 +13,8 @@ import Tensors
              stride: Int = 1) throws -> [[Float]] {
         let x = Tensor(channels: [input])
         var spec = PipelineSpec()
-        spec.steps = steps; spec.padding = padding; spec.border = border; spec.stride = stride
+        spec.steps = steps; spec.padding = padding; spec.border = border
+        spec.strideY = stride; spec.strideX = stride
         let p = try spec.pipeline(library: library, inputChannels: 1).plan(for: Shape3(channels: 1, height: input.count, width: input[0].count))
         return p.apply(x).rows(channel: 0)
     }
@@ -43,8 +44,29 @@ import Tensors
         let shape = Shape3(channels: 1, height: 3, width: 3)
         #expect(try spec.pipeline(library: library, inputChannels: 1).plan(for: shape).apply(x).rows(channel: 0)
                 == [[0, 3, 8, 4], [9, 19, 25, 10], [21, 37, 43, 16], [6, 7, 8, 0]])
+        // d2l's stride 3 vertically, 2 horizontally (hand-computed rows 0 and 3, columns 0 and 2 of the above)
+        spec.strideY = 3; spec.strideX = 2
+        #expect(try spec.pipeline(library: library, inputChannels: 1).plan(for: shape).apply(x).rows(channel: 0)
+                == [[0, 8], [6, 8]])
         spec.border = .reflect
         #expect(spec.resolvedBorder == .reflect)
+    }
+
+    @Test func paddingStrideAndPoolTexts() throws {
+        #expect(try PipelineSpec.padding("same") == .same)
+        #expect(try PipelineSpec.padding("2") == .pixels(2))
+        #expect(try PipelineSpec.padding("1x2") == .explicit(Padding(top: 1, bottom: 1, left: 2, right: 2)))
+        #expect(try PipelineSpec.padding("1,2,3,4") == .explicit(Padding(top: 1, bottom: 2, left: 3, right: 4)))
+        for bad in ["-1", "1,2", "1x-2", "x", "1,2,3,-4", "1x2x3"] {
+            #expect(throws: SpecError.self, "\(bad)") { try PipelineSpec.padding(bad) }
+        }
+        #expect(try PipelineSpec.axes("3x2", option: "--stride") == (3, 2))
+        #expect(try PipelineSpec.axes("4", option: "--stride") == (4, 4))
+        #expect(throws: SpecError.self) { try PipelineSpec.axes("3x", option: "--stride") }
+        let p = try PipelineSpec.pool("max:1x2")
+        #expect((p.height, p.width, p.strideY, p.strideX) == (1, 2, 1, 2))
+        let q = try PipelineSpec.pool("avg:3x2:1")
+        #expect((q.height, q.width, q.strideY, q.strideX) == (3, 2, 1, 1))
     }
 
     @Test func e3SevenBySevenWithXKernel() throws {
