@@ -1,28 +1,12 @@
 import ArgumentParser
 import FilterPipeline
 import Foundation
+import Kernels
 
 /// Catches misspelled subcommands and options before they reach the default
 /// `filter` subcommand, which would take a misspelled subcommand for an input
 /// file, and reports command-line errors as one line.
 enum Misspelling {
-    /// Levenshtein distance: insertions, deletions and substitutions.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count), current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
-    }
-
     /// The name closest to `word`: within a third of the name's length (at
     /// least 1, at most 3 edits), or a name that `word` (3 letters or more) begins.
     static func closest(to word: String, among names: [String]) -> String? {
