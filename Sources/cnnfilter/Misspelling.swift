@@ -8,11 +8,12 @@ import Kernels
 /// file, and reports command-line errors as one line.
 enum Misspelling {
     /// The name closest to `word`: within a third of the name's length (at
-    /// least 1, at most 3 edits), or a name that `word` (3 letters or more) begins.
+    /// least 2 edits, a swapped pair of letters, at most 3), or a name that
+    /// `word` (3 letters or more) begins.
     static func closest(to word: String, among names: [String]) -> String? {
         let scored = names.compactMap { name -> (String, Int)? in
             let d = editDistance(word, name)
-            if d <= min(3, max(1, name.count / 3)) { return (name, d) }
+            if d <= min(3, max(2, name.count / 3)) { return (name, d) }
             if word.count >= 3 && name.hasPrefix(word) { return (name, name.count - word.count) }
             return nil
         }

@@ -22,6 +22,7 @@ import Testing
         try expectError(["predcit", model, CLI.image("fashion-boot.png")],
                         "cnnfilter: predcit: unknown subcommand; did you mean 'predict'?")
         try expectError(["dump", model], "cnnfilter: dump: unknown subcommand; did you mean 'dump-activations'?")
+        try expectError(["bnech", model], "cnnfilter: bnech: unknown subcommand; did you mean 'bench'?")
     }
 
     @Test func misspelledOption() throws {
