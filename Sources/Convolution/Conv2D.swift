@@ -18,7 +18,7 @@ public struct Conv2D: Stage {
     public var dilationY = 1, dilationX = 1
     public var padding: PaddingSpec = .same
     public var border: BorderMode = .reflect
-    /// Refuse strides that leave input pixels over (explicit padding only).
+    /// Refuse strides that leave input pixels over (explicit padding only; padding may be left over).
     public var exactStride = true
     /// Run a rank-1 per-channel kernel as two 1-D passes.
     public var allowSeparable = true
@@ -84,9 +84,11 @@ public struct Conv2D: Stage {
         }
         let exact = exactStride && padding != .same && padding != .sameLower
         let oh = try slidingOutputLength(axis: "height", size: input.height, extent: extentY,
-                                         padding: pad.top + pad.bottom, stride: strideY, exact: exact)
+                                         padding: pad.top + pad.bottom, stride: strideY, exact: exact,
+                                         paddingAfter: pad.bottom)
         let ow = try slidingOutputLength(axis: "width", size: input.width, extent: extentX,
-                                         padding: pad.left + pad.right, stride: strideX, exact: exact)
+                                         padding: pad.left + pad.right, stride: strideX, exact: exact,
+                                         paddingAfter: pad.right)
         // Two 1-D passes pay off once they save half the taps (5×5 and up;
         // a 3×3 Sobel runs faster as 6 taps of one pass than as 3 + 3 in two).
         let worthSplitting = kernelHeight * kernelWidth >= 2 * (kernelHeight + kernelWidth)

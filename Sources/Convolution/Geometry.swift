@@ -56,12 +56,14 @@ public enum ConvolutionError: Error, Equatable, CustomStringConvertible {
 
 /// Output length of a sliding window along one axis: floor((N - F + P) / S) + 1,
 /// where F is the dilated kernel extent and P the total padding. With `exact`,
-/// a stride that leaves pixels over is an error (lecture notes, E6).
+/// a stride that leaves input pixels over is an error (lecture notes, E6);
+/// leaving over only some of the `paddingAfter` pixels is not (d2l's stride 3×2
+/// over the 3×3 input padded by 1 drops a column of padding).
 public func slidingOutputLength(axis: String, size n: Int, extent f: Int, padding p: Int,
-                                stride s: Int, exact: Bool) throws -> Int {
+                                stride s: Int, exact: Bool, paddingAfter: Int = 0) throws -> Int {
     guard s >= 1 else { throw ConvolutionError.invalidParameter("stride must be at least 1, not \(s)") }
     guard n + p >= f else { throw ConvolutionError.kernelLargerThanInput(axis: axis, size: n, kernel: f, padding: p) }
-    if exact && (n + p - f) % s != 0 {
+    if exact && (n + p - f) % s > paddingAfter {
         throw ConvolutionError.strideDoesNotFit(axis: axis, size: n, kernel: f, padding: p, stride: s)
     }
     return (n + p - f) / s + 1

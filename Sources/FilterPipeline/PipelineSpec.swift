@@ -11,10 +11,11 @@ public struct PipelineSpec: Sendable {
     }
 
     public var steps: [Step] = []
-    public var stride = 1
-    public var dilation = 1
+    public var strideY = 1, strideX = 1
+    public var dilationY = 1, dilationX = 1
     public var padding: PaddingSpec = .same
-    public var border: BorderMode = .reflect
+    /// nil: zeros around a numeric or explicit padding, as CNN layers pad; reflect with `same`.
+    public var border: BorderMode? = nil
     /// Rotate kernels by 180° (mathematical convolution).
     public var flip = false
     /// Turn RGB into one luma channel first (ITU-R 601: 0.299 R + 0.587 G + 0.114 B).
@@ -22,13 +23,34 @@ public struct PipelineSpec: Sendable {
 
     public init() {}
 
+    /// The border kernels see: `border` when given, else zero for a stated number of pixels
+    /// (what the notes and every CNN framework mean by padding) and reflect for `same` (photos).
+    public var resolvedBorder: BorderMode {
+        if let border { return border }
+        switch padding {
+        case .pixels, .explicit: return .zero
+        case .same, .sameLower, .valid: return .reflect
+        }
+    }
+
     /// Resolves kernels and parses the other steps into engine stages.
     public func pipeline(library: KernelLibrary, inputChannels: Int) throws -> Pipeline {
-        guard stride >= 1 else { throw SpecError("--stride must be at least 1, not \(stride)") }
-        guard dilation >= 1 else { throw SpecError("--dilation must be at least 1, not \(dilation)") }
+        guard min(strideY, strideX) >= 1 else {
+            throw SpecError("--stride must be at least 1, not \(min(strideY, strideX))")
+        }
+        guard min(dilationY, dilationX) >= 1 else {
+            throw SpecError("--dilation must be at least 1, not \(min(dilationY, dilationX))")
+        }
         // Bounds that keep every size computation far from integer overflow.
-        guard stride <= 65536, dilation <= 65536 else { throw SpecError("--stride and --dilation must be at most 65536") }
-        if case .pixels(let p) = padding, p > 65536 { throw SpecError("--padding must be at most 65536 pixels") }
+        guard max(strideY, strideX, dilationY, dilationX) <= 65536 else {
+            throw SpecError("--stride and --dilation must be at most 65536")
+        }
+        switch padding {
+        case .pixels(let p) where p > 65536: throw SpecError("--padding must be at most 65536 pixels")
+        case .explicit(let p) where max(p.top, p.bottom, p.left, p.right) > 65536:
+            throw SpecError("--padding must be at most 65536 pixels")
+        default: break
+        }
         var stages: [any Stage] = []
         if grayscale && inputChannels == 3 {
             stages.append(Conv2D(bank: [0.299, 0.587, 0.114], filters: 1, inputChannels: 3, height: 1, width: 1))
@@ -39,9 +61,9 @@ public struct PipelineSpec: Sendable {
                 var k = try library.resolve(spec)
                 if flip { k = k.flipped() }
                 var conv = k.conv()
-                conv.strideX = stride; conv.strideY = stride
-                conv.dilationX = dilation; conv.dilationY = dilation
-                conv.padding = padding; conv.border = border
+                conv.strideY = strideY; conv.strideX = strideX
+                conv.dilationY = dilationY; conv.dilationX = dilationX
+                conv.padding = padding; conv.border = resolvedBorder
                 stages.append(conv)
             case .activation(let spec): stages.append(try Self.activation(spec))
             case .pool(let spec): stages.append(try Self.pool(spec))
@@ -66,28 +88,58 @@ public struct PipelineSpec: Sendable {
         }
     }
 
-    /// `max:F`, `max:F:S`, `avg:F`, `avg:F:S` (stride defaults to F).
+    /// `max:F`, `max:F:S`, `avg:F`, `avg:F:S` (stride defaults to F); F and S are N or HxW
+    /// (height × width: `max:1x2` pools pairs of neighbours along each row).
     public static func pool(_ spec: String) throws -> Pool2D {
         let parts = spec.lowercased().split(separator: ":").map(String.init)
         guard (2...3).contains(parts.count), let kind = Pool2D.Kind(rawValue: parts[0] == "average" ? "avg" : parts[0]),
-              let f = Int(parts[1]), f >= 1 else {
-            throw SpecError("--pool '\(spec)': expected max:F[:S] or avg:F[:S], e.g. max:2")
+              let f = pair(parts[1]) else {
+            throw SpecError("--pool '\(spec)': expected max:F[:S] or avg:F[:S], e.g. max:2 or max:1x2")
         }
-        let s = parts.count == 3 ? Int(parts[2]) : f
-        guard let s, s >= 1, s <= 65536, f <= 65536 else {
+        let s = parts.count == 3 ? pair(parts[2]) : f
+        guard let s, min(f.y, f.x, s.y, s.x) >= 1, max(f.y, f.x, s.y, s.x) <= 65536 else {
             throw SpecError("--pool '\(spec)': size and stride must be whole numbers from 1 to 65536")
         }
-        return Pool2D(kind, size: f, stride: s)
+        return Pool2D(kind, height: f.y, width: f.x, strideY: s.y, strideX: s.x)
     }
 
-    /// `same`, `valid` or a number of pixels.
+    /// `N`, or `HxW`: vertical then horizontal (`3x2`), for strides, dilations and pool windows.
+    public static func pair(_ text: String) -> (y: Int, x: Int)? {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        switch parts.count {
+        case 1: return parts[0].map { ($0, $0) }
+        case 2: if let y = parts[0], let x = parts[1] { return (y, x) } else { return nil }
+        default: return nil
+        }
+    }
+
+    /// The value of `--stride` or `--dilation`: `N` or `HxW` (vertical x horizontal).
+    public static func axes(_ text: String, option: String) throws -> (y: Int, x: Int) {
+        guard let p = pair(text) else {
+            throw SpecError("\(option) '\(text)': expected a number or HxW (vertical x horizontal), e.g. 3x2")
+        }
+        return p
+    }
+
+    /// `same`, `valid`, a number of pixels on every side, `HxW` (top and bottom, left and right)
+    /// or four numbers `T,B,L,R`.
     public static func padding(_ text: String) throws -> PaddingSpec {
         switch text.lowercased() {
         case "same": return .same
         case "valid": return .valid
         default:
-            guard let n = Int(text), n >= 0 else { throw SpecError("--padding '\(text)': expected same, valid or a number of pixels") }
-            return .pixels(n)
+            let bad = SpecError("--padding '\(text)': expected same, valid, N, HxW or T,B,L,R (pixels, not negative)")
+            if let n = Int(text) {
+                guard n >= 0 else { throw bad }
+                return .pixels(n)
+            }
+            let four = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            if four.count == 4, let t = four[0], let b = four[1], let l = four[2], let r = four[3] {
+                guard min(t, b, l, r) >= 0 else { throw bad }
+                return .explicit(Padding(top: t, bottom: b, left: l, right: r))
+            }
+            guard let p = pair(text), min(p.y, p.x) >= 0 else { throw bad }
+            return .explicit(Padding(top: p.y, bottom: p.y, left: p.x, right: p.x))
         }
     }
 }

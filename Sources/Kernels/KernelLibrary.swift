@@ -92,7 +92,8 @@ public struct KernelLibrary: Sendable {
     }
 }
 
-func editDistance(_ a: String, _ b: String) -> Int {
+/// Levenshtein distance: insertions, deletions and substitutions.
+public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     var prev = Array(0...b.count)
     for (i, ca) in a.enumerated() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NeuralNet
 
 @main
@@ -19,7 +20,19 @@ struct CNNFilter: ParsableCommand {
 
     static func main() {
         stopOpenBLASWorkers()  // before any other thread could use OpenBLAS
-        main(nil)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"]
+        if let error = Misspelling.unknownSubcommand(arguments, subcommands: names) { fail(error) }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            // Help, version and completion scripts, and errors already reported, as ArgumentParser does them.
+            let message = self.message(for: error)
+            if exitCode(for: error).isSuccess || message.isEmpty { exit(withError: error) }
+            FileHandle.standardError.write(Data("cnnfilter: \(Misspelling.oneLine(message))\n".utf8))
+            Foundation.exit(exitCode(for: error).rawValue)
+        }
     }
 }
 

@@ -32,20 +32,20 @@ struct FilterCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "relu, leaky-relu[:SLOPE], sigmoid or tanh; repeatable.")
     var activation: [String] = []
 
-    @Option(help: "max:F[:S] or avg:F[:S] (stride defaults to F); repeatable.")
+    @Option(help: "max:F[:S] or avg:F[:S], F and S a number or HxW (stride defaults to F); repeatable.")
     var pool: [String] = []
 
-    @Option(help: "Stride of every kernel.")
-    var stride = 1
+    @Option(help: "Stride of every kernel: N, or HxW (vertical x horizontal, e.g. 3x2).")
+    var stride = "1"
 
-    @Option(help: "Dilation of every kernel.")
-    var dilation = 1
+    @Option(help: "Dilation of every kernel: N or HxW.")
+    var dilation = "1"
 
-    @Option(help: "same (output size = input size), valid, or a number of pixels.")
+    @Option(help: "same (output size = input size), valid, N pixels, HxW or T,B,L,R (zeros unless --border).")
     var padding = "same"
 
-    @Option(help: "What kernels see outside the image: reflect, replicate, zero or wrap.")
-    var border = "reflect"
+    @Option(help: "Outside the image: reflect, replicate, zero or wrap (default: zero, reflect with same).")
+    var border: String?
 
     @Flag(help: "Rotate kernels by 180° (mathematical convolution instead of cross-correlation).")
     var flip = false
@@ -84,22 +84,28 @@ struct FilterCommand: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
         guard (0...9).contains(pngLevel) else { throw ValidationError("--png-level must be between 0 and 9") }
         if let depth, depth != 8 && depth != 16 { throw ValidationError("--depth must be 8 or 16") }
-        guard !kernel.isEmpty || !pool.isEmpty || !activation.isEmpty || grayscale else {
-            throw ValidationError("nothing to do: give --kernel, --pool, --activation or --grayscale")
-        }
     }
 
     func run() throws {
+        // Checked here, not in validate(): ArgumentParser validates before it reports unknown options,
+        // so a misspelled --kernel would read as "nothing to do".
+        guard !kernel.isEmpty || !pool.isEmpty || !activation.isEmpty || grayscale else {
+            fail(SpecError("nothing to do: give --kernel, --pool, --activation or --grayscale"))
+        }
         var spec = PipelineSpec()
         spec.steps = StepOrder.steps(arguments: CommandLine.arguments, kernels: kernel, activations: activation, pools: pool)
-        spec.stride = stride
-        spec.dilation = dilation
         spec.flip = flip
         spec.grayscale = grayscale
         do {
+            (spec.strideY, spec.strideX) = try PipelineSpec.axes(stride, option: "--stride")
+            (spec.dilationY, spec.dilationX) = try PipelineSpec.axes(dilation, option: "--dilation")
             spec.padding = try PipelineSpec.padding(padding)
-            guard let b = BorderMode(rawValue: border) else { throw SpecError("--border '\(border)': expected reflect, replicate, zero or wrap") }
-            spec.border = b
+            if let border {
+                guard let b = BorderMode(rawValue: border) else {
+                    throw SpecError("--border '\(border)': expected reflect, replicate, zero or wrap")
+                }
+                spec.border = b
+            }
         } catch { fail(error) }
         var settings = FilterSettings()
         guard let mapping = PixelMapping(rawValue: map) else { fail(SpecError("--map '\(map)': expected clamp, abs, offset or normalize")) }

@@ -42,7 +42,7 @@ import Testing
 
     func whole(_ steps: [PipelineSpec.Step], format: ImageFormat, stride: Int = 1) throws -> RasterImage {
         let input = try ImageReader.read(path: Self.wide)
-        var spec = PipelineSpec(); spec.steps = steps; spec.stride = stride
+        var spec = PipelineSpec(); spec.steps = steps; spec.strideY = stride; spec.strideX = stride
         guard case .raster(let r) = try FilterJob.run(input, pipeline: try spec.pipeline(library: KernelLibrary(searchPaths: []), inputChannels: 3),
                                                       format: format) else { throw CodecError("x", "no raster") }
         return r

@@ -37,8 +37,8 @@ struct ReferenceCase: Decodable, CustomTestStringConvertible, Sendable {
         var spec = PipelineSpec()
         spec.steps = [.kernel(kernel)]
         spec.border = BorderMode(rawValue: border)!
-        spec.stride = stride ?? 1
-        spec.dilation = dilation ?? 1
+        spec.strideY = stride ?? 1; spec.strideX = stride ?? 1
+        spec.dilationY = dilation ?? 1; spec.dilationX = dilation ?? 1
         if case .pixels(let n) = padding { spec.padding = .pixels(n) }
         var p = try spec.pipeline(library: KernelLibrary(searchPaths: []), inputChannels: channels)
         if case .pixels = padding {

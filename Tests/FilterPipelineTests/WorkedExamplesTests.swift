@@ -13,7 +13,8 @@ import Tensors
              stride: Int = 1) throws -> [[Float]] {
         let x = Tensor(channels: [input])
         var spec = PipelineSpec()
-        spec.steps = steps; spec.padding = padding; spec.border = border; spec.stride = stride
+        spec.steps = steps; spec.padding = padding; spec.border = border
+        spec.strideY = stride; spec.strideX = stride
         let p = try spec.pipeline(library: library, inputChannels: 1).plan(for: Shape3(channels: 1, height: input.count, width: input[0].count))
         return p.apply(x).rows(channel: 0)
     }
@@ -30,6 +31,42 @@ import Tensors
         #expect(try run(input, [.kernel("0 1; 2 3")], padding: .valid) == [[19, 25], [37, 43]])
         #expect(try run(input, [.kernel("0 1; 2 3")], padding: .pixels(1), border: .zero)
                 == [[0, 3, 8, 4], [9, 19, 25, 10], [21, 37, 43, 16], [6, 7, 8, 0]])
+    }
+
+    /// PipelineSpec's own defaults: a number of pixels pads with zeros, `same` reflects.
+    @Test func e2NumericPaddingIsZeroByDefault() throws {
+        var spec = PipelineSpec()
+        spec.steps = [.kernel("0 1; 2 3")]
+        #expect(spec.resolvedBorder == .reflect)
+        spec.padding = .pixels(1)
+        #expect(spec.resolvedBorder == .zero)
+        let x = Tensor(channels: [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]])
+        let shape = Shape3(channels: 1, height: 3, width: 3)
+        #expect(try spec.pipeline(library: library, inputChannels: 1).plan(for: shape).apply(x).rows(channel: 0)
+                == [[0, 3, 8, 4], [9, 19, 25, 10], [21, 37, 43, 16], [6, 7, 8, 0]])
+        // d2l's stride 3 vertically, 2 horizontally (hand-computed rows 0 and 3, columns 0 and 2 of the above)
+        spec.strideY = 3; spec.strideX = 2
+        #expect(try spec.pipeline(library: library, inputChannels: 1).plan(for: shape).apply(x).rows(channel: 0)
+                == [[0, 8], [6, 8]])
+        spec.border = .reflect
+        #expect(spec.resolvedBorder == .reflect)
+    }
+
+    @Test func paddingStrideAndPoolTexts() throws {
+        #expect(try PipelineSpec.padding("same") == .same)
+        #expect(try PipelineSpec.padding("2") == .pixels(2))
+        #expect(try PipelineSpec.padding("1x2") == .explicit(Padding(top: 1, bottom: 1, left: 2, right: 2)))
+        #expect(try PipelineSpec.padding("1,2,3,4") == .explicit(Padding(top: 1, bottom: 2, left: 3, right: 4)))
+        for bad in ["-1", "1,2", "1x-2", "x", "1,2,3,-4", "1x2x3"] {
+            #expect(throws: SpecError.self, "\(bad)") { try PipelineSpec.padding(bad) }
+        }
+        #expect(try PipelineSpec.axes("3x2", option: "--stride") == (3, 2))
+        #expect(try PipelineSpec.axes("4", option: "--stride") == (4, 4))
+        #expect(throws: SpecError.self) { try PipelineSpec.axes("3x", option: "--stride") }
+        let p = try PipelineSpec.pool("max:1x2")
+        #expect((p.height, p.width, p.strideY, p.strideX) == (1, 2, 1, 2))
+        let q = try PipelineSpec.pool("avg:3x2:1")
+        #expect((q.height, q.width, q.strideY, q.strideX) == (3, 2, 1, 1))
     }
 
     @Test func e3SevenBySevenWithXKernel() throws {
@@ -98,6 +135,12 @@ import Tensors
         #expect(try size(7, 3, stride: 1, padding: .pixels(1)) == 7)
         #expect(throws: ConvolutionError.strideDoesNotFit(axis: "height", size: 7, kernel: 3, padding: 0, stride: 3)) {
             try size(7, 3, stride: 3, padding: .valid)
+        }
+        // Padded 8 + 2: windows at 0, 3, 6 leave over only the last padding pixel; padded 9 + 2
+        // leaves over an input pixel too.
+        #expect(try size(8, 3, stride: 3, padding: .pixels(1)) == 3)
+        #expect(throws: ConvolutionError.strideDoesNotFit(axis: "height", size: 9, kernel: 3, padding: 2, stride: 3)) {
+            try size(9, 3, stride: 3, padding: .pixels(1))
         }
         // 32×32×3, ten 5×5 filters, stride 1, pad 2 → 32×32×10; 76 parameters each, 760 in all.
         let ten = KernelFile(name: "ten", filters: (0..<10).map { _ in
