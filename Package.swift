@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution", "COpenBLAS", "CDirectConv",
                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Layers with backward passes, optimizers, data sets, the training loop, ONNX export.
-        .target(name: "Training", dependencies: ["Tensors", "COpenBLAS", "NeuralNet", "ImageCodecs", "Kernels", "CCodecs",
+        .target(name: "Training", dependencies: ["Tensors", "Convolution", "COpenBLAS", "NeuralNet", "ImageCodecs", "Kernels", "CCodecs",
                                                  .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors"]),
         .executableTarget(name: "cnnfilter", dependencies: [

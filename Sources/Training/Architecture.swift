@@ -1,3 +1,4 @@
+import NeuralNet
 import Tensors
 
 /// The text format for networks, one layer per line:
@@ -6,26 +7,37 @@ import Tensors
 ///     bn                      # batch normalisation
 ///     relu                    # or leakyrelu [slope], sigmoid, tanh
 ///     maxpool 2               # or avgpool; stride= (default the window) pad=
+///     globalavgpool           # the mean of each channel
 ///     dropout 0.3
 ///     linear 128              # flattens C×H×W first; `linear classes` = one output per class
+///     add NAME                # adds the output of the earlier layer NAME (a skip connection)
+///     concat NAME             # joins the earlier layer NAME's channels after the current ones
 ///
-/// Any line may end in name=NAME (the layer's name in exports and dumps).
-/// Parsing checks the words; `build` checks the shapes against the data.
+/// Any line may end in name=NAME (the layer's name in exports and dumps) and from=NAME (its input is
+/// the earlier layer NAME's output instead of the line above's), so a residual block is a few lines.
+/// Parsing checks the words; `build` checks the shapes against the data and makes the graph.
 public struct Architecture: Sendable {
+    public enum PoolKind: Sendable { case max, average }
+    public enum ActivationKind: Equatable, Sendable { case relu, leakyRelu(Float), sigmoid, tanh }
+
     public enum Spec: Sendable {
         case conv(filters: Int, kernel: (Int, Int), stride: Int, pad: Int?, dilation: Int, groups: Int, bias: Bool)
-        case pool(PoolLayer.Kind, size: Int, stride: Int, pad: Int)
-        case activation(ActivationLayer.Kind)
+        case pool(PoolKind, size: Int, stride: Int, pad: Int)
+        case globalAveragePool
+        case activation(ActivationKind)
         case batchNorm, flatten
         case dropout(Float)
         /// nil: one output per class.
         case linear(Int?)
         case standardize(mean: [Float], std: [Float])
+        case add(String), concat(String)
     }
 
     public struct Line: Sendable {
         public var spec: Spec
         public var name: String?
+        /// The earlier layer this one reads (nil: the line above).
+        public var from: String?
         public var number: Int
         public var text: String
     }
@@ -69,72 +81,83 @@ public struct Architecture: Sendable {
             }
             var reader = LineReader(location: where_, kind: kind, positional: positional, options: options)
             let spec = try reader.spec()
-            let name = reader.options.removeValue(forKey: "name")
+            let name = reader.options.removeValue(forKey: "name"), from = reader.options.removeValue(forKey: "from")
             if let unknown = reader.options.keys.sorted().first {
                 throw TrainingError("\(where_): '\(kind)' has no option '\(unknown)'")
             }
-            if let name, name.isEmpty || name.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))) }) {
-                throw TrainingError("\(where_): name '\(name)' may only hold letters, digits, '.', '_' and '-'")
+            for case let n? in [name, from] where n.isEmpty || n.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))) }) {
+                throw TrainingError("\(where_): name '\(n)' may only hold letters, digits, '.', '_' and '-'")
             }
-            lines.append(Line(spec: spec, name: name, number: index + 1, text: content.trimmingCharacters(in: .whitespaces)))
+            lines.append(Line(spec: spec, name: name, from: from, number: index + 1, text: content.trimmingCharacters(in: .whitespaces)))
         }
         guard !lines.isEmpty else { throw TrainingError("\(source): no layers") }
         return Architecture(lines: lines, source: source)
     }
 
-    /// The layers for samples of `input` (C×H×W) and `classes` classes, with
-    /// weights drawn from `seed`. Errors name the line whose shapes do not fit.
+    /// The network for samples of `input` (C×H×W) and `classes` classes, with weights drawn from
+    /// `seed` (uniform in ±1/√fan-in, PyTorch's default). Errors name the line whose shapes do not fit.
     public func build(input: [Int], classes: Int, labels: [String], seed: UInt64) throws -> Network {
+        let (graph, text) = try self.graph(input: input, classes: classes, labels: labels, seed: seed)
+        return try Network(graph: graph, model: ONNXWriter.model(graph), architecture: text, labels: labels, path: source)
+    }
+
+    /// The graph (input "pixels", output "logits", opset 13) and the architecture text with every
+    /// layer's name, which builds the same graph again.
+    func graph(input: [Int], classes: Int, labels: [String], seed: UInt64) throws -> (Graph, String) {
         var rng = RandomSource(seed: seed, RandomPurpose.weights)
-        var layers: [Layer] = [], names: [String] = [], shape = input
-        var counts: [String: Int] = [:]
-        func autoName(_ stem: String) -> String { counts[stem, default: 0] += 1; return "\(stem)\(counts[stem]!)" }
+        var g = GraphBuilder(input: input)
+        var counts: [String: Int] = [:], texts: [String] = []
         for line in lines {
             let at = "\(source):\(line.number): '\(line.text)'"
-            let layer: Layer, stem: String
+            let stem: String
             switch line.spec {
-            case .conv(let filters, let kernel, let stride, let pad, let dilation, let groups, let bias):
-                guard shape.count == 3 else { throw TrainingError("\(at): a convolution needs C×H×W input, got \(shapeText(shape))") }
-                guard shape[0] % groups == 0, filters % groups == 0 else {
-                    throw TrainingError("\(at): \(shape[0]) input channels and \(filters) filters do not split into \(groups) groups")
-                }
-                let padding: Int
-                if let pad { padding = pad } else {
-                    guard kernel.0 == kernel.1, kernel.0 % 2 == 1 else { throw TrainingError("\(at): pad=same needs an odd square kernel") }
-                    padding = dilation * (kernel.0 - 1) / 2
-                }
-                layer = ConvLayer(inChannels: shape[0], outChannels: filters, kernel: kernel, stride: stride, padding: padding,
-                                  dilation: dilation, groups: groups, bias: bias, name: line.name ?? "conv\((counts["conv"] ?? 0) + 1)", rng: &rng)
-                stem = "conv"
-            case .pool(let kind, let size, let stride, let pad):
-                layer = PoolLayer(kind, size: size, stride: stride, padding: pad); stem = "pool"
-            case .activation(let kind):
-                layer = ActivationLayer(kind); stem = String(layer.description.prefix(while: { $0 != " " }))
-            case .batchNorm:
-                guard let c = shape.first else { throw TrainingError("\(at): nothing to normalise") }
-                layer = BatchNormLayer(channels: c, name: line.name ?? "bn\((counts["bn"] ?? 0) + 1)"); stem = "bn"
-            case .flatten: layer = FlattenLayer(); stem = "flatten"
-            case .dropout(let p): layer = DropoutLayer(probability: p); stem = "dropout"
-            case .linear(let outputs):
-                layer = LinearLayer(inFeatures: shape.reduce(1, *), outFeatures: outputs ?? classes,
-                                    name: line.name ?? "fc\((counts["fc"] ?? 0) + 1)", rng: &rng)
-                stem = "fc"
-            case .standardize(let mean, let std):
-                layer = StandardizeLayer(mean: mean, std: std); stem = "standardize"
+            case .conv: stem = "conv"
+            case .pool: stem = "pool"
+            case .globalAveragePool: stem = "gap"
+            case .activation(let kind): stem = kind.word
+            case .batchNorm: stem = "bn"
+            case .flatten: stem = "flatten"
+            case .dropout: stem = "dropout"
+            case .linear: stem = "fc"
+            case .standardize: stem = "standardize"
+            case .add: stem = "add"
+            case .concat: stem = "concat"
             }
-            do { shape = try layer.outputShape(shape) } catch let error as TrainingError {
+            counts[stem, default: 0] += 1
+            let name = line.name ?? "\(stem)\(counts[stem]!)"
+            guard g.shapes[name] == nil else { throw TrainingError("\(at): the name '\(name)' is used twice") }
+            if let from = line.from {
+                guard g.shapes[from] != nil, from != GraphBuilder.inputName else {
+                    throw TrainingError("\(at): from=\(from) names no earlier layer")
+                }
+                g.current = from
+            }
+            do { try g.add(line.spec, name: name, classes: classes, rng: &rng) } catch let error as TrainingError {
                 throw TrainingError("\(at): \(error.message)")
             }
-            guard shape.allSatisfy({ $0 > 0 }) else { throw TrainingError("\(at): leaves nothing (\(shapeText(shape)))") }
-            let name = line.name ?? autoName(stem)
-            if line.name != nil { counts[stem, default: 0] += 1 }
-            guard !names.contains(name) else { throw TrainingError("\(at): the name '\(name)' is used twice") }
-            layers.append(layer); names.append(name)
+            guard g.shape.allSatisfy({ $0 > 0 }) else { throw TrainingError("\(at): leaves nothing (\(shapeText(g.shape)))") }
+            texts.append(line.text.contains("name=") ? line.text : line.text + " name=\(name)")
         }
-        guard shape.reduce(1, *) == classes else {
-            throw TrainingError("\(source): the network ends in \(shapeText(shape)) values but the data has \(classes) classes; end it with 'linear classes'")
+        guard g.shape.reduce(1, *) == classes else {
+            throw TrainingError("\(source): the network ends in \(shapeText(g.shape)) values but the data has \(classes) classes; end it with 'linear classes'")
         }
-        return try Network(inputShape: input, layers: layers, names: names, labels: labels)
+        let text = texts.joined(separator: "\n") + "\n"
+        var graph = g.finish()
+        graph.metadata = ["labels": labels.joined(separator: "\n"), "cnnfilter.architecture": text,
+                          "input": "N×\(input.map(String.init).joined(separator: "×")) Float32 pixels in [0, 1]"]
+        return (graph, text)
+    }
+}
+
+extension Architecture.ActivationKind {
+    /// The word that writes it in the text format.
+    var word: String {
+        switch self {
+        case .relu: return "relu"
+        case .leakyRelu: return "leakyrelu"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        }
     }
 }
 
@@ -146,7 +169,7 @@ private struct LineReader {
     func count(_ i: Int, _ what: String, example: String) throws -> Int {
         guard i < positional.count else { throw TrainingError("\(location): '\(kind)' needs \(what), e.g. '\(example)'") }
         guard let v = Int(positional[i]), v > 0, v <= 65536 else {
-            throw TrainingError("\(location): '\(positional[i])' is not a valid \(what) (a whole number from 1 to 65536)")
+            throw TrainingError("\(location): '\(positional[i])' is not \(what) (a whole number from 1 to 65536)")
         }
         return v
     }
@@ -202,6 +225,12 @@ private struct LineReader {
         case "leakyrelu":
             try noMore(1)
             return .activation(.leakyRelu(positional.isEmpty ? 0.01 : try fraction(positional[0], "slope", below: 1)))
+        case "globalavgpool":
+            try noMore(0); return .globalAveragePool
+        case "add", "concat":
+            guard let from = positional.first else { throw TrainingError("\(location): '\(kind)' needs the name of an earlier layer") }
+            try noMore(1)
+            return kind == "add" ? .add(from) : .concat(from)
         case "bn", "batchnorm":
             try noMore(0); return .batchNorm
         case "flatten":
@@ -220,7 +249,7 @@ private struct LineReader {
             guard mean.count == std.count, std.allSatisfy({ $0 > 0 }) else { throw TrainingError("\(location): standardize needs as many positive std values as means") }
             return .standardize(mean: mean, std: std)
         default:
-            throw TrainingError("\(location): unknown layer '\(kind)' (known: conv, maxpool, avgpool, relu, leakyrelu, sigmoid, tanh, bn, dropout, flatten, linear)")
+            throw TrainingError("\(location): unknown layer '\(kind)' (known: conv, maxpool, avgpool, globalavgpool, relu, leakyrelu, sigmoid, tanh, bn, dropout, flatten, linear, add, concat)")
         }
     }
 }

@@ -1,19 +1,18 @@
 import Foundation
 import ImageCodecs
+import NeuralNet
 
-/// Everything needed to continue a run where it stopped: the network (as its
-/// architecture text and weights), the optimizer's moments, the settings, the
-/// log so far and early stopping's best weights. JSON with the numbers as
-/// base64 little-endian Float32, written atomically after every epoch.
+/// Everything needed to continue a run where it stopped: the network (its ONNX model with the current
+/// weights and running statistics), the optimizer's moments, the settings, the log so far and early
+/// stopping's best weights. JSON with the numbers as base64 little-endian Float32 (and the model as
+/// base64 protobuf), written atomically after every epoch.
 public struct Checkpoint: Codable {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
     var version = Checkpoint.formatVersion
-    var architecture: String
-    var inputShape: [Int]
-    var labels: [String]
+    /// The network as an ONNX model.
+    var model: Data
     var settings: TrainingSettings
     var nextEpoch: Int
-    var parameters: [Data]
     var optimizerSteps: Int
     var firstMoments: [Data]
     var secondMoments: [Data]
@@ -22,11 +21,9 @@ public struct Checkpoint: Codable {
     var bestWeights: [Data]?
     var history: [EpochRecord]
 
-    public init(_ trainer: Trainer) {
-        let net = trainer.network
-        architecture = net.architecture; inputShape = net.inputShape; labels = net.labels
+    public init(_ trainer: Trainer) throws {
+        model = Data(try ONNXWriter.bytes(trainer.network.model))
         settings = trainer.settings; nextEpoch = trainer.nextEpoch
-        parameters = net.parameters.map { Self.pack($0.value) }
         let state = trainer.optimizer.state
         optimizerSteps = state.steps
         firstMoments = state.first.map(Self.pack); secondMoments = state.second.map(Self.pack)
@@ -41,6 +38,10 @@ public struct Checkpoint: Codable {
 
     public static func read(_ path: String) throws -> Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the checkpoint") }
+        struct Version: Decodable { var version: Int }
+        if let v = try? JSONDecoder().decode(Version.self, from: data), v.version != formatVersion {
+            throw TrainingError("\(path): checkpoint format \(v.version), this build reads \(formatVersion)")
+        }
         let checkpoint: Checkpoint
         do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data) }
         catch { throw TrainingError("\(path): not a cnnfilter checkpoint (\(error.localizedDescription))") }
@@ -50,20 +51,19 @@ public struct Checkpoint: Codable {
 
     /// The trainer as it was, with `settings` for the rest of the run (more epochs, say).
     public func restore(path: String, settings override: TrainingSettings? = nil) throws -> Trainer {
-        let arch = try Architecture.parse(architecture, source: path)
-        let network = try arch.build(input: inputShape, classes: labels.count, labels: labels, seed: settings.seed)
-        let params = network.parameters
-        guard params.count == parameters.count else { throw TrainingError("\(path): \(parameters.count) tensors for \(params.count) parameters") }
-        for (p, blob) in zip(params, parameters) {
-            let values = Self.unpack(blob)
-            guard values.count == p.count else { throw TrainingError("\(path): \(p.name) holds \(values.count) values, expected \(p.count)") }
-            p.value = values
-        }
+        let (graph, proto) = try ONNXLoader.load(bytes: model, source: path, directory: ".")
+        let network = try Network(graph: graph, model: proto, architecture: graph.metadata["cnnfilter.architecture"],
+                                  labels: nil, path: path)
         let trainer = Trainer(network: network, settings: override ?? settings)
         try trainer.optimizer.restore(steps: optimizerSteps, first: firstMoments.map(Self.unpack), second: secondMoments.map(Self.unpack))
         trainer.nextEpoch = nextEpoch
         trainer.history = history
-        if let bestLoss, let bestEpoch, let bestWeights { trainer.best = (bestLoss, bestEpoch, bestWeights.map(Self.unpack)) }
+        if let bestLoss, let bestEpoch, let bestWeights {
+            guard bestWeights.count == network.parameters.count else {
+                throw TrainingError("\(path): \(bestWeights.count) best tensors for \(network.parameters.count) parameters")
+            }
+            trainer.best = (bestLoss, bestEpoch, bestWeights.map(Self.unpack))
+        }
         return trainer
     }
 

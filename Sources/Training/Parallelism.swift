@@ -2,8 +2,8 @@ import COpenBLAS
 import Dispatch
 import Foundation
 
-/// Training splits each layer's work across the cores itself (ConvLayer's
-/// chunks), so OpenBLAS's own threads would only compete and spin: run
+/// Training splits each operator's work across the cores itself (the runtime's
+/// products split by `BLAS.sgemm`), so OpenBLAS's own threads would only compete and spin: run
 /// `body` with OpenBLAS on one thread, then restore its setting.
 func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
     // Only when it changes anything: setting it starts OpenBLAS's threads anew after

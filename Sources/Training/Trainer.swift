@@ -13,6 +13,8 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Stop when the validation loss has not improved for this many epochs, and restore the best weights.
     public var patience: Int? = nil
     public var augmentation = Augmentation()
+    /// Cross-entropy against (1 − ε)·one-hot + ε/classes.
+    public var labelSmoothing: Float = 0
     public init() {}
 }
 
@@ -81,10 +83,11 @@ public final class Trainer {
             while batchStart < order.count {
                 let indices = Array(order[batchStart..<min(order.count, batchStart + b)])
                 let x = assemble(train, indices, epoch: epoch, size: size, shape: shape)
-                let logits = network.forward(x, training: true)
-                let result = CrossEntropy.evaluate(logits: logits, labels: indices.map { train.labels[$0] })
+                let logits = try network.forward(x, training: true)
+                let result = CrossEntropy.evaluate(logits: logits, labels: indices.map { train.labels[$0] },
+                                                   smoothing: settings.labelSmoothing)
                 for p in parameters where p.trainable { p.zeroGrad() }
-                network.backward(result.gradient)
+                try network.backward(result.gradient)
                 optimizer.step(parameters, rate: rate)
                 lossSum += Double(result.loss) * Double(indices.count); correct += result.correct; seen += indices.count
                 batchStart += indices.count
@@ -101,7 +104,7 @@ public final class Trainer {
             var record = EpochRecord(epoch: epoch + 1, trainLoss: Float(lossSum / Double(seen)), trainAccuracy: Float(correct) / Float(seen),
                                      learningRate: rate, seconds: seconds, samplesPerSecond: Double(seen) / seconds)
             if let validation, validation.count > 0 {
-                let (loss, accuracy) = evaluate(validation)
+                let (loss, accuracy) = try evaluate(validation)
                 record.validationLoss = loss; record.validationAccuracy = accuracy
                 if let patience = settings.patience {
                     if best == nil || loss < best!.loss {
@@ -125,8 +128,8 @@ public final class Trainer {
     public var bestEpoch: Int? { best?.epoch }
 
     /// Mean cross-entropy and accuracy in inference mode.
-    public func evaluate(_ data: Dataset) -> (loss: Float, accuracy: Float) {
-        let logits = withSingleThreadedBLAS { network.logits(data.tensor) }
+    public func evaluate(_ data: Dataset) throws -> (loss: Float, accuracy: Float) {
+        let logits = try withSingleThreadedBLAS { try network.logits(data.tensor) }
         let r = CrossEntropy.evaluate(logits: logits, labels: data.labels)
         return (r.loss, Float(r.correct) / Float(max(data.count, 1)))
     }

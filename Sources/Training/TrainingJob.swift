@@ -65,7 +65,7 @@ public struct TrainingJob {
 
     func network(for train: Dataset) throws -> Network {
         if architecture.lowercased().hasSuffix(".onnx") {
-            let network = try ModelImport.network(try ONNXLoader.load(path: architecture), path: architecture)
+            let network = try Network.read(architecture)
             guard network.inputShape == train.sampleShape else {
                 throw TrainingError("\(architecture): the model takes \(shapeText(network.inputShape)), the data is \(shapeText(train.sampleShape))")
             }
@@ -102,7 +102,7 @@ public struct TrainingJob {
         try ModelExport.write(trainer.network, to: output)
         var outcome = Outcome(trainer: trainer, trainCount: train.count, validationCount: validation?.count ?? 0)
         if let test = source.test {
-            let (loss, accuracy) = trainer.evaluate(test)
+            let (loss, accuracy) = try trainer.evaluate(test)
             outcome.test = (loss, accuracy, test.count)
         }
         return outcome

@@ -16,7 +16,8 @@ struct TrainCommand: ParsableCommand {
         DIR holds IDX files (MNIST layout, gzipped or not) or train/<class>/*.png|jpg
         (and test/<class>/…). --arch is lenet5, an architecture file (one layer per
         line: conv 32 3 pad=1, bn, relu, maxpool 2, dropout 0.3, linear 128,
-        linear classes, …) or an ONNX model to fine-tune. A checkpoint (OUTPUT.ckpt)
+        linear classes, add NAME and from=NAME for skip connections, …) or an ONNX
+        model to fine-tune, whole, whatever its graph. A checkpoint (OUTPUT.ckpt)
         and the log (OUTPUT.csv) are written after every epoch.
         """
     )
@@ -33,6 +34,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight decay (L2; decoupled for adamw). Biases and batch norm are not decayed.") var weightDecay: Float = 0
     @Option(help: "Learning rate schedule: constant, step:EVERY[:GAMMA] or cosine.") var schedule: String = "constant"
     @Option(help: "Fraction of the training set held out for validation.") var valSplit: Double = 0
+    @Option(help: "Label smoothing ε for the cross-entropy (the target is (1 − ε)·one-hot + ε/classes).")
+    var labelSmoothing: Float = 0
     @Option(help: "Early stopping: stop after this many epochs without a better validation loss and keep the best weights.") var patience: Int?
     @Option(help: "Augmentation: flip, vflip, rotate=DEG, translate=PX, crop=PX, zoom=F, brightness=F (comma separated).") var augment: String?
     @Option(help: "Class names, one per line (default DIR/labels.txt, folder names, or Fashion-MNIST's).") var labels: String?
@@ -51,6 +54,7 @@ struct TrainCommand: ParsableCommand {
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1") }
         if let lr, !(lr > 0 && lr < 100) { throw ValidationError("--lr must be a positive number") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1)") }
         guard OptimizerSettings.Rule(rawValue: optimizer) != nil else {
             throw ValidationError("--optimizer must be one of \(OptimizerSettings.Rule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -65,7 +69,7 @@ struct TrainCommand: ParsableCommand {
             s.optimizer.learningRate = lr ?? ([.adam, .adamw].contains(s.optimizer.rule) ? 0.001 : 0.01)
             s.optimizer.momentum = momentum; s.optimizer.weightDecay = weightDecay
             s.schedule = try LearningRateSchedule.parse(schedule)
-            s.validationFraction = valSplit; s.patience = patience
+            s.validationFraction = valSplit; s.patience = patience; s.labelSmoothing = labelSmoothing
             if let augment { s.augmentation = try Augmentation.parse(augment) }
             job.settings = s
             job.labelsFile = labels; job.checkpoint = checkpoint; job.log = log
@@ -74,7 +78,7 @@ struct TrainCommand: ParsableCommand {
             let (trainer, source, train, validation) = try job.prepare()
             let net = trainer.network, settings = trainer.settings
             net.profiling = profile
-            var intro = "training \(net.layers.count) layers, \(net.trainableCount) parameters on \(train.count) samples"
+            var intro = "training \(net.names.count) layers, \(net.trainableCount) parameters on \(train.count) samples"
             if let validation { intro += " (validating on \(validation.count))" }
             intro += "; \(settings.optimizer.rule.rawValue) lr \(settings.optimizer.learningRate), batch \(settings.batchSize), augmentation \(settings.augmentation.summary)"
             if resume { intro += "; resuming after epoch \(trainer.nextEpoch) of \(settings.epochs)" }

@@ -21,14 +21,14 @@ final class ArchitectureTests: XCTestCase {
         let cases: [(String, String)] = [
             ("conv 8 3\nrelu\nmaxpol 2\n", "net.arch:3: unknown layer 'maxpol'"),
             ("conv 8\n", "net.arch:1: 'conv' needs a kernel size"),
-            ("conv x 3\n", "net.arch:1: 'x' is not a valid a filter count"),
+            ("conv x 3\n", "net.arch:1: 'x' is not a filter count"),
             ("conv 8 3 strid=2\n", "net.arch:1: 'conv' has no option 'strid'"),
             ("dropout 1.5\n", "net.arch:1: dropout probability '1.5'"),
             ("# nothing\n", "net.arch: no layers"),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try Architecture.parse(text, source: "net.arch")) { error in
-                XCTAssertTrue("\(error)".hasPrefix(expected) || "\(error)".contains(expected.replacingOccurrences(of: "a a ", with: "a ")), "\(error)")
+                XCTAssertTrue("\(error)".hasPrefix(expected), "\(error)")
             }
         }
     }
@@ -52,7 +52,7 @@ final class ArchitectureTests: XCTestCase {
     func testArchitectureRoundTrips() throws {
         let text = "conv 8 3x5 stride=2 pad=1 dilation=1 groups=1 bias=no name=first\nbn\nleakyrelu 0.2\navgpool 2 stride=1\ndropout 0.25\nlinear 5\nsigmoid\nlinear classes\n"
         let net = try Architecture.parse(text, source: "a").build(input: [3, 16, 16], classes: 3, labels: [], seed: 2)
-        let again = try Architecture.parse(net.architecture, source: "b").build(input: [3, 16, 16], classes: 3, labels: [], seed: 2)
+        let again = try Architecture.parse(net.architecture!, source: "b").build(input: [3, 16, 16], classes: 3, labels: [], seed: 2)
         XCTAssertEqual(net.architecture, again.architecture)
         XCTAssertEqual(net.shapes, again.shapes)
         XCTAssertEqual(net.parameters.map(\.value), again.parameters.map(\.value))

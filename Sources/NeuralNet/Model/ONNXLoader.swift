@@ -9,16 +9,24 @@ public enum ONNXLoader {
     /// Largest tensor accepted, in elements (4 GiB of Float32).
     static let maxElements = 1 << 30
 
-    public static func load(path: String) throws -> Graph {
+    public static func load(path: String) throws -> Graph { try loadModel(path: path).graph }
+
+    /// The graph and the protobuf it came from (which `ONNXWriter.replacing` writes back with new weights).
+    public static func loadModel(path: String) throws -> (graph: Graph, model: Onnx_ModelProto) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")")
         }
+        let directory = (path as NSString).deletingLastPathComponent
+        return try load(bytes: data, source: path, directory: directory.isEmpty ? "." : directory)
+    }
+
+    /// A model from its bytes; `source` names it in errors, `directory` holds its external data.
+    public static func load(bytes data: Data, source: String, directory: String) throws -> (graph: Graph, model: Onnx_ModelProto) {
         let model: Onnx_ModelProto
         do { model = try Onnx_ModelProto(serializedBytes: data) }
-        catch { throw ModelError("\(path): not an ONNX model (\(data.isEmpty ? "empty file" : "the protobuf does not decode: truncated or not a model"))") }
-        let directory = (path as NSString).deletingLastPathComponent
-        do { return try graph(model, directory: directory.isEmpty ? "." : directory) }
-        catch let e as ModelError { throw ModelError("\(path): \(e.message)") }
+        catch { throw ModelError("\(source): not an ONNX model (\(data.isEmpty ? "empty file" : "the protobuf does not decode: truncated or not a model"))") }
+        do { return (try graph(model, directory: directory), model) }
+        catch let e as ModelError { throw ModelError("\(source): \(e.message)") }
     }
 
     static func graph(_ model: Onnx_ModelProto, directory: String) throws -> Graph {

@@ -1,3 +1,4 @@
+import Dispatch
 import Tensors
 
 /// Reverse mode over a graph: a forward pass that keeps what the backward pass needs, then dLoss/dValue
@@ -18,6 +19,8 @@ public struct Backpropagation: Sendable {
     let flows: Set<String>
     /// Nodes (indices into the graph) whose backward pass runs, in forward order.
     let active: [Int]
+    /// Every node (indices into the graph) in the order the forward pass runs them.
+    public var order: [Int] { runner.order }
 
     /// `sources`: weights (initializers) and inputs to differentiate with respect to; `outputs`: the
     /// values the loss reads (default: the graph's outputs). A node between the two without a
@@ -78,7 +81,9 @@ public struct Backpropagation: Sendable {
     /// Runs the graph on `feeds` (its inputs, and the current value of any weight, which replaces the
     /// stored one). `training`: batch norm uses the batch's statistics and dropout drops, with random
     /// numbers from `seed`.
-    public func forward(_ feeds: [String: Tensor], training: Bool, seed: UInt64 = 0) throws -> Pass {
+    /// `timed` gets each node's index in the graph and its wall time in nanoseconds.
+    public func forward(_ feeds: [String: Tensor], training: Bool, seed: UInt64 = 0,
+                        timed: ((Int, UInt64) -> Void)? = nil) throws -> Pass {
         var values = graph.initializers
         for (name, t) in feeds { values[name] = t }
         for info in graph.inputs where values[info.name] == nil { throw ModelError("missing input '\(info.name)'") }
@@ -87,6 +92,7 @@ public struct Backpropagation: Sendable {
         for i in runner.order {
             let node = runner.prepared[i] ?? graph.nodes[i]
             let args = node.inputs.map { $0.isEmpty ? nil : pass.values[$0] }
+            let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let outs: [Tensor]
             if training, let op = Operators.training[node.opType] {
                 let step = try op(node, args, graph.opset, &random)
@@ -98,6 +104,7 @@ public struct Backpropagation: Sendable {
             } else {
                 outs = try Operators.table[node.opType]!(node, args, graph.opset)
             }
+            timed?(i, DispatchTime.now().uptimeNanoseconds - start)
             for (name, t) in zip(node.outputs, outs) where !name.isEmpty { pass.values[name] = t }
         }
         return pass
@@ -105,7 +112,8 @@ public struct Backpropagation: Sendable {
 
     /// dLoss/dSource for every source, from dLoss/dOutput for the outputs the loss reads (a source
     /// the loss does not depend on gets zeros).
-    public func backward(_ pass: Pass, outputGradients: [String: Tensor]) throws -> [String: Tensor] {
+    public func backward(_ pass: Pass, outputGradients: [String: Tensor],
+                         timed: ((Int, UInt64) -> Void)? = nil) throws -> [String: Tensor] {
         var grads = outputGradients
         for i in active.reversed() {
             let node = runner.prepared[i] ?? graph.nodes[i]
@@ -117,7 +125,9 @@ public struct Backpropagation: Sendable {
             let context = BackwardContext(node: node, inputs: inputs, outputs: node.outputs.map { pass.values[$0] ?? Tensor(shape: [0]) },
                                           saved: pass.saved[i] ?? [], outputGradients: outGrads, opset: graph.opset,
                                           wanted: wanted)
+            let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let inGrads = try rule.backward(context)
+            timed?(i, DispatchTime.now().uptimeNanoseconds - start)
             // Outputs' gradients are spent (unless a source is also an output).
             for o in node.outputs where !sources.contains(o) { grads[o] = nil }
             for (j, g) in inGrads.enumerated() where j < wanted.count && wanted[j] {
