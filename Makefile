@@ -47,13 +47,16 @@ demo: build
 
 # swift test (portable debug build), the engine's and the ONNX operators' numeric tests again in the
 # host-CPU release build (its FMA path differs), then an independent read-back
-# of what cnnfilter writes (Pillow, pypng and numpy from PyPI).
+# of what cnnfilter writes (Pillow, pypng and numpy from PyPI) and onnxruntime on a model
+# fine-tuned from the command line.
 test: deps
 	$(SWIFT) build --product cnnfilter
 	$(SWIFT) test
 	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests'
-	@python3 -c "import numpy, PIL, png" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check numpy pillow pypng
+	@python3 -c "import numpy, PIL, png, onnx, onnxruntime" 2>/dev/null || \
+	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
 	python3 scripts/check-written.py .build/debug/cnnfilter
+	python3 scripts/check-finetune.py .build/debug/cnnfilter
 
 clean:
 	rm -rf .build out

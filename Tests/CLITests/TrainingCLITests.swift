@@ -1,6 +1,8 @@
 import Foundation
 import ImageCodecs
+import NeuralNet
 import Testing
+import Tensors
 
 /// train, eval and train-kernel as a user runs them, on the tiny numpy-made
 /// "shapes" set (scripts/make-training-fixtures.py) and the bundled photos.
@@ -45,6 +47,63 @@ import Testing
         #expect(more.status == 0, "\(more.stderr)")
         #expect(more.stderr.contains("resuming after epoch 3 of 4") && more.stderr.contains("epoch 4/4") && !more.stderr.contains("epoch 1/4"))
         #expect(try String(contentsOfFile: dir.appendingPathComponent("net.csv").path, encoding: .utf8).split(separator: "\n").count == 5)
+    }
+
+    /// A residual network in the architecture text: from= starts a branch, add joins it back.
+    @Test func architectureWithSkipConnectionsTrains() throws {
+        let dir = try CLI.tempDir()
+        let archFile = dir.appendingPathComponent("res.arch").path
+        try """
+            conv 8 3 pad=1 name=stem
+            bn
+            relu name=block_in
+            conv 8 3 pad=1
+            bn
+            relu
+            conv 8 3 pad=1
+            bn name=block_out
+            add block_in
+            relu name=residual
+            conv 4 1 from=block_in name=side
+            concat residual
+            globalavgpool
+            linear classes
+            """.write(toFile: archFile, atomically: true, encoding: .utf8)
+        let model = dir.appendingPathComponent("res.onnx").path
+        let r = try CLI.run(["train", "--data", shapes, "--arch", archFile, "--epochs", "4", "--batch-size", "16", "--lr", "0.01",
+                             "--seed", "2", "-o", model])
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = r.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect((Double(line.split(separator: " ").dropFirst(2).first ?? "") ?? 0) > 0.8, "\(line)")
+        // The export is the graph: its Add and Concat nodes, run by the inference runtime.
+        let info = try CLI.run(["info", model])
+        #expect(info.status == 0 && info.text.contains("Add") && info.text.contains("Concat"), "\(info.text)")
+        let e = try CLI.run(["eval", model, "--data", shapes])
+        #expect(e.status == 0 && e.text.hasPrefix("accuracy \(line.split(separator: " ")[2])"), "\(e.text)")
+        // A branch from a layer that does not exist is one line naming the line.
+        try "conv 8 3\nconv 4 1 from=nowhere\nlinear classes\n".write(toFile: archFile, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["train", "--data", shapes, "--arch", archFile, "-o", dir.appendingPathComponent("x.onnx").path])
+        #expect(bad.status != 0 && bad.stderr.contains("res.arch:2: 'conv 4 1 from=nowhere': from=nowhere names no earlier layer"),
+                "\(bad.stderr)")
+    }
+
+    /// Fine-tuning needs a backward pass through every node between the weights and the output.
+    @Test func aModelWithAnOperatorWithoutBackwardIsRefused() throws {
+        let dir = try CLI.tempDir()
+        // 1×12×12 pixels → Conv (4 filters) → LRN → global pool → 4 logits, for the four shape classes.
+        let graph = Graph(nodes: [Node(name: "conv", opType: "Conv", inputs: ["pixels", "w"], outputs: ["c"]),
+                                  Node(name: "norm", opType: "LRN", inputs: ["c"], outputs: ["n"], attributes: ["size": .int(3)]),
+                                  Node(name: "pool", opType: "GlobalAveragePool", inputs: ["n"], outputs: ["p"]),
+                                  Node(name: "flat", opType: "Flatten", inputs: ["p"], outputs: ["logits"])],
+                          initializers: ["w": Tensor(shape: [4, 1, 3, 3], repeating: 0.1)],
+                          inputs: [ValueInfo(name: "pixels", shape: [nil, 1, 12, 12])], outputs: ["logits"], opset: 13)
+        let path = dir.appendingPathComponent("lrn.onnx").path
+        try OutputFile.write(path, bytes: try ONNXWriter.bytes(ONNXWriter.model(graph)))
+        let r = try CLI.run(["train", "--data", shapes, "--arch", path, "-o", dir.appendingPathComponent("m.onnx").path])
+        #expect(r.status != 0)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("lrn.onnx: node 'norm' (LRN) has no backward pass"),
+                "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["lrn.onnx"])
     }
 
     @Test func badArchitectureIsOneLineAndWritesNothing() throws {

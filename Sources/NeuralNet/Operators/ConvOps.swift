@@ -204,9 +204,9 @@ public enum ConvOps {
 
     static let gradients: [String: GradientRule] = ["Conv": GradientRule(inputs: [0, 1, 2], convBackward)]
 
-    /// Conv's gradients on the forward pass's patch geometry (im2col and SGEMM, every core), for each
-    /// batch item and group: dW_g += dY_g · colsᵀ, dCols = W_gᵀ · dY_g folded back onto dX (col2im),
-    /// and db = Σ dY over items and pixels.
+    /// Conv's gradients on the forward pass's patch geometry, as products over many batch items at once
+    /// (im2col of a chunk of items side by side: K × items·pixels, K = C/g·kh·kw; SGEMM on every core):
+    /// dW_g += dY_g · colsᵀ, dCols = W_gᵀ · dY_g folded back onto dX (col2im), and db = Σ dY.
     static func convBackward(_ c: BackwardContext) throws -> [Tensor?] {
         let node = c.node, x = try c.input(0), w = try c.input(1), dy = c.gradient()
         let (n, ch, h, wd) = try nchw(x, node)
@@ -218,48 +218,62 @@ public enum ConvOps {
         let cg = ch / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
         let geometry = GEMMConv.Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
                                          top: pads.top, left: pads.left, oh: oh, ow: ow)
-        let pointwise = kh == 1 && kw == 1 && s == [1, 1] && pads.top == 0 && pads.left == 0 && oh == h && ow == wd
+        // Items per chunk: about 4 M floats of unrolled patches (16 MB), at least one item.
+        let chunk = max(1, min(n, (1 << 22) / max(k * pixels, 1)))
+        let wide = chunk * pixels
         var dx = Tensor(shape: c.wants(0) ? x.shape : [0]), dw = Tensor(shape: c.wants(1) ? w.shape : [0])
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: pointwise ? 0 : k * pixels)
-        defer { columns.deallocate() }
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: k * wide)
+        let outputs = UnsafeMutablePointer<Float>.allocate(capacity: mg * wide)
+        defer { columns.deallocate(); outputs.deallocate() }
         x.storage.withUnsafeBufferPointer { xs in w.storage.withUnsafeBufferPointer { ws in
             dy.storage.withUnsafeBufferPointer { gs in
                 dx.storage.withUnsafeMutableBufferPointer { dxs in dw.storage.withUnsafeMutableBufferPointer { dws in
-                    for item in 0..<n { for g in 0..<group {
-                        let xg = xs.baseAddress! + (item * ch + g * cg) * h * wd
-                        let gy = gs.baseAddress! + (item * m + g * mg) * pixels
-                        if c.wants(1) {
-                            if !pointwise {
-                                parallelFor(k) { r in geometry.unroll(xg, row: r, pixels: 0..<pixels, into: columns + r * pixels) }
+                    let xb = xs.baseAddress!, gb = gs.baseAddress!, dxb = dxs.baseAddress
+                    for first in stride(from: 0, to: n, by: chunk) {
+                        let items = min(chunk, n - first), cols = items * pixels
+                        for g in 0..<group {
+                            // dY of the group's filters as Mg × items·pixels.
+                            parallelFor(items * mg) { t in
+                                let j = t / mg, f = t % mg
+                                (outputs + f * cols + j * pixels).update(from: gb + ((first + j) * m + g * mg + f) * pixels, count: pixels)
                             }
-                            BLAS.sgemm(transB: true, m: mg, n: k, k: pixels, a: gy, lda: pixels,
-                                       b: pointwise ? xg : UnsafePointer(columns), ldb: pixels,
-                                       beta: 1, c: dws.baseAddress! + g * mg * k, ldc: k)
-                        }
-                        if c.wants(0) {
-                            let dxg = dxs.baseAddress! + (item * ch + g * cg) * h * wd
-                            BLAS.sgemm(transA: true, m: k, n: pixels, k: mg, a: ws.baseAddress! + g * mg * k, lda: k,
-                                       b: gy, ldb: pixels, beta: 0, c: pointwise ? dxg : columns, ldc: pixels)
-                            if !pointwise {
-                                // Each input channel's rows land on that channel's plane only.
-                                parallelFor(cg) { ci in
+                            if c.wants(1) {
+                                parallelFor(items * k) { t in
+                                    let j = t / k, r = t % k
+                                    geometry.unroll(xb + ((first + j) * ch + g * cg) * h * wd, row: r, pixels: 0..<pixels,
+                                                    into: columns + r * cols + j * pixels)
+                                }
+                                BLAS.sgemm(transB: true, m: mg, n: k, k: cols, a: outputs, lda: cols, b: columns, ldb: cols,
+                                           beta: 1, c: dws.baseAddress! + g * mg * k, ldc: k)
+                            }
+                            if c.wants(0) {
+                                BLAS.sgemm(transA: true, m: k, n: cols, k: mg, a: ws.baseAddress! + g * mg * k, lda: k,
+                                           b: outputs, ldb: cols, beta: 0, c: columns, ldc: cols)
+                                // Each item's input channel takes its own rows only.
+                                parallelFor(items * cg) { t in
+                                    let j = t / cg, ci = t % cg
+                                    let plane = dxb! + ((first + j) * ch + g * cg) * h * wd
                                     for r in (ci * kh * kw)..<((ci + 1) * kh * kw) {
-                                        geometry.fold(columns + r * pixels, row: r, into: dxg)
+                                        geometry.fold(columns + r * cols + j * pixels, row: r, into: plane)
                                     }
                                 }
                             }
                         }
-                    } }
+                    }
                 } }
             }
         } }
         var db: Tensor? = nil
         if c.wants(2) {
             var sums = Tensor(shape: [m])
-            for item in 0..<n { for j in 0..<m {
-                let base = (item * m + j) * pixels
-                sums.storage[j] += dy.storage[base..<(base + pixels)].reduce(0, +)
-            } }
+            dy.storage.withUnsafeBufferPointer { g in
+                for item in 0..<n { for j in 0..<m {
+                    let base = g.baseAddress! + (item * m + j) * pixels
+                    var acc: Float = 0
+                    for p in 0..<pixels { acc += base[p] }
+                    sums.storage[j] += acc
+                } }
+            }
             db = sums
         }
         return [c.wants(0) ? dx : nil, c.wants(1) ? dw : nil, db]
