@@ -218,10 +218,24 @@ public enum ConvOps {
         let cg = ch / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
         let geometry = GEMMConv.Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
                                          top: pads.top, left: pads.left, oh: oh, ow: ow)
+        // At stride 1, dX is the convolution of dY with the flipped filters, channels and filters swapped in
+        // each group (a "full" convolution: padding extent − 1 − pad), on the forward pass's fast kernels.
+        let extent = ((kh - 1) * d[0], (kw - 1) * d[1])
+        let byConvolution = c.wants(0) && s == [1, 1] && [pads.top, pads.bottom].allSatisfy { $0 <= extent.0 }
+            && [pads.left, pads.right].allSatisfy { $0 <= extent.1 }
+        var dx = Tensor(shape: c.wants(0) && !byConvolution ? x.shape : [0]), dw = Tensor(shape: c.wants(1) ? w.shape : [0])
+        if byConvolution {
+            var transposed = node
+            transposed.attributes["pads"] = .ints([extent.0 - pads.top, extent.1 - pads.left, extent.0 - pads.bottom,
+                                                   extent.1 - pads.right])
+            transposed.attributes["auto_pad"] = nil
+            transposed.attributes["strides"] = .ints([1, 1])
+            transposed.attributes[packedFilters] = nil
+            dx = try conv(transposed, [dy, flippedTranspose(w, group: group)], c.opset)[0]
+        }
         // Items per chunk: about 4 M floats of unrolled patches (16 MB), at least one item.
         let chunk = max(1, min(n, (1 << 22) / max(k * pixels, 1)))
         let wide = chunk * pixels
-        var dx = Tensor(shape: c.wants(0) ? x.shape : [0]), dw = Tensor(shape: c.wants(1) ? w.shape : [0])
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: k * wide)
         let outputs = UnsafeMutablePointer<Float>.allocate(capacity: mg * wide)
         defer { columns.deallocate(); outputs.deallocate() }
@@ -229,7 +243,8 @@ public enum ConvOps {
             dy.storage.withUnsafeBufferPointer { gs in
                 dx.storage.withUnsafeMutableBufferPointer { dxs in dw.storage.withUnsafeMutableBufferPointer { dws in
                     let xb = xs.baseAddress!, gb = gs.baseAddress!, dxb = dxs.baseAddress
-                    for first in stride(from: 0, to: n, by: chunk) {
+                    // Nothing left to do by products when dX came from the convolution and dW is not wanted.
+                    for first in stride(from: 0, to: c.wants(1) || !byConvolution ? n : 0, by: chunk) {
                         let items = min(chunk, n - first), cols = items * pixels
                         for g in 0..<group {
                             // dY of the group's filters as Mg × items·pixels.
@@ -246,7 +261,7 @@ public enum ConvOps {
                                 BLAS.sgemm(transB: true, m: mg, n: k, k: cols, a: outputs, lda: cols, b: columns, ldb: cols,
                                            beta: 1, c: dws.baseAddress! + g * mg * k, ldc: k)
                             }
-                            if c.wants(0) {
+                            if c.wants(0) && !byConvolution {
                                 BLAS.sgemm(transA: true, m: k, n: cols, k: mg, a: ws.baseAddress! + g * mg * k, lda: k,
                                            b: outputs, ldb: cols, beta: 0, c: columns, ldc: cols)
                                 // Each item's input channel takes its own rows only.
@@ -277,6 +292,19 @@ public enum ConvOps {
             db = sums
         }
         return [c.wants(0) ? dx : nil, c.wants(1) ? dw : nil, db]
+    }
+
+    /// Filters M × C/g × kh × kw as C × M/g × kh × kw, each rotated by 180°: W'[g·C/g + i, j] = rot(W[g·M/g + j, i]).
+    static func flippedTranspose(_ w: Tensor, group: Int) -> Tensor {
+        let m = w.shape[0], cg = w.shape[1], kh = w.shape[2], kw = w.shape[3], mg = m / group, taps = kh * kw
+        return w.storage.withUnsafeBufferPointer { src in
+            makeTensor(shape: [cg * group, mg, kh, kw]) { dst in
+                for g in 0..<group { for j in 0..<mg { for i in 0..<cg {
+                    let from = ((g * mg + j) * cg + i) * taps, to = ((g * cg + i) * mg + j) * taps
+                    for t in 0..<taps { dst[to + t] = src[from + taps - 1 - t] }
+                } } }
+            }
+        }
     }
 
     /// Runs a planned C×H×W pipeline on each item of an N×C×H×W batch.
