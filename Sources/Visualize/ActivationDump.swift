@@ -60,7 +60,9 @@ public struct ActivationDump {
         }
         let url = URL(fileURLWithPath: target)
         let parent = url.deletingLastPathComponent().path
-        guard fm.fileExists(atPath: parent) else { throw CodecError(target, "the directory '\(parent)' does not exist") }
+        guard fm.fileExists(atPath: parent) else {
+            throw CodecError(target, "the directory '\(parent)' does not exist")
+        }
         let dir = parent + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         try? fm.removeItem(atPath: dir)
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: false)
@@ -89,14 +91,17 @@ public struct ActivationDump {
             if let layers { return layers.contains(name) }
             return allNodes || !plumbing.contains(index)
         }
-        let nodeIndex = Dictionary(graph.nodes.enumerated().map { ($1.outputs.first ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let nodeIndex = Dictionary(graph.nodes.enumerated().map { ($1.outputs.first ?? "", $0) },
+                                   uniquingKeysWith: { a, _ in a })
         let total = graph.nodes.indices.filter { shown($0, graph.nodes[$0].displayName) }.count
         let names = labels ?? Prediction.labels(of: graph)
         let outputs = Set(graph.outputs)
         var written: [Layer] = [], sections: [ReportPage.Section] = []
         let results = try runner.run([graph.inputs[0].name: input]) { node, outs in
             let name = node.displayName
-            guard let index = nodeIndex[node.outputs.first ?? ""], shown(index, name), let out = outs.first else { return }
+            guard let index = nodeIndex[node.outputs.first ?? ""], shown(index, name), let out = outs.first else {
+                return
+            }
             let maps = LayerMaps(out)
             var section = ReportPage.Section(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange,
                                              constant: plumbing.contains(index))
@@ -113,7 +118,8 @@ public struct ActivationDump {
                 try writeMaps(maps, name: name, into: dir, section: &section)
             }
             if writeNPY { try OutputFile.write(dir + "/" + name + ".npy", bytes: NPYCodec.encode(out)) }
-            written.append(Layer(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange, view: section.view))
+            written.append(Layer(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange,
+                                 view: section.view))
             sections.append(section)
             progress("\(written.count)/\(total) \(name) \(out.shape.map(String.init).joined(separator: "×"))")
         }
@@ -128,7 +134,8 @@ public struct ActivationDump {
             page.prediction = Prediction(output: out, labels: names)
             page.outputName = first
             if let labels, let p = page.prediction, labels.count != p.names.count || p.names != labels {
-                throw ModelError("\(labelSource ?? "the labels"): \(labels.count) labels for \(p.probabilities.count) classes")
+                let file = labelSource ?? "the labels"
+                throw ModelError("\(file): \(labels.count) labels for \(p.probabilities.count) classes")
             }
         }
         page.inputPicture = try InputPicture(input).flatMap { picture in
@@ -152,8 +159,10 @@ public struct ActivationDump {
             let file = name + "/" + String(repeating: "0", count: digits - String(c).count) + String(c) + ".png"
             let values = maps.channel(c)
             let image = overlay.map {
-                Render.overlayImage(values, height: maps.height, width: maps.width, range: ranges[c], colormap: colormap, background: $0)
-            } ?? Render.channelImage(values, height: maps.height, width: maps.width, range: ranges[c], colormap: colormap)
+                Render.overlayImage(values, height: maps.height, width: maps.width, range: ranges[c],
+                                    colormap: colormap, background: $0)
+            } ?? Render.channelImage(values, height: maps.height, width: maps.width, range: ranges[c],
+                                     colormap: colormap)
             try ImageWriter.write(image, format: .png, to: dir + "/" + file)
             files.append(file)
         }
@@ -163,7 +172,8 @@ public struct ActivationDump {
         section.sheetSize = (sheet.layout.width, sheet.layout.height)
         section.tiles = (0..<maps.channels).map { c in
             let finite = maps.channel(c).filter(\.isFinite)
-            return ReportPage.Tile(rect: sheet.layout.tiles[c], file: files[c], range: (finite.min() ?? 0, finite.max() ?? 0),
+            return ReportPage.Tile(rect: sheet.layout.tiles[c], file: files[c],
+                                   range: (finite.min() ?? 0, finite.max() ?? 0),
                                    shown: ranges[c])
         }
         section.mapSize = (maps.channels, maps.height, maps.width)

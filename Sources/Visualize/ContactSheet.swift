@@ -48,7 +48,8 @@ enum ContactSheet {
             canvas.write(String(c), x: gx, y: gy, scale: s, colour: ink)
             let values = maps.channel(c)
             if let overlay {
-                overlay.blend(values, height: maps.height, width: maps.width, range: ranges[c], colormap: colormap) { x, y, col in
+                overlay.blend(values, height: maps.height, width: maps.width, range: ranges[c],
+                              colormap: colormap) { x, y, col in
                     canvas.set(gx + x, gy + label + y, col)
                 }
                 continue
@@ -79,7 +80,8 @@ enum ContactSheet {
             if s.count > 5 { s = String(s.prefix(5)) }
             return s
         }
-        return String(format: "%.0e", Double(v)).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
+        return String(format: "%.0e", Double(v)).replacingOccurrences(of: "e-0", with: "e-")
+            .replacingOccurrences(of: "e+0", with: "e")
     }
 }
 
@@ -110,7 +112,9 @@ struct Canvas {
             if let rows = DigitFont.glyphs[ch] {
                 for (ry, bits) in rows.enumerated() {
                     for rx in 0..<DigitFont.width where bits & (1 << (DigitFont.width - 1 - rx)) != 0 {
-                        for dy in 0..<scale { for dx in 0..<scale { set(cx + rx * scale + dx, y + ry * scale + dy, colour) } }
+                        for dy in 0..<scale { for dx in 0..<scale {
+                            set(cx + rx * scale + dx, y + ry * scale + dy, colour)
+                        } }
                     }
                 }
             }
@@ -121,7 +125,9 @@ struct Canvas {
     var raster: RasterImage {
         let img = RasterImage(width: width, height: height, channels: 3, bitDepth: 8, hasAlpha: false)
         pixels.withUnsafeBufferPointer { buf in
-            for y in 0..<height { img.rowPointer(y).copyMemory(from: buf.baseAddress! + y * width * 3, byteCount: width * 3) }
+            for y in 0..<height {
+                img.rowPointer(y).copyMemory(from: buf.baseAddress! + y * width * 3, byteCount: width * 3)
+            }
         }
         return img
     }

@@ -21,7 +21,8 @@ public enum GraphPlumbing {
             changed = false
             hidden = []
             for (i, node) in graph.nodes.enumerated() {
-                let readsData = !shapeOnly.contains(node.opType) && node.inputs.contains { !$0.isEmpty && data.contains($0) }
+                let readsData = !shapeOnly.contains(node.opType)
+                    && node.inputs.contains { !$0.isEmpty && data.contains($0) }
                 if readsData {
                     for o in node.outputs where !o.isEmpty && !data.contains(o) { data.insert(o); changed = true }
                 }

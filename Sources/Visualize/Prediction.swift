@@ -21,7 +21,8 @@ public struct Prediction: Sendable {
     public init?(output: Tensor, labels: [String]?) {
         let shape = output.shape
         let perItem = shape.count >= 2 ? shape.dropFirst().reduce(1, *) : output.count
-        let vectorLike = shape.count == 1 || shape.count == 2 || (shape.count > 2 && shape.dropFirst(2).allSatisfy { $0 == 1 })
+        let vectorLike = shape.count == 1 || shape.count == 2
+            || (shape.count > 2 && shape.dropFirst(2).allSatisfy { $0 == 1 })
         guard vectorLike, perItem >= 2, output.count >= perItem else { return nil }
         scores = Array(output.storage.prefix(perItem))
         let sum = scores.reduce(0, +)
@@ -43,13 +44,16 @@ public struct Prediction: Sendable {
 
     /// Class indices from the most to the least probable (ties by index).
     public var ranking: [Int] {
-        probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+        let p = probabilities
+        return p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
     }
 
     /// Class names from a text file, one per line (a final empty line ignored).
     public static func labels(file path: String) throws -> [String] {
         let bytes = try ImageReader.readBytes(path)
-        guard let text = String(bytes: bytes, encoding: .utf8) else { throw CodecError(path, "the labels are not UTF-8 text") }
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
+            throw CodecError(path, "the labels are not UTF-8 text")
+        }
         var names = text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         while names.last == "" { names.removeLast() }

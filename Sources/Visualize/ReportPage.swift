@@ -139,7 +139,8 @@ struct ReportPage {
         }
         let how = p.fromLogits ? "the softmax of the model's output '\(Self.escape(outputName))' (logits)"
             : "the model's output '\(Self.escape(outputName))' as it is (already probabilities)"
-        let names = labelSource.map { "Class names from \(Self.escape($0))." } ?? "The model carries no class names (--labels FILE gives them)."
+        let names = labelSource.map { "Class names from \(Self.escape($0))." }
+            ?? "The model carries no class names (--labels FILE gives them)."
         s += """
         </table>
         <p class="meta">Top \(min(max(1, top), p.probabilities.count)) of \(p.probabilities.count) classes. \
@@ -155,13 +156,15 @@ struct ReportPage {
         for (i, l) in sections.enumerated() {
             let name = Self.escape(l.name)
             s += "<tr\(l.constant ? " class=\"constant\"" : "")><td class=\"n\">\(i + 1)</td>"
-                + "<td><a href=\"#\(name)\">\(name)</a></td><td>\(Self.escape(l.opType))</td><td>\(Self.shape(l.shape))</td>"
+                + "<td><a href=\"#\(name)\">\(name)</a></td><td>\(Self.escape(l.opType))</td>"
+                + "<td>\(Self.shape(l.shape))</td>"
                 + "<td>\(Self.range(l.range))</td><td>\(shownAs(l))</td></tr>\n"
         }
         s += "</table>\n"
         if hidden > 0 {
             s += "<p class=\"meta\">\(hidden) node\(hidden == 1 ? "" : "s") whose value does not depend on the input "
-                + "(constants, Identity, shape arithmetic) \(hidden == 1 ? "is" : "are") not shown; --all-nodes shows them.</p>\n"
+                + "(constants, Identity, shape arithmetic) \(hidden == 1 ? "is" : "are") not shown; "
+                + "--all-nodes shows them.</p>\n"
         }
         return s
     }
@@ -172,6 +175,21 @@ struct ReportPage {
         case .vector: return "vector of \(l.values.count)"
         case .classes: return "\(l.prediction?.probabilities.count ?? 0) classes"
         }
+    }
+
+    /// Every class with its score and probability, most probable first (text to search and copy).
+    func classTable(_ p: Prediction) -> String {
+        let k = p.probabilities.count
+        var s = "<details\(k <= 20 ? " open" : "")><summary class=\"meta\">All \(k) classes as numbers</summary>\n"
+            + "<table class=\"bars\"><tr><th class=\"name\">class</th><th>#</th>"
+            + "<th>\(p.fromLogits ? "logit" : "score")</th>"
+            + "<th class=\"pct\">probability</th></tr>\n"
+        for c in p.ranking {
+            s += "<tr><td class=\"name\">\(Self.escape(p.names[c]))</td><td>\(c)</td>"
+                + "<td>\(Self.number(p.scores[c]))</td>"
+                + "<td class=\"pct\">\(VectorChart.percent(p.probabilities[c]))</td></tr>\n"
+        }
+        return s + "</table></details>\n"
     }
 
     var normalizationNote: String {
@@ -194,14 +212,16 @@ struct ReportPage {
             let colours = "Colour map \(colormap.rawValue)\(overlay ? " over the photo" : ""), \(normalizationNote)"
             s += "<p class=\"meta\">\(l.mapSize.0) map\(l.mapSize.0 == 1 ? "" : "s") of \(l.mapSize.1)×\(l.mapSize.2). "
                 + "\(colours). Click a channel to see it large with its values.</p>\n"
-            s += "<div class=\"sheet\"><img class=\"px\" src=\"\(name).png\" width=\"\(l.sheetSize.0)\" alt=\"\(name)\">\n"
+            s += "<div class=\"sheet\"><img class=\"px\" src=\"\(name).png\" width=\"\(l.sheetSize.0)\" "
+                + "alt=\"\(name)\">\n"
             let (w, h) = (Double(max(l.sheetSize.0, 1)), Double(max(l.sheetSize.1, 1)))
             func pct(_ v: Int, _ of: Double) -> String { String(format: "%.3f%%", Double(v) / of * 100) }
             for (c, t) in l.tiles.enumerated() {
                 s += "<a class=\"tile\" href=\"\(Self.escape(t.file))\" data-layer=\"\(name)\" data-c=\"\(c)\" "
                     + "data-min=\"\(Self.number(t.range.0))\" data-max=\"\(Self.number(t.range.1))\" "
                     + "data-lo=\"\(Self.number(t.shown.0))\" data-hi=\"\(Self.number(t.shown.1))\" "
-                    + "title=\"channel \(c): \(Self.range(t.range))\" style=\"left:\(pct(t.rect.x, w));top:\(pct(t.rect.y, h));"
+                    + "title=\"channel \(c): \(Self.range(t.range))\" "
+                    + "style=\"left:\(pct(t.rect.x, w));top:\(pct(t.rect.y, h));"
                     + "width:\(pct(t.rect.w, w));height:\(pct(t.rect.h, h))\"></a>\n"
             }
             s += "</div>\n"
@@ -209,7 +229,8 @@ struct ReportPage {
             let largest = l.values.indices.filter { l.values[$0].isFinite }
                 .sorted { l.values[$0] > l.values[$1] || (l.values[$0] == l.values[$1] && $0 < $1) }.prefix(5)
             let list = largest.map { "\($0) (\(Self.number(l.values[$0])))" }.joined(separator: ", ")
-            s += "<p class=\"meta\">A vector of \(l.values.count) values, drawn as bars on one scale for the whole layer. "
+            s += "<p class=\"meta\">A vector of \(l.values.count) values, "
+                + "drawn as bars on one scale for the whole layer. "
                 + "Largest: \(list).</p>\n"
             s += "<img class=\"vector\" src=\"\(name).png\" alt=\"\(name): \(l.values.count) values as bars\">\n"
         case .classes:
@@ -219,6 +240,7 @@ struct ReportPage {
                     + "Top: \(Self.escape(p.names[best])) \(VectorChart.percent(p.probabilities[best])).</p>\n"
             }
             s += "<img class=\"classes\" src=\"\(name).png\" alt=\"\(name): class probabilities\">\n"
+            if let p = l.prediction { s += classTable(p) }
         }
         return s + "</section>\n"
     }
@@ -234,7 +256,8 @@ struct ReportPage {
     function show(a) {
       current = a; zimg.src = a.getAttribute('href');
       const d = a.dataset;
-      document.getElementById('zoom-cap').textContent = d.layer + ' · channel ' + d.c + ' · values ' + d.min + ' … ' + d.max;
+      document.getElementById('zoom-cap').textContent =
+        d.layer + ' · channel ' + d.c + ' · values ' + d.min + ' … ' + d.max;
       document.getElementById('zoom-lo').textContent = d.lo;
       document.getElementById('zoom-hi').textContent = d.hi;
       zoom.hidden = false;
@@ -246,7 +269,8 @@ struct ReportPage {
     document.addEventListener('keydown', e => {
       if (zoom.hidden) return;
       if (e.key === 'Escape') zoom.hidden = true;
-      const next = e.key === 'ArrowRight' ? current.nextElementSibling : e.key === 'ArrowLeft' ? current.previousElementSibling : null;
+      const next = e.key === 'ArrowRight' ? current.nextElementSibling
+        : e.key === 'ArrowLeft' ? current.previousElementSibling : null;
       if (next && next.matches('a.tile')) show(next);
     });
     const m = location.hash.match(/^#zoom=(.+)\\/(\\d+)$/);

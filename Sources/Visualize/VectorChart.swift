@@ -41,9 +41,11 @@ public enum VectorChart {
         let width = left + plotW + 24
         var canvas = Canvas(width: width, height: panels * panelH + 6)
         canvas.fill(paper)
-        var layout = BarLayout(left: left, barWidth: barW, perPanel: perPanel, panelTop: [], plotHeight: plotH, zeroY: [])
+        var layout = BarLayout(left: left, barWidth: barW, perPanel: perPanel, panelTop: [], plotHeight: plotH,
+                               zeroY: [])
         func y(_ v: Double, _ top: Int) -> Int {
-            top + Int(((scale.hi - min(max(v, scale.lo), scale.hi)) / (scale.hi - scale.lo) * Double(plotH - 1)).rounded())
+            let f = (scale.hi - min(max(v, scale.lo), scale.hi)) / (scale.hi - scale.lo)
+            return top + Int((f * Double(plotH - 1)).rounded())
         }
         for p in 0..<panels {
             let top = p * panelH + 12, start = p * perPanel, count = min(perPanel, n - start)
@@ -51,7 +53,8 @@ public enum VectorChart {
             for (t, label) in zip(scale.ticks, labels) {
                 let ty = y(t, top)
                 canvas.rect(left, ty, count * barW, 1, grid)
-                canvas.write(label, x: left - 8 - TextFont.measure(label, scale: s), y: ty - lineH / 2, scale: s, colour: muted)
+                canvas.write(label, x: left - 8 - TextFont.measure(label, scale: s), y: ty - lineH / 2, scale: s,
+                             colour: muted)
             }
             let zero = y(0, top)
             layout.zeroY.append(zero)
@@ -68,7 +71,8 @@ public enum VectorChart {
                 let i = Int(t.rounded()), tx = left + (i - start) * barW + barW / 2
                 canvas.rect(tx, top + plotH, 1, 5, axis)
                 let label = String(i)
-                let lx = min(max(left, tx - TextFont.measure(label, scale: s) / 2), width - TextFont.measure(label, scale: s) - 2)
+                let lw = TextFont.measure(label, scale: s)
+                let lx = min(max(left, tx - lw / 2), width - lw - 2)
                 canvas.write(label, x: lx, y: top + plotH + 8, scale: s, colour: muted)
             }
         }
@@ -89,7 +93,8 @@ public enum VectorChart {
         classChart(p, top: top, allUpTo: allUpTo).image
     }
 
-    static func classChart(_ p: Prediction, top: Int = 10, allUpTo: Int = 20) -> (image: RasterImage, layout: ClassLayout) {
+    static func classChart(_ p: Prediction, top: Int = 10,
+                           allUpTo: Int = 20) -> (image: RasterImage, layout: ClassLayout) {
         let k = p.probabilities.count
         let best = p.ranking.first ?? 0
         let shown = k <= allUpTo ? Array(0..<k) : Array(p.ranking.prefix(max(1, top)))
@@ -125,7 +130,8 @@ public enum VectorChart {
             canvas.write(value, x: barLeft + max(len, 1) + 8, y: y + 6, scale: s, colour: c == best ? ink : muted)
         }
         canvas.write(caption, x: 14, y: axisY + 8 + lineH + 12, scale: s, colour: muted)
-        return (canvas.raster, ClassLayout(classes: shown, rowTop: rowTop, barLeft: barLeft, barWidth: barW, rowHeight: rowH))
+        let layout = ClassLayout(classes: shown, rowTop: rowTop, barLeft: barLeft, barWidth: barW, rowHeight: rowH)
+        return (canvas.raster, layout)
     }
 
     /// A probability as a percentage with two decimals ("99.96%"), as `cnnfilter predict` prints it.

@@ -64,7 +64,8 @@ struct DumpActivationsCommand: ParsableCommand {
     @Option(help: "gray, viridis, inferno, magma or turbo (default: gray, turbo with --overlay).")
     var colormap: String?
 
-    @Option(help: "percentile (each channel from its 1st to 99th percentile), channel (min to max) or layer (one range for all channels).")
+    @Option(help: ArgumentHelp("percentile (each channel from its 1st to 99th percentile), channel (min to max) "
+            + "or layer (one range for all channels)."))
     var normalize = "percentile"
 
     @OptionGroup var preparation: InputOptions
@@ -75,16 +76,22 @@ struct DumpActivationsCommand: ParsableCommand {
         guard let cmap = Colormap(rawValue: colormapName) else {
             fail(ValidationError("--colormap '\(colormapName)': expected gray, viridis, inferno, magma or turbo"))
         }
-        guard let norm = Normalization(rawValue: normalize) else { fail(ValidationError("--normalize '\(normalize)': expected percentile, channel or layer")) }
+        guard let norm = Normalization(rawValue: normalize) else {
+            fail(ValidationError("--normalize '\(normalize)': expected percentile, channel or layer"))
+        }
         let prep: InputPreparation
         do { prep = try preparation.preparation() } catch { fail(error) }
         do {
             let graph = try ONNXLoader.load(path: model)
-            guard graph.inputs.count == 1 else { throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one") }
+            guard graph.inputs.count == 1 else {
+                throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
+            }
             let x = try prep.tensor(from: photo ?? input!, for: graph.inputs[0])
             var background: OverlayBackground? = nil
             if overlay {
-                guard let photo, x.rank == 4 else { throw ValidationError("--overlay needs a photo and an N×C×H×W model input") }
+                guard let photo, x.rank == 4 else {
+                    throw ValidationError("--overlay needs a photo and an N×C×H×W model input")
+                }
                 background = try prep.background(from: photo, height: x.shape[2], width: x.shape[3])
             }
             try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background,
@@ -113,7 +120,8 @@ struct DumpActivationsCommand: ParsableCommand {
         dump.layers = layers == "all" ? nil : Set(layers.split(separator: ",").map { String($0) })
         dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
         let written = try dump.run(graph: graph, input: x, into: output)
-        FileHandle.standardError.write(Data("cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n".utf8))
+        let done = "cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n"
+        FileHandle.standardError.write(Data(done.utf8))
     }
 
     /// Classic kernels as one layer over the grey photo at its own size.
@@ -125,10 +133,13 @@ struct DumpActivationsCommand: ParsableCommand {
         do {
             let library = KernelLibrary.standard()
             let kernels = try kernel.map { try library.resolve($0) }
-            guard case .raster(let r) = try ImageReader.read(path: model) else { throw CodecError(model, "not an image") }
+            guard case .raster(let r) = try ImageReader.read(path: model) else {
+                throw CodecError(model, "not an image")
+            }
             let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
             let x = try InputPreparation().tensor(from: model, for: graph.inputs[0])
-            let background = overlay ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
+            let background = overlay
+                ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
             try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: model)
         } catch { fail(error) }
     }
