@@ -28,15 +28,17 @@ enum ContactSheet {
         let s = 2, label = TextFont.height * s + 4, gap = 6, bar = 16
         let barLabels = sharedRange.map { [short($0.1), short($0.0)] } ?? ["high", "low"]
         let barSpace = bar + 14 + (barLabels.map { TextFont.measure($0, scale: s) }.max() ?? 0) + 8
-        // Small maps are enlarged (nearest neighbour) to at least 48 pixels; overlays are tiles of the photo's size.
-        let side = max(maps.height, maps.width)
-        var scale = max(1, (48 + side - 1) / side)
+        // Small maps are enlarged (nearest neighbour) to at least 48 pixels; overlays are tiles of the
+        // photo's size, enlarged to at least 96.
+        let side = overlay.map { max($0.height, $0.width) } ?? max(maps.height, maps.width)
+        let least = overlay == nil ? 48 : 96
+        var scale = max(1, (least + side - 1) / side)
         var cols = Int(Double(n).squareRoot().rounded(.up))
-        func tileWidth() -> Int { overlay?.width ?? maps.width * scale }
+        func tileWidth() -> Int { (overlay?.width ?? maps.width) * scale }
         while scale > 1 && gap + cols * (tileWidth() + gap) + barSpace > maxWidth { scale -= 1 }
         cols = max(1, min(cols, (maxWidth - barSpace - gap) / (tileWidth() + gap)))
         let rows = (n + cols - 1) / cols
-        let tileW = tileWidth(), tileH = overlay?.height ?? maps.height * scale
+        let tileW = tileWidth(), tileH = (overlay?.height ?? maps.height) * scale
         let width = gap + cols * (tileW + gap) + barSpace
         let height = max(gap + rows * (label + tileH + gap), 80)
         var canvas = Canvas(width: width, height: height)
@@ -50,7 +52,7 @@ enum ContactSheet {
             if let overlay {
                 overlay.blend(values, height: maps.height, width: maps.width, range: ranges[c],
                               colormap: colormap) { x, y, col in
-                    canvas.set(gx + x, gy + label + y, col)
+                    canvas.rect(gx + x * scale, gy + label + y * scale, scale, scale, col)
                 }
                 continue
             }

@@ -68,7 +68,7 @@ struct ReportPage {
     table.bars td{padding:3px 8px 3px 0}table.bars .name{text-align:right}
     .bar{height:18px;background:#6e8caf;min-width:1px}tr.best .bar{background:#ff7f0e}tr.best{font-weight:bold}
     .track{width:320px}.pct{font-variant-numeric:tabular-nums;text-align:right}
-    table.layers{border-collapse:collapse;font-size:.92em;margin-bottom:.6em}
+    table.layers{border-collapse:collapse;font-size:.92em;margin-bottom:1.5em}
     table.layers td,table.layers th{padding:3px 14px 3px 0;text-align:left;border-bottom:1px solid #2c2c2c}
     table.layers td.n{color:#777;text-align:right}tr.constant td{color:#777}
     .sheet{position:relative;display:inline-block;max-width:100%}.sheet img{display:block}
