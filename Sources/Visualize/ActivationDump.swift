@@ -3,9 +3,13 @@ import ImageCodecs
 import NeuralNet
 import Tensors
 
-/// Writes what every chosen layer of a model computes: one image per
-/// channel (DIR/NAME/NNN.png), a contact sheet (DIR/NAME.png), optionally the
-/// raw values (DIR/NAME.npy), and DIR/index.html to browse them in order.
+/// Writes what every chosen layer of a model computes, and DIR/index.html:
+/// the input as the model saw it, the prediction, an overview of the layers,
+/// then a section per layer in order. Maps (C×H×W) get one image per channel
+/// (DIR/NAME/NNN.png) and a contact sheet (DIR/NAME.png); vectors (C×1×1, N×F)
+/// a bar chart on one scale (DIR/NAME.png); the output class bars. Optionally
+/// the raw values (DIR/NAME.npy). Nodes that do not depend on the input
+/// (`GraphPlumbing`) are left out unless `allNodes` or named in `layers`.
 public struct ActivationDump {
     public var colormap: Colormap = .gray
     public var normalization: Normalization = .percentile
@@ -14,6 +18,16 @@ public struct ActivationDump {
     public var layers: Set<String>? = nil
     /// Blend every map over this photo as a heat map (`--overlay`).
     public var overlay: OverlayBackground? = nil
+    /// Also show nodes whose value does not depend on the input (constants, Identity, shape arithmetic).
+    public var allNodes = false
+    /// Class names for the output (default: the model's metadata labels), and where they came from.
+    public var labels: [String]? = nil
+    public var labelSource: String? = nil
+    /// How many classes the prediction lists.
+    public var top = 5
+    /// The page's heading (the model's file name, say) and what the input was (a photo's path).
+    public var title: String? = nil
+    public var inputDescription: String? = nil
     /// Progress lines (stderr in the CLI).
     public var progress: (String) -> Void = { _ in }
 
@@ -23,7 +37,11 @@ public struct ActivationDump {
         public var name, opType: String
         public var shape: [Int]
         public var range: (Float, Float)
+        /// How the layer is drawn: maps as a contact sheet, a vector as bars, the output as class bars.
+        public var view: View
     }
+
+    public enum View: String, Sendable { case maps, vector, classes }
 
     /// Writes into a hidden directory beside `target` and moves the files into
     /// place only when every layer is done, so a failure leaves nothing behind.
@@ -42,7 +60,9 @@ public struct ActivationDump {
         }
         let url = URL(fileURLWithPath: target)
         let parent = url.deletingLastPathComponent().path
-        guard fm.fileExists(atPath: parent) else { throw CodecError(target, "the directory '\(parent)' does not exist") }
+        guard fm.fileExists(atPath: parent) else {
+            throw CodecError(target, "the directory '\(parent)' does not exist")
+        }
         let dir = parent + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         try? fm.removeItem(atPath: dir)
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: false)
@@ -66,58 +86,96 @@ public struct ActivationDump {
     }
 
     func write(runner: ModelRunner, graph: Graph, input: Tensor, into dir: String) throws -> [Layer] {
-        var written: [Layer] = []
-        let total = layers?.count ?? graph.nodes.count
-        _ = try runner.run([graph.inputs[0].name: input]) { node, outputs in
+        let plumbing = GraphPlumbing.plumbing(in: graph)
+        func shown(_ index: Int, _ name: String) -> Bool {
+            if let layers { return layers.contains(name) }
+            return allNodes || !plumbing.contains(index)
+        }
+        let nodeIndex = Dictionary(graph.nodes.enumerated().map { ($1.outputs.first ?? "", $0) },
+                                   uniquingKeysWith: { a, _ in a })
+        let total = graph.nodes.indices.filter { shown($0, graph.nodes[$0].displayName) }.count
+        let names = labels ?? Prediction.labels(of: graph)
+        let outputs = Set(graph.outputs)
+        var written: [Layer] = [], sections: [ReportPage.Section] = []
+        let results = try runner.run([graph.inputs[0].name: input]) { node, outs in
             let name = node.displayName
-            guard layers?.contains(name) ?? true, let out = outputs.first else { return }
-            let maps = LayerMaps(out)
-            let ranges = normalization.ranges((0..<maps.channels).map(maps.channel))
-            let layerDir = dir + "/" + name
-            try FileManager.default.createDirectory(atPath: layerDir, withIntermediateDirectories: true)
-            let digits = max(3, String(maps.channels - 1).count)
-            for c in 0..<maps.channels {
-                let file = layerDir + "/" + String(repeating: "0", count: digits - String(c).count) + String(c) + ".png"
-                let image = overlay.map {
-                    Render.overlayImage(maps.channel(c), height: maps.height, width: maps.width, range: ranges[c], colormap: colormap, background: $0)
-                } ?? Render.channelImage(maps.channel(c), height: maps.height, width: maps.width, range: ranges[c], colormap: colormap)
-                try ImageWriter.write(image, format: .png, to: file)
+            guard let index = nodeIndex[node.outputs.first ?? ""], shown(index, name), let out = outs.first else {
+                return
             }
-            let sheet = ContactSheet.render(maps, ranges: ranges, colormap: colormap,
-                                            sharedRange: normalization == .layer ? ranges.first : nil, overlay: overlay)
-            try ImageWriter.write(sheet, format: .png, to: dir + "/" + name + ".png")
+            let maps = LayerMaps(out)
+            var section = ReportPage.Section(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange,
+                                             constant: plumbing.contains(index))
+            if outputs.contains(node.outputs.first ?? ""), let p = Prediction(output: out, labels: names) {
+                section.view = .classes
+                section.prediction = p
+                try ImageWriter.write(VectorChart.classes(p), format: .png, to: dir + "/" + name + ".png")
+            } else if maps.height * maps.width == 1 || (maps.channels == 1 && maps.height == 1) {
+                section.view = .vector
+                section.values = maps.values
+                try ImageWriter.write(VectorChart.bars(maps.values), format: .png, to: dir + "/" + name + ".png")
+            } else {
+                section.view = .maps
+                try writeMaps(maps, name: name, into: dir, section: &section)
+            }
             if writeNPY { try OutputFile.write(dir + "/" + name + ".npy", bytes: NPYCodec.encode(out)) }
-            written.append(Layer(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange))
+            written.append(Layer(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange,
+                                 view: section.view))
+            sections.append(section)
             progress("\(written.count)/\(total) \(name) \(out.shape.map(String.init).joined(separator: "×"))")
         }
-        try OutputFile.write(dir + "/index.html", bytes: Array(html(written).utf8))
+        var page = ReportPage(sections: sections, colormap: colormap, normalization: normalization)
+        page.title = title
+        page.inputDescription = inputDescription
+        page.hidden = layers == nil && !allNodes ? plumbing.count : 0
+        page.top = top
+        page.labelSource = labelSource ?? (Prediction.labels(of: graph) != nil ? "the model's metadata" : nil)
+        page.overlay = overlay != nil
+        if let first = graph.outputs.first, let out = results[first] {
+            page.prediction = Prediction(output: out, labels: names)
+            page.outputName = first
+            if let labels, let p = page.prediction, labels.count != p.names.count || p.names != labels {
+                let file = labelSource ?? "the labels"
+                throw ModelError("\(file): \(labels.count) labels for \(p.probabilities.count) classes")
+            }
+        }
+        page.inputPicture = try InputPicture(input).flatMap { picture in
+            let file = dir + "/.input.png"
+            try ImageWriter.write(picture.image, format: .png, to: file)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            return (try ImageReader.readBytes(file), picture)
+        }
+        try OutputFile.write(dir + "/index.html", bytes: Array(page.html().utf8))
         return written
     }
 
-    func html(_ layers: [Layer]) -> String {
-        func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
+    /// One PNG per channel in DIR/NAME/ and the contact sheet DIR/NAME.png.
+    func writeMaps(_ maps: LayerMaps, name: String, into dir: String, section: inout ReportPage.Section) throws {
+        let ranges = normalization.ranges((0..<maps.channels).map(maps.channel))
+        let layerDir = dir + "/" + name
+        try FileManager.default.createDirectory(atPath: layerDir, withIntermediateDirectories: true)
+        let digits = max(3, String(maps.channels - 1).count)
+        var files: [String] = []
+        for c in 0..<maps.channels {
+            let file = name + "/" + String(repeating: "0", count: digits - String(c).count) + String(c) + ".png"
+            let values = maps.channel(c)
+            let image = overlay.map {
+                Render.overlayImage(values, height: maps.height, width: maps.width, range: ranges[c],
+                                    colormap: colormap, background: $0)
+            } ?? Render.channelImage(values, height: maps.height, width: maps.width, range: ranges[c],
+                                     colormap: colormap)
+            try ImageWriter.write(image, format: .png, to: dir + "/" + file)
+            files.append(file)
         }
-        var s = """
-        <!doctype html>
-        <html><head><meta charset="utf-8"><title>cnnfilter activations</title>
-        <style>body{font-family:sans-serif;background:#181818;color:#eee;margin:2em}
-        section{margin-bottom:2.5em}img{image-rendering:pixelated;max-width:100%}h2{font-size:1.1em}
-        .meta{color:#aaa}</style></head><body>
-        <h1>Activations, layer by layer</h1>
-        <p class="meta">Colour map \(colormap.rawValue), normalisation \(normalization.rawValue).
-        Each layer links to its channels (NAME/NNN.png).</p>
-
-        """
-        for l in layers {
-            let name = escape(l.name)
-            s += """
-            <section><h2>\(name) <span class="meta">\(escape(l.opType)) · \(l.shape.map(String.init).joined(separator: "×")) · \
-            values \(l.range.0) … \(l.range.1)</span></h2>
-            <a href="\(name)/"><img src="\(name).png" alt="\(name)"></a></section>
-
-            """
+        let sheet = ContactSheet.sheet(maps, ranges: ranges, colormap: colormap,
+                                       sharedRange: normalization == .layer ? ranges.first : nil, overlay: overlay)
+        try ImageWriter.write(sheet.image, format: .png, to: dir + "/" + name + ".png")
+        section.sheetSize = (sheet.layout.width, sheet.layout.height)
+        section.tiles = (0..<maps.channels).map { c in
+            let finite = maps.channel(c).filter(\.isFinite)
+            return ReportPage.Tile(rect: sheet.layout.tiles[c], file: files[c],
+                                   range: (finite.min() ?? 0, finite.max() ?? 0),
+                                   shown: ranges[c])
         }
-        return s + "</body></html>\n"
+        section.mapSize = (maps.channels, maps.height, maps.width)
     }
 }

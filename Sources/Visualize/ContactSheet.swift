@@ -3,32 +3,56 @@ import ImageCodecs
 
 /// All channels of a layer in a grid, each labelled with its index, and a
 /// colour bar on the right (with the value range when the layer shares one).
+/// Labels are in the 5×7 `TextFont` at twice its size, readable at 100 %.
 enum ContactSheet {
     static let background: (UInt8, UInt8, UInt8) = (24, 24, 24)
     static let ink: (UInt8, UInt8, UInt8) = (235, 235, 235)
 
+    /// Where the tiles are: tile c covers `tiles[c]` (x, y, width, height) of a sheet `width`×`height`.
+    struct Layout {
+        var width: Int, height: Int
+        var tiles: [(x: Int, y: Int, w: Int, h: Int)]
+    }
+
+    /// Sheets are kept about this wide, so their text reads at 100 % in a page.
+    static let maxWidth = 1200
+
     static func render(_ maps: LayerMaps, ranges: [(Float, Float)], colormap: Colormap, sharedRange: (Float, Float)?,
                        overlay: OverlayBackground? = nil) -> RasterImage {
+        sheet(maps, ranges: ranges, colormap: colormap, sharedRange: sharedRange, overlay: overlay).image
+    }
+
+    static func sheet(_ maps: LayerMaps, ranges: [(Float, Float)], colormap: Colormap, sharedRange: (Float, Float)?,
+                      overlay: OverlayBackground? = nil) -> (image: RasterImage, layout: Layout) {
         let n = maps.channels
-        let cols = Int(Double(n).squareRoot().rounded(.up)), rows = (n + cols - 1) / cols
-        // Small maps are enlarged (nearest neighbour) to at least 48 pixels, big sheets kept under ~2400 pixels.
-        let side = max(maps.height, maps.width)
-        var scale = max(1, (48 + side - 1) / side)
-        while scale > 1 && cols * maps.width * scale > 2400 { scale -= 1 }
-        // Overlays are tiles of the photo's size.
-        let tileW = overlay?.width ?? maps.width * scale, tileH = overlay?.height ?? maps.height * scale
-        let label = 2 * DigitFont.height + 4, gap = 6, bar = 16, barSpace = bar + 14 + 5 * 2 * (DigitFont.width + 1)
+        let s = 2, label = TextFont.height * s + 4, gap = 6, bar = 16
+        let barLabels = sharedRange.map { [short($0.1), short($0.0)] } ?? ["high", "low"]
+        let barSpace = bar + 14 + (barLabels.map { TextFont.measure($0, scale: s) }.max() ?? 0) + 8
+        // Small maps are enlarged (nearest neighbour) to at least 48 pixels; overlays are tiles of the
+        // photo's size, enlarged to at least 96.
+        let side = overlay.map { max($0.height, $0.width) } ?? max(maps.height, maps.width)
+        let least = overlay == nil ? 48 : 96
+        var scale = max(1, (least + side - 1) / side)
+        var cols = Int(Double(n).squareRoot().rounded(.up))
+        func tileWidth() -> Int { (overlay?.width ?? maps.width) * scale }
+        while scale > 1 && gap + cols * (tileWidth() + gap) + barSpace > maxWidth { scale -= 1 }
+        cols = max(1, min(cols, (maxWidth - barSpace - gap) / (tileWidth() + gap)))
+        let rows = (n + cols - 1) / cols
+        let tileW = tileWidth(), tileH = (overlay?.height ?? maps.height) * scale
         let width = gap + cols * (tileW + gap) + barSpace
-        let height = gap + rows * (label + tileH + gap)
-        var canvas = Canvas(width: width, height: max(height, 80))
+        let height = max(gap + rows * (label + tileH + gap), 80)
+        var canvas = Canvas(width: width, height: height)
         canvas.fill(background)
+        var tiles: [(x: Int, y: Int, w: Int, h: Int)] = []
         for c in 0..<n {
             let gx = gap + (c % cols) * (tileW + gap), gy = gap + (c / cols) * (label + tileH + gap)
-            canvas.text(String(c), x: gx, y: gy, scale: 2, colour: ink)
+            tiles.append((gx, gy, tileW, label + tileH))
+            canvas.write(String(c), x: gx, y: gy, scale: s, colour: ink)
             let values = maps.channel(c)
             if let overlay {
-                overlay.blend(values, height: maps.height, width: maps.width, range: ranges[c], colormap: colormap) { x, y, col in
-                    canvas.set(gx + x, gy + label + y, col)
+                overlay.blend(values, height: maps.height, width: maps.width, range: ranges[c],
+                              colormap: colormap) { x, y, col in
+                    canvas.rect(gx + x * scale, gy + label + y * scale, scale, scale, col)
                 }
                 continue
             }
@@ -39,17 +63,15 @@ enum ContactSheet {
                 }
             }
         }
-        // Colour bar: high at the top.
+        // Colour bar: high at the top, labelled with the shared range (or high / low when each channel has its own).
         let bx = width - barSpace + 6, by = gap + label, bh = max(40, min(height - by - gap, 256))
         for y in 0..<bh {
             let colour = colormap.rgb(1 - Float(y) / Float(max(bh - 1, 1)))
             for x in 0..<bar { canvas.set(bx + x, by + y, colour) }
         }
-        if let sharedRange {
-            canvas.text(short(sharedRange.1), x: bx + bar + 4, y: by, scale: 2, colour: ink)
-            canvas.text(short(sharedRange.0), x: bx + bar + 4, y: by + bh - 2 * DigitFont.height, scale: 2, colour: ink)
-        }
-        return canvas.raster
+        canvas.write(barLabels[0], x: bx + bar + 5, y: by, scale: s, colour: ink)
+        canvas.write(barLabels[1], x: bx + bar + 5, y: by + bh - TextFont.height * s, scale: s, colour: ink)
+        return (canvas.raster, Layout(width: width, height: height, tiles: tiles))
     }
 
     /// A number in at most 5 characters of the digit font.
@@ -60,7 +82,8 @@ enum ContactSheet {
             if s.count > 5 { s = String(s.prefix(5)) }
             return s
         }
-        return String(format: "%.0e", Double(v)).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e")
+        return String(format: "%.0e", Double(v)).replacingOccurrences(of: "e-0", with: "e-")
+            .replacingOccurrences(of: "e+0", with: "e")
     }
 }
 
@@ -91,7 +114,9 @@ struct Canvas {
             if let rows = DigitFont.glyphs[ch] {
                 for (ry, bits) in rows.enumerated() {
                     for rx in 0..<DigitFont.width where bits & (1 << (DigitFont.width - 1 - rx)) != 0 {
-                        for dy in 0..<scale { for dx in 0..<scale { set(cx + rx * scale + dx, y + ry * scale + dy, colour) } }
+                        for dy in 0..<scale { for dx in 0..<scale {
+                            set(cx + rx * scale + dx, y + ry * scale + dy, colour)
+                        } }
                     }
                 }
             }
@@ -102,7 +127,9 @@ struct Canvas {
     var raster: RasterImage {
         let img = RasterImage(width: width, height: height, channels: 3, bitDepth: 8, hasAlpha: false)
         pixels.withUnsafeBufferPointer { buf in
-            for y in 0..<height { img.rowPointer(y).copyMemory(from: buf.baseAddress! + y * width * 3, byteCount: width * 3) }
+            for y in 0..<height {
+                img.rowPointer(y).copyMemory(from: buf.baseAddress! + y * width * 3, byteCount: width * 3)
+            }
         }
         return img
     }

@@ -11,10 +11,15 @@ struct DumpActivationsCommand: ParsableCommand {
         commandName: "dump-activations",
         abstract: "Write every channel of every layer of an ONNX model as images.",
         discussion: """
-        For each layer: DIR/NAME/NNN.png (one image per channel, at the layer's
-        resolution), DIR/NAME.png (a contact sheet with channel indices and a
-        colour bar), with --npy DIR/NAME.npy (the raw values); DIR/index.html
-        shows them in order. Layer names are those of `cnnfilter info`.
+        DIR/index.html opens with the input as the model saw it, the prediction
+        (the top classes with names and probabilities) and a table of the layers,
+        then shows each layer in order. Maps: DIR/NAME/NNN.png (one image per
+        channel, at the layer's resolution) and DIR/NAME.png (a contact sheet with
+        channel indices and a colour bar; click a channel to see it large).
+        Vectors (C×1×1, fully connected): DIR/NAME.png, bars on one scale. The
+        output: class bars. With --npy DIR/NAME.npy (the raw values). Nodes whose
+        value does not depend on the input (constants, Identity, shape arithmetic)
+        are left out unless --all-nodes. Layer names are those of `cnnfilter info`.
           cnnfilter dump-activations lenet5.onnx digit.png -o acts/
           cnnfilter dump-activations model.onnx --input x.npy -o acts/ --layers c1,c3 --colormap viridis --npy
           cnnfilter dump-activations --kernel edge --kernel sobel-x --kernel laplacian photo.png -o acts/
@@ -44,13 +49,23 @@ struct DumpActivationsCommand: ParsableCommand {
     @Flag(help: "Also write each layer's raw output as NAME.npy.")
     var npy = false
 
+    @Flag(help: "Also show nodes whose value does not depend on the input (constants, Identity, shape arithmetic).")
+    var allNodes = false
+
+    @Option(help: "Class names, one per line (default: the model's own, which 'cnnfilter train' stores).")
+    var labels: String?
+
+    @Option(help: "How many classes the prediction lists.")
+    var top = 5
+
     @Flag(help: "Blend each map over the photo as a heat map (at the model's input size).")
     var overlay = false
 
-    @Option(help: "gray, viridis, inferno, magma or turbo.")
-    var colormap = "gray"
+    @Option(help: "gray, viridis, inferno, magma or turbo (default: gray, turbo with --overlay).")
+    var colormap: String?
 
-    @Option(help: "percentile (each channel from its 1st to 99th percentile), channel (min to max) or layer (one range for all channels).")
+    @Option(help: ArgumentHelp("percentile (each channel from its 1st to 99th percentile), channel (min to max) "
+            + "or layer (one range for all channels)."))
     var normalize = "percentile"
 
     @OptionGroup var preparation: InputOptions
@@ -58,26 +73,46 @@ struct DumpActivationsCommand: ParsableCommand {
     func run() throws {
         if !kernel.isEmpty { return runKernels() }
         guard (photo == nil) != (input == nil) else { fail(ValidationError("give either a photo or --input X.npy")) }
-        guard let cmap = Colormap(rawValue: colormap) else { fail(ValidationError("--colormap '\(colormap)': expected gray, viridis, inferno, magma or turbo")) }
-        guard let norm = Normalization(rawValue: normalize) else { fail(ValidationError("--normalize '\(normalize)': expected percentile, channel or layer")) }
+        guard let cmap = Colormap(rawValue: colormapName) else {
+            fail(ValidationError("--colormap '\(colormapName)': expected gray, viridis, inferno, magma or turbo"))
+        }
+        guard let norm = Normalization(rawValue: normalize) else {
+            fail(ValidationError("--normalize '\(normalize)': expected percentile, channel or layer"))
+        }
         let prep: InputPreparation
         do { prep = try preparation.preparation() } catch { fail(error) }
         do {
             let graph = try ONNXLoader.load(path: model)
-            guard graph.inputs.count == 1 else { throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one") }
+            guard graph.inputs.count == 1 else {
+                throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
+            }
             let x = try prep.tensor(from: photo ?? input!, for: graph.inputs[0])
             var background: OverlayBackground? = nil
             if overlay {
-                guard let photo, x.rank == 4 else { throw ValidationError("--overlay needs a photo and an N×C×H×W model input") }
+                guard let photo, x.rank == 4 else {
+                    throw ValidationError("--overlay needs a photo and an N×C×H×W model input")
+                }
                 background = try prep.background(from: photo, height: x.shape[2], width: x.shape[3])
             }
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background)
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background,
+                      source: photo ?? input!)
         } catch { fail(error) }
     }
 
+    /// Heat maps over a photo read best in a colour map; maps alone in grey.
+    var colormapName: String { colormap ?? (overlay ? "turbo" : "gray") }
+
     func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization,
-               overlay: OverlayBackground? = nil) throws {
+               overlay: OverlayBackground? = nil, source: String) throws {
         var dump = ActivationDump()
+        dump.allNodes = allNodes
+        dump.top = top
+        dump.title = URL(fileURLWithPath: model).lastPathComponent
+        dump.inputDescription = source
+        if let labels {
+            dump.labels = try Prediction.labels(file: labels)
+            dump.labelSource = labels
+        }
         dump.overlay = overlay
         dump.colormap = colormap
         dump.normalization = normalization
@@ -85,23 +120,27 @@ struct DumpActivationsCommand: ParsableCommand {
         dump.layers = layers == "all" ? nil : Set(layers.split(separator: ",").map { String($0) })
         dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
         let written = try dump.run(graph: graph, input: x, into: output)
-        FileHandle.standardError.write(Data("cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n".utf8))
+        let done = "cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n"
+        FileHandle.standardError.write(Data(done.utf8))
     }
 
     /// Classic kernels as one layer over the grey photo at its own size.
     func runKernels() {
         guard photo == nil, input == nil else { fail(ValidationError("with --kernel, give only the photo")) }
-        guard let cmap = Colormap(rawValue: colormap), let norm = Normalization(rawValue: normalize) else {
+        guard let cmap = Colormap(rawValue: colormapName), let norm = Normalization(rawValue: normalize) else {
             fail(ValidationError("unknown --colormap or --normalize"))
         }
         do {
             let library = KernelLibrary.standard()
             let kernels = try kernel.map { try library.resolve($0) }
-            guard case .raster(let r) = try ImageReader.read(path: model) else { throw CodecError(model, "not an image") }
+            guard case .raster(let r) = try ImageReader.read(path: model) else {
+                throw CodecError(model, "not an image")
+            }
             let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
             let x = try InputPreparation().tensor(from: model, for: graph.inputs[0])
-            let background = overlay ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background)
+            let background = overlay
+                ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: model)
         } catch { fail(error) }
     }
 }
