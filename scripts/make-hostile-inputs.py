@@ -14,6 +14,7 @@ nothing with cnnfilter's parsers:
 - crlf.txt           '0 1 2' / '3 4 5' with CRLF line endings (and a CR-terminated last line)
 - crlf.kernel        a 3x3 kernel file with CRLF line endings
 - interlaced-huge.png  an Adam7-interlaced 12000x12000 RGBA PNG (all zero pixels, ~560 KB)
+- interlaced-8000.png  the same at 8000x8000 (244 MiB decoded, under the budget for whole images)
 - maybe.npy          a 2x2 float32 array whose header says 'fortran_order': Maybe
 
 Then, for example:
@@ -74,6 +75,7 @@ def interlaced_png(width, height):
 
 
 write("interlaced-huge.png", interlaced_png(12000, 12000))
+write("interlaced-8000.png", interlaced_png(8000, 8000))
 
 
 def npy(header, data):

@@ -9,7 +9,7 @@ dir=${1:-/tmp/cnnfilter-hostile}
 bin=${2:-.build/debug/cnnfilter}
 kernel=identity
 for f in ragged-wide.txt ragged-tall.txt ragged-two.txt long-token.txt crlf.txt ragged.kernel crlf.kernel \
-         interlaced-huge.png maybe.npy; do
+         interlaced-huge.png interlaced-8000.png maybe.npy; do
     case $f in
         *.kernel) set -- "$dir/crlf.txt" --kernel "$dir/$f" --print ;;
         *.png) set -- "$dir/$f" --kernel $kernel -o "$dir/out.png" ;;
