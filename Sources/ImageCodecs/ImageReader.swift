@@ -32,7 +32,7 @@ public enum ImageReader {
         case .npy:
             return .tensor(try NPYCodec.decode(bytes, path: path))
         case .txt:
-            return .tensor(try TextMatrix.decode(String(decoding: bytes, as: UTF8.self), path: path))
+            return .tensor(try TextMatrix.decode(bytes: bytes, path: path))
         }
     }
 

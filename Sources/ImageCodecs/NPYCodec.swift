@@ -8,28 +8,18 @@ public enum NPYCodec {
     public static func decode(_ bytes: [UInt8], path: String, imageShape: Bool = true) throws -> Tensor {
         func fail(_ why: String) -> CodecError { CodecError(path, "NPY: \(why)") }
         guard bytes.count >= 10 else { throw fail("truncated header") }
-        let major = bytes[6]
-        let headerLength: Int, start: Int
-        switch major {
-        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; start = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw fail("truncated header") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }; start = 12
-        default: throw fail("unsupported format version \(major)")
+        guard bytes.starts(with: [0x93] + Array("NUMPY".utf8)) else { throw fail("no \\x93NUMPY magic string") }
+        let (major, minor) = (bytes[6], bytes[7])
+        guard (1...3).contains(major), minor == 0 else {
+            throw fail("unsupported format version \(major).\(minor) (numpy reads 1.0, 2.0 and 3.0)")
         }
-        guard bytes.count >= start + headerLength else { throw fail("truncated header") }
-        guard let header = String(bytes: bytes[start..<(start + headerLength)], encoding: .utf8) else { throw fail("header is not text") }
-        guard let descr = value(of: "descr", in: header)?.trimmingCharacters(in: CharacterSet(charactersIn: "'\" ")) else {
-            throw fail("header has no 'descr'")
-        }
-        let fortran = value(of: "fortran_order", in: header)?.trimmingCharacters(in: .whitespaces) == "True"
-        guard let shapeText = value(of: "shape", in: header) else { throw fail("header has no 'shape'") }
-        let dims = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let shape = try dims.map { d -> Int in
-            guard let v = Int(d), v >= 0 else { throw fail("bad dimension '\(d)' in shape") }
-            return v
-        }
+        let start = major == 1 ? 10 : 12
+        guard bytes.count >= start else { throw fail("truncated header") }
+        let headerLength = (0..<(start - 8)).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+        guard bytes.count - start >= headerLength else { throw fail("truncated header") }
+        let header = try NPYHeader(bytes[start..<(start + headerLength)], headerStart: start, fail: fail)
+        let (descr, fortran, shape) = (header.descr, header.fortranOrder, header.shape)
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.map(String.init).joined(separator: ", ")))"
         guard !imageShape || shape.count == 2 || shape.count == 3 else {
             throw fail("shape \(shapeText) is not H×W or C×H×W")
         }
@@ -37,14 +27,15 @@ public enum NPYCodec {
         let kinds: [String: [Int]] = ["f": [4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8], "b": [1]]
         let order = descr.first, kind = String(descr.dropFirst().prefix(1)), size = Int(descr.dropFirst(2)) ?? 0
         guard let order, "<>=|".contains(order), kinds[kind]?.contains(size) == true else {
-            throw fail("dtype '\(descr)' is not a float, integer or bool type")
+            throw fail("dtype '\(Excerpt.quote(descr))' is not a float, integer or bool type")
         }
         let big = order == ">" && size > 1
         var (count, overflow) = (1, false)
         for d in shape { (count, overflow) = count.multipliedReportingOverflow(by: d); if overflow { break } }
         let dataStart = start + headerLength
         guard !overflow, count <= (bytes.count - dataStart) / size, bytes.count - dataStart == count * size else {
-            throw fail("data holds \(bytes.count - dataStart) bytes, shape \(shape) needs \(overflow ? Int.max : count * size)")
+            let need = overflow ? "more than \(Int.max)" : "\(count * size)"
+            throw fail("data holds \(bytes.count - dataStart) bytes, shape \(shapeText) needs \(need)")
         }
         var values = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
@@ -87,17 +78,6 @@ public enum NPYCodec {
             while k >= 0 { index[k] += 1; if index[k] < shape[k] { break }; index[k] = 0; k -= 1 }
         }
         return out
-    }
-
-    static func value(of key: String, in header: String) -> String? {
-        guard let r = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else { return nil }
-        var rest = header[r.upperBound...].drop(while: { $0 == " " || $0 == ":" })
-        if rest.first == "(" {
-            guard let close = rest.firstIndex(of: ")") else { return nil }
-            return String(rest[...close])
-        }
-        rest = rest.prefix(while: { $0 != "," && $0 != "}" })
-        return String(rest)
     }
 
     /// Version 1.0, little-endian float32, C order.

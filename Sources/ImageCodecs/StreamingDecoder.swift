@@ -5,7 +5,7 @@ import Foundation
 /// or a ring of rows), so that filtering starts on the first rows while the
 /// rest are still being decoded, and the compressed file is read as it goes.
 /// Interlaced PNGs and JPEGs that must be turned upright are decoded whole
-/// instead (`ImageReader.open` decides).
+/// instead (`ImageReader.open` decides), within `DecodeBudget.wholeImageBytes`.
 public final class StreamingDecoder: @unchecked Sendable {
     public let path: String
     public let width: Int, height: Int, channels: Int, bitDepth: Int
@@ -48,9 +48,17 @@ public final class StreamingDecoder: @unchecked Sendable {
         }
         width = Int(header.width); height = Int(header.height)
         channels = Int(header.channels); bitDepth = Int(header.bit_depth)
-        if let png, cc_png_is_interlaced(png) != 0 { return nil }
+        if let png, cc_png_is_interlaced(png) != 0 {
+            try DecodeBudget.checkWhole(width: width, height: height, channels: channels, bitDepth: bitDepth,
+                                        path: path, what: "interlaced PNG", why: "Adam7",
+                                        hint: "CNNFILTER_WHOLE_MB raises it")
+            return nil
+        }
         if applyOrientation, let e = header.exif,
            let o = ExifOrientation.read(Array(UnsafeBufferPointer(start: e, count: header.exif_size))), o != 1 {
+            try DecodeBudget.checkWhole(width: width, height: height, channels: channels, bitDepth: bitDepth,
+                                        path: path, what: "JPEG", why: "EXIF orientation \(o)",
+                                        hint: "--no-orient streams it; CNNFILTER_WHOLE_MB raises the limit")
             return nil
         }
     }

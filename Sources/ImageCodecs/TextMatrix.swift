@@ -2,45 +2,61 @@ import Tensors
 
 /// Text matrices for exact numbers: one row per line, values separated by
 /// spaces or commas (fractions allowed), `#` comments, a blank line between
-/// channels. What `--print` writes reads back unchanged.
+/// channels. What `--print` writes reads back unchanged. Lines end in LF or
+/// CRLF.
 public enum TextMatrix {
     public static func decode(_ text: String, path: String) throws -> Tensor {
-        var channels: [[[Float]]] = [], rows: [[Float]] = []
-        var firstRowLine = 0
+        var text = text
+        return try text.withUTF8 { try decode(buffer: $0, path: path) }
+    }
+
+    public static func decode(bytes: [UInt8], path: String) throws -> Tensor {
+        try bytes.withUnsafeBufferPointer { try decode(buffer: $0, path: path) }
+    }
+
+    /// One pass over the bytes into one array of values: memory is the file
+    /// and four bytes a value, whatever the shape of the rows.
+    static func decode(buffer text: UnsafeBufferPointer<UInt8>, path: String) throws -> Tensor {
+        var values: [Float] = []
+        // Values a row (from the first row), rows of channel 1, closed channels,
+        // rows of the current channel and the line of its first row.
+        var width = 0, height = 0, channels = 0, rows = 0, firstRowLine = 0
         func fail(_ line: Int, _ col: Int?, _ why: String) -> CodecError {
             CodecError(path + ":\(line)" + (col.map { ":\($0)" } ?? ""), why)
         }
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            let commentOnly = line.drop(while: { $0 == " " || $0 == "\t" }).first == "#"
-            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let tokens = TextNumbers.tokens(of: line)
-            if tokens.isEmpty {
-                if !commentOnly && !rows.isEmpty { channels.append(rows); rows = [] }
-                continue
+        func closeChannel() throws {
+            guard rows > 0 else { return }
+            if channels == 0 { height = rows }
+            guard rows == height else {
+                throw CodecError(path, "channel \(channels + 1) has \(rows) rows but channel 1 has \(height)")
             }
-            var row: [Float] = []
-            for (token, col) in tokens {
-                guard let v = TextNumbers.parse(token) else { throw fail(i + 1, col, "'\(token)' is not a number") }
-                row.append(v)
-            }
-            if rows.isEmpty { firstRowLine = i + 1 }
-            if let w = rows.first?.count, w != row.count {
-                throw fail(i + 1, nil, "ragged rows: this row has \(row.count) values but line \(firstRowLine) has \(w)")
-            }
-            if let first = channels.first, rows.isEmpty, first[0].count != row.count {
-                throw fail(i + 1, nil, "channel \(channels.count + 1) has \(row.count) columns but channel 1 has \(first[0].count)")
-            }
-            rows.append(row)
+            channels += 1; rows = 0
         }
-        if !rows.isEmpty { channels.append(rows) }
-        guard let first = channels.first else { throw CodecError(path, "no numbers in the text matrix (an empty file)") }
-        for (c, ch) in channels.enumerated() where ch.count != first.count {
-            throw CodecError(path, "channel \(c + 1) has \(ch.count) rows but channel 1 has \(first.count)")
+        try TextScan.lines(text) { lineNo, line in
+            let (commentOnly, count) = try TextScan.tokens(text, line: line) { token, col in
+                guard let v = TextNumbers.parse(TextScan.string(text, token)) else {
+                    let quoted = Excerpt.quote(UnsafeBufferPointer(rebasing: text[token]))
+                    throw fail(lineNo, col, "'\(quoted)' is not a number")
+                }
+                values.append(v)
+            }
+            if count == 0 {
+                if !commentOnly { try closeChannel() }
+                return
+            }
+            if rows > 0, count != width {
+                throw fail(lineNo, nil,
+                           "ragged rows: this row has \(count) values but line \(firstRowLine) has \(width)")
+            }
+            if rows == 0, channels > 0, count != width {
+                throw fail(lineNo, nil, "channel \(channels + 1) has \(count) columns but channel 1 has \(width)")
+            }
+            if rows == 0 { firstRowLine = lineNo; width = count }
+            rows += 1
         }
-        let t = Tensor(channels: channels)
-        return channels.count == 1 ? t.reshaped([first.count, first[0].count]) : t
+        try closeChannel()
+        guard channels > 0 else { throw CodecError(path, "no numbers in the text matrix (an empty file)") }
+        return Tensor(shape: channels == 1 ? [height, width] : [channels, height, width], values: values)
     }
 
     public static func encode(_ t: Tensor) -> String {

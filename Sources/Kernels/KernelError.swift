@@ -10,10 +10,11 @@ public struct KernelError: Error, Equatable, CustomStringConvertible {
         self.source = source; self.line = line; self.column = column; self.message = message
     }
 
+    /// One line of about 300 characters at most, whatever the source and message hold.
     public var description: String {
-        var where_ = source
+        var where_ = Excerpt.quote(source, limit: 120)
         if let line { where_ += ":\(line)" }
         if let column { where_ += ":\(column)" }
-        return "\(where_): \(message)"
+        return "\(where_): \(Excerpt.quote(message, limit: 180))"
     }
 }

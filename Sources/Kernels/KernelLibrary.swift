@@ -24,7 +24,7 @@ public struct KernelLibrary: Sendable {
         let secondIsDigit = trimmed.dropFirst().first?.isNumber ?? false
         if first.isNumber || first == "-" || first == "+" || (first == "." && secondIsDigit) {
             return try KernelParser.parse(trimmed.replacingOccurrences(of: ";", with: "\n"),
-                                          source: "--kernel '\(spec)'", defaultName: "inline")
+                                          source: "--kernel '\(Excerpt.quote(spec))'", defaultName: "inline")
         }
         if let k = try ParametricKernels.make(trimmed) { return k }
         let looksLikePath = trimmed.contains("/") || trimmed.hasSuffix(".kernel")
@@ -38,7 +38,7 @@ public struct KernelLibrary: Sendable {
         if let text = BuiltinKernels.files[trimmed] {
             return try KernelParser.parse(text, source: "built-in:\(trimmed)", defaultName: trimmed)
         }
-        var message = "unknown kernel '\(trimmed)'"
+        var message = "unknown kernel '\(Excerpt.quote(trimmed))'"
         let names = listNames()
         if let close = names.min(by: { editDistance($0, trimmed) < editDistance($1, trimmed) }),
            editDistance(close, trimmed) <= 2 {

@@ -16,9 +16,19 @@ import Tensors
 /// `filter` (optionally `filter bias=1`) starts the next filter of a bank.
 public enum KernelParser {
     public static func parse(_ text: String, source: String, defaultName: String = "kernel") throws -> KernelFile {
+        var utf8 = text
+        var file = try utf8.withUTF8 { try parse(buffer: $0, source: source, defaultName: defaultName) }
+        file.sourceText = text
+        return file
+    }
+
+    /// One pass over the bytes (lines end in LF or CRLF); a slice's values
+    /// are gathered in one array and cut into rows once the slice is complete.
+    static func parse(buffer text: UnsafeBufferPointer<UInt8>, source: String,
+                      defaultName: String) throws -> KernelFile {
         var name = defaultName, description = "", scale: Float = 1, headerBias: Float?
         var filters: [KernelFile.Filter] = []
-        var slices: [[[Float]]] = [], rows: [[Float]] = []
+        var slices: [[[Float]]] = [], values: [Float] = [], rows = 0
         var currentBias: Float = 0
         // Row-length checks refer back to where the first row of a slice started.
         var sliceStart = (line: 0, width: 0)
@@ -27,68 +37,86 @@ public enum KernelParser {
             KernelError(source: source, line: line, column: column, message)
         }
         func closeSlice() {
-            if !rows.isEmpty { slices.append(rows); rows = [] }
+            guard rows > 0 else { return }
+            let w = sliceStart.width
+            slices.append((0..<rows).map { Array(values[($0 * w)..<(($0 + 1) * w)]) })
+            values = []; rows = 0
         }
         func closeFilter() {
             closeSlice()
             if !slices.isEmpty { filters.append(.init(slices: slices, bias: currentBias)); slices = [] }
         }
 
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (index, rawLine) in lines.enumerated() {
-            let lineNo = index + 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            let isCommentOnly = line.drop(while: { $0 == " " || $0 == "\t" }).first == "#"
-            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let trimmed = line.trimmingSpaces()
-            if trimmed.isEmpty {
-                if !isCommentOnly { closeSlice() }
-                continue
-            }
-            if let colon = trimmed.firstIndex(of: ":"), trimmed[..<colon].allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" }) {
-                let key = trimmed[..<colon].lowercased()
-                let value = String(trimmed[trimmed.index(after: colon)...].trimmingSpaces())
-                let valueColumn = column(of: value, in: line)
-                switch key {
-                case "name": name = value
-                case "description": description = value
-                case "scale":
-                    guard let v = TextNumbers.parse(Substring(value)) else { throw fail(lineNo, valueColumn, "scale '\(value)' is not a number") }
-                    scale = v
-                case "bias":
-                    guard let v = TextNumbers.parse(Substring(value)) else { throw fail(lineNo, valueColumn, "bias '\(value)' is not a number") }
-                    headerBias = v
-                default:
-                    throw fail(lineNo, column(of: String(trimmed), in: line), "unknown setting '\(key)' (expected name, description, scale or bias)")
-                }
-                continue
-            }
-            if trimmed.hasPrefix("filter") {
-                closeFilter()
-                currentBias = 0
-                for token in trimmed.dropFirst("filter".count).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
-                    guard token.hasPrefix("bias="), let v = TextNumbers.parse(token.dropFirst(5)) else {
-                        throw fail(lineNo, column(of: String(token), in: line), "expected 'bias=NUMBER' after 'filter', found '\(token)'")
+        try TextScan.lines(text) { lineNo, lineRange in
+            // Settings and `filter` lines are short: only they become strings.
+            // A row starting with a digit, '+' or '.' is no setting (a key is letters, '-' and '_').
+            var first = lineRange.lowerBound
+            while first < lineRange.upperBound, text[first] == 0x20 || text[first] == 0x09 { first += 1 }
+            let lead = first < lineRange.upperBound ? text[first] : 0x23
+            let numeric = (0x30...0x39).contains(lead) || lead == 0x2B || lead == 0x2E
+            if !numeric, lead != 0x23,
+               text[first..<lineRange.upperBound].contains(0x3A) || text[first...].starts(with: "filter".utf8) {
+                var line = Substring(TextScan.string(text, lineRange))
+                if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+                let trimmed = line.trimmingSpaces()
+                if let colon = trimmed.firstIndex(of: ":"),
+                   trimmed[..<colon].allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" }) {
+                    let key = trimmed[..<colon].lowercased()
+                    let value = String(trimmed[trimmed.index(after: colon)...].trimmingSpaces())
+                    let valueColumn = column(of: value, in: line)
+                    switch key {
+                    case "name": name = value
+                    case "description": description = value
+                    case "scale":
+                        guard let v = TextNumbers.parse(Substring(value)) else {
+                            throw fail(lineNo, valueColumn, "scale '\(Excerpt.quote(value))' is not a number")
+                        }
+                        scale = v
+                    case "bias":
+                        guard let v = TextNumbers.parse(Substring(value)) else {
+                            throw fail(lineNo, valueColumn, "bias '\(Excerpt.quote(value))' is not a number")
+                        }
+                        headerBias = v
+                    default:
+                        let quoted = Excerpt.quote(key)
+                        throw fail(lineNo, column(of: String(trimmed), in: line),
+                                   "unknown setting '\(quoted)' (expected name, description, scale or bias)")
                     }
-                    currentBias = v
+                    return
                 }
-                continue
-            }
-            // A row of numbers.
-            var row: [Float] = []
-            for (token, col) in TextNumbers.tokens(of: line) {
-                guard let v = TextNumbers.parse(token) else {
-                    throw fail(lineNo, col, "'\(token)' is not a number")
+                if trimmed.hasPrefix("filter") {
+                    closeFilter()
+                    currentBias = 0
+                    let rest = trimmed.dropFirst("filter".count)
+                    for token in rest.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
+                        guard token.hasPrefix("bias="), let v = TextNumbers.parse(token.dropFirst(5)) else {
+                            throw fail(lineNo, column(of: String(token), in: line),
+                                       "expected 'bias=NUMBER' after 'filter', found '\(Excerpt.quote(token))'")
+                        }
+                        currentBias = v
+                    }
+                    return
                 }
-                row.append(v * scale)
             }
-            if rows.isEmpty {
-                sliceStart = (lineNo, row.count)
-            } else if row.count != sliceStart.width {
-                throw fail(lineNo, nil, "ragged rows: this row has \(row.count) values but row \(sliceStart.line) has \(sliceStart.width)")
+            // A row of numbers, a blank line or a comment.
+            let (commentOnly, count) = try TextScan.tokens(text, line: lineRange) { token, col in
+                guard let v = TextNumbers.parse(TextScan.string(text, token)) else {
+                    let quoted = Excerpt.quote(UnsafeBufferPointer(rebasing: text[token]))
+                    throw fail(lineNo, col, "'\(quoted)' is not a number")
+                }
+                values.append(v * scale)
             }
-            rows.append(row)
+            if count == 0 {
+                if !commentOnly { closeSlice() }
+                return
+            }
+            if rows == 0 {
+                sliceStart = (lineNo, count)
+            } else if count != sliceStart.width {
+                let (line, width) = sliceStart
+                throw fail(lineNo, nil, "ragged rows: this row has \(count) values but row \(line) has \(width)")
+            }
+            rows += 1
         }
         closeFilter()
 
@@ -106,9 +134,7 @@ public enum KernelParser {
             guard filters.count == 1 else { throw KernelError(source: source, "'bias:' applies to a single filter; give a bank's biases as 'filter bias=…'") }
             filters[0].bias = headerBias
         }
-        var file = KernelFile(name: name, description: description, filters: filters, origin: source)
-        file.sourceText = text
-        return file
+        return KernelFile(name: name, description: description, filters: filters, origin: source)
     }
 
     private static func column(of value: String, in line: Substring) -> Int? {

@@ -10,7 +10,7 @@ public enum ParametricKernels {
         guard let colon = spec.firstIndex(of: ":") else { return nil }
         let kind = String(spec[..<colon]).lowercased()
         guard kinds.contains(kind) else { return nil }
-        let source = "--kernel '\(spec)'"
+        let source = "--kernel '\(Excerpt.quote(spec))'"
         var params: [String: String] = [:], positional: [String] = []
         for part in spec[spec.index(after: colon)...].split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -18,14 +18,15 @@ public enum ParametricKernels {
         }
         func number(_ key: String, _ text: String) throws -> Double {
             guard let v = Double(text), v.isFinite, v > 0 else {
-                throw KernelError(source: source, "\(key) must be a positive number, not '\(text)'")
+                throw KernelError(source: source, "\(key) must be a positive number, not '\(Excerpt.quote(text))'")
             }
             return v
         }
         func size(_ text: String) throws -> (Int, Int) {
             let parts = text.lowercased().split(separator: "x").map(String.init)
             guard (1...2).contains(parts.count), let h = Int(parts[0]), let w = Int(parts.last!), h >= 1, w >= 1, h <= 1025, w <= 1025 else {
-                throw KernelError(source: source, "size must be N or HxW with 1 ≤ N ≤ 1025, not '\(text)'")
+                throw KernelError(source: source,
+                                  "size must be N or HxW with 1 ≤ N ≤ 1025, not '\(Excerpt.quote(text))'")
             }
             return parts.count == 1 ? (h, h) : (h, w)
         }
@@ -58,7 +59,10 @@ public enum ParametricKernels {
             var n: Int
             if let sizeText {
                 let (h, w) = try size(sizeText)
-                guard h == w, h % 2 == 1 else { throw KernelError(source: source, "a Gaussian's size must be odd and square, not '\(sizeText)'") }
+                guard h == w, h % 2 == 1 else {
+                    throw KernelError(source: source,
+                                      "a Gaussian's size must be odd and square, not '\(Excerpt.quote(sizeText))'")
+                }
                 n = h
             } else if let s = sigma {
                 n = 2 * Int((3 * s).rounded(.up)) + 1 // ±3σ holds 99.7% of the weight

@@ -139,12 +139,10 @@ func samples(_ r: RasterImage) -> [Int] {
         ]
         for (descr, data, want) in cases {
             let h = header(descr)
-            let bytes = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count), 0] + Array(h.utf8) + data
+            let bytes = npyFile(h, data: data)
             #expect(try NPYCodec.decode(bytes, path: "x.npy", imageShape: false).storage == want, "\(descr)")
         }
     }
 
-    func npy(header: String, data: Int) -> [UInt8] {
-        [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [UInt8](repeating: 0, count: data)
-    }
+    func npy(header: String, data: Int) -> [UInt8] { npyFile(header, data: [UInt8](repeating: 0, count: data)) }
 }
