@@ -1,7 +1,7 @@
 # cnnfilter: `make demo` and `make test` work on a fresh Debian machine with
 # the Swift toolchain; missing Debian packages are installed first.
 SWIFT ?= swift
-DEBIAN_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev libopenblas-dev pkg-config
+DEBIAN_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev libopenblas-dev pkg-config time
 BIN := .build/release/cnnfilter
 DEMO_OUT := out/demo
 # The release binary is built for the CPU it is built on (AVX2 / AVX-512 and
