@@ -39,6 +39,8 @@ func nchw(_ t: Tensor, _ node: Node) throws -> (n: Int, c: Int, h: Int, w: Int) 
     return (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
 }
 
+/// The namespace of the attributes below, which the loader never reads from a file.
+let runnerAttributePrefix = "cnnfilter."
 /// The attribute the model runner gives a Conv or Add that applies the Relu
 /// or Clip after it (ModelRunner.fusions): [low, high]. Not an ONNX name.
 let fusedClip = "cnnfilter.fused_clip"
