@@ -20,7 +20,7 @@ struct InfoCommand: ParsableCommand {
         let graph: Graph, layers: [LayerSummary]
         do {
             graph = try ONNXLoader.load(path: model)
-            layers = try ModelSummary.layers(of: graph)
+            do { layers = try ModelSummary.layers(of: graph) } catch let e as ModelError { throw ModelError("\(model): \(e.message)") }
         } catch { fail(error) }
         let inputs = graph.inputs.map { "\($0.name) \($0.shape.map { $0.map(String.init) ?? "?" }.joined(separator: "×"))" }
         print("\(model): opset \(graph.opset), \(graph.nodes.count) nodes, input \(inputs.joined(separator: ", "))")

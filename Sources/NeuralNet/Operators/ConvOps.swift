@@ -38,8 +38,8 @@ public enum ConvOps {
         }
         let bias = optional(inputs, 2)
         if let bias, bias.count != m { throw ModelError.node(node, "bias has \(bias.count) values for \(m) filters") }
-        let strides = node.ints("strides") ?? [1, 1], dilations = node.ints("dilations") ?? [1, 1]
-        guard strides.count == 2, dilations.count == 2 else { throw ModelError.node(node, "strides and dilations need 2 values") }
+        let strides = try checkedInts(node, "strides", count: 2, in: 1...windowLimit) ?? [1, 1]
+        let dilations = try checkedInts(node, "dilations", count: 2, in: 1...windowLimit) ?? [1, 1]
         let padSpec = try padding(node)
         let cg = c / group, mg = m / group
         let depthwise = cg == 1 && group > 1
@@ -103,13 +103,15 @@ public enum ConvOps {
             throw ModelError.node(node, "weight shape \(w.shape) does not fit \(c) input channels in \(group) groups")
         }
         let perOut = w.shape[1], m = perOut * group, kh = w.shape[2], kw = w.shape[3], perIn = c / group
-        let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1], op = node.ints("output_padding") ?? [0, 0]
+        let s = try checkedInts(node, "strides", count: 2, in: 1...windowLimit) ?? [1, 1]
+        let d = try checkedInts(node, "dilations", count: 2, in: 1...windowLimit) ?? [1, 1]
+        let op = try checkedInts(node, "output_padding", count: 2, in: 0...windowLimit) ?? [0, 0]
         let extent = [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1]
         let full = [s[0] * (h - 1) + op[0] + extent[0], s[1] * (wd - 1) + op[1] + extent[1]]
-        var pads = node.ints("pads") ?? [0, 0, 0, 0]
+        var pads = try checkedInts(node, "pads", count: 4, in: 0...windowLimit) ?? [0, 0, 0, 0]
         var out = [full[0] - pads[0] - pads[2], full[1] - pads[1] - pads[3]]
         let auto = node.string("auto_pad", default: "NOTSET")
-        if let shape = node.ints("output_shape"), shape.count >= 2 {
+        if let shape = try checkedInts(node, "output_shape", in: 1...windowLimit), shape.count >= 2 {
             out = Array(shape.suffix(2))
         } else if auto == "SAME_UPPER" || auto == "SAME_LOWER" {
             out = [h * s[0], wd * s[1]]
@@ -125,6 +127,8 @@ public enum ConvOps {
         }
         guard out[0] > 0, out[1] > 0 else { throw ModelError.node(node, "the output would be \(out[0])×\(out[1])") }
         let bias = optional(inputs, 2)
+        if let bias, bias.count != m { throw ModelError.node(node, "bias has \(bias.count) values for \(m) filters") }
+        _ = try MemoryBudget.count([n, m, out[0], out[1]], "the output", node: node)
         var y = Tensor(shape: [n, m, out[0], out[1]])
         for item in 0..<n {
             for oc in 0..<m {
@@ -164,8 +168,7 @@ public enum ConvOps {
         case "SAME_LOWER": return .sameLower
         case "VALID": return .valid
         default:
-            let p = node.ints("pads") ?? [0, 0, 0, 0]
-            guard p.count == 4 else { throw ModelError.node(node, "pads needs 4 values for a 2-D convolution, got \(p)") }
+            let p = try checkedInts(node, "pads", count: 4, in: 0...windowLimit) ?? [0, 0, 0, 0]
             return .explicit(Padding(top: p[0], bottom: p[2], left: p[1], right: p[3]))
         }
     }

@@ -57,6 +57,7 @@ enum NormOps {
         let x = try required(inputs, 0, node)
         let (n, c, h, w) = try nchw(x, node)
         let size = node.int("size", default: 1)
+        guard (1...windowLimit).contains(size) else { throw ModelError.node(node, "size \(size) must lie in 1…\(windowLimit)") }
         let alpha = node.float("alpha", default: 1e-4), beta = node.float("beta", default: 0.75), bias = node.float("bias", default: 1)
         var y = x
         let area = h * w

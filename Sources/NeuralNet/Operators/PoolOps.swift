@@ -20,15 +20,14 @@ enum PoolOps {
         var extent: (Int, Int) { ((k0 - 1) * d0 + 1, (k1 - 1) * d1 + 1) }
 
         init(_ node: Node, height h: Int, width w: Int) throws {
-            guard let k = node.ints("kernel_shape"), k.count == 2 else { throw ModelError.node(node, "kernel_shape needs 2 values") }
-            let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1]
-            guard k.allSatisfy({ $0 >= 1 }), s.count == 2, s.allSatisfy({ $0 >= 1 }), d.count == 2, d.allSatisfy({ $0 >= 1 }) else {
-                throw ModelError.node(node, "kernel_shape \(k), strides \(s) and dilations \(d) need 2 values of at least 1")
+            guard let k = try checkedInts(node, "kernel_shape", count: 2, in: 1...windowLimit) else {
+                throw ModelError.node(node, "kernel_shape needs 2 values")
             }
+            let s = try checkedInts(node, "strides", count: 2, in: 1...windowLimit) ?? [1, 1]
+            let d = try checkedInts(node, "dilations", count: 2, in: 1...windowLimit) ?? [1, 1]
             let ceil = node.int("ceil_mode", default: 0) == 1
             let extent = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
-            var pads = node.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4 else { throw ModelError.node(node, "pads \(pads) must be 4 values") }
+            var pads = try checkedInts(node, "pads", count: 4, in: 0...windowLimit) ?? [0, 0, 0, 0]
             func outSize(_ size: Int, _ axis: Int) -> Int {
                 let total = size + pads[axis] + pads[axis + 2] - extent[axis]
                 var o = (ceil ? (total + s[axis] - 1) / s[axis] : total / s[axis]) + 1

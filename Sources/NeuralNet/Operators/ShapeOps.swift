@@ -18,12 +18,17 @@ enum ShapeOps {
             let target = opset >= 5 ? try required(i, 1, n).integers : (n.ints("shape") ?? [])
             let allowZero = n.int("allowzero", default: 0) == 1
             var shape = target.enumerated().map { $0.element == 0 && !allowZero && $0.offset < x.rank ? x.shape[$0.offset] : $0.element }
-            if let unknown = shape.firstIndex(of: -1) {
-                let known = shape.enumerated().filter { $0.offset != unknown }.map(\.element).reduce(1, *)
-                guard known > 0, x.count % known == 0 else { throw ModelError.node(n, "cannot reshape \(x.shape) to \(target)") }
-                shape[unknown] = x.count / known
+            guard shape.allSatisfy({ $0 >= -1 }), shape.filter({ $0 == -1 }).count <= 1 else {
+                throw ModelError.node(n, "cannot reshape \(x.shape) to \(target)")
             }
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == x.count else {
+            if let unknown = shape.firstIndex(of: -1) {
+                var known = shape
+                known.remove(at: unknown)
+                let product = try MemoryBudget.count(known, "the target shape", node: n)
+                guard product > 0, x.count % product == 0 else { throw ModelError.node(n, "cannot reshape \(x.shape) to \(target)") }
+                shape[unknown] = x.count / product
+            }
+            guard try MemoryBudget.count(shape, "the target shape", node: n) == x.count else {
                 throw ModelError.node(n, "cannot reshape \(x.shape) (\(x.count) values) to \(target)")
             }
             return [x.reshaped(shape)]
@@ -86,7 +91,7 @@ enum ShapeOps {
         },
         "ConstantOfShape": { n, i, _ in
             let shape = try required(i, 0, n).integers
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) <= 1 << 28 else { throw ModelError.node(n, "bad shape \(shape)") }
+            _ = try MemoryBudget.count(shape, "the output", node: n)
             var v: Float = 0
             if case .tensor(let t)? = n.attributes["value"], let s = t.storage.first { v = s }
             return [Tensor(shape: shape, repeating: v)]
@@ -147,10 +152,11 @@ enum ShapeOps {
         var sizes = opset >= 13 ? optional(i, 1)?.integers : n.ints("split")
         if sizes == nil {
             let parts = n.int("num_outputs", default: count)
+            guard (1...windowLimit).contains(parts) else { throw ModelError.node(n, "cannot split into \(parts) parts") }
             let each = (x.shape[a] + parts - 1) / parts
             sizes = (0..<parts).map { min(each, x.shape[a] - $0 * each) }
         }
-        guard let sizes, sizes.reduce(0, +) == x.shape[a], sizes.allSatisfy({ $0 >= 0 }) else {
+        guard let sizes, sizes.allSatisfy({ (0...x.shape[a]).contains($0) }), sizes.reduce(0, +) == x.shape[a] else {
             throw ModelError.node(n, "split sizes do not add up to \(x.shape[a])")
         }
         let outer = x.shape[..<a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *)
@@ -223,8 +229,10 @@ enum ShapeOps {
         let value = opset >= 11 ? (optional(i, 2)?.scalar ?? 0) : n.float("value", default: 0)
         let mode = n.string("mode", default: "constant")
         guard pads.count == 2 * x.rank else { throw ModelError.node(n, "pads has \(pads.count) values for rank \(x.rank)") }
+        guard pads.allSatisfy({ abs($0) <= 1 << 40 }) else { throw ModelError.node(n, "pads \(pads) are out of range") }
         let shape = (0..<x.rank).map { x.shape[$0] + pads[$0] + pads[$0 + x.rank] }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(n, "pads \(pads) shrink \(x.shape) below zero") }
+        _ = try MemoryBudget.count(shape, "the output", node: n)
         var out = Tensor(shape: shape, repeating: value)
         out.storage.withUnsafeMutableBufferPointer { q in
             padSources(x.shape, pads: pads, mode: mode) { o, src in q[o] = x.storage[src] }
@@ -301,13 +309,19 @@ enum ShapeOps {
         }
         let oh: Int, ow: Int, sy: Float, sx: Float
         if let sizes, sizes.count == 4 {
+            guard sizes.allSatisfy({ (1...windowLimit * 16).contains($0) }) else { throw ModelError.node(n, "sizes \(sizes) are out of range") }
             oh = sizes[2]; ow = sizes[3]; sy = Float(oh) / Float(h); sx = Float(ow) / Float(w)
         } else if let scales, scales.count == 4 {
+            // Scales beyond what any output could use are refused before they become sizes.
+            guard scales.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= Float(windowLimit) }) else {
+                throw ModelError.node(n, "scales \(scales) must be positive and at most \(windowLimit)")
+            }
             sy = scales[2]; sx = scales[3]; oh = Int((Float(h) * sy).rounded(.down)); ow = Int((Float(w) * sx).rounded(.down))
         } else {
             throw ModelError.node(n, "needs 4 scales or 4 sizes")
         }
-        guard oh > 0, ow > 0, oh * ow <= 1 << 28 else { throw ModelError.node(n, "output size \(oh)×\(ow) is not usable") }
+        guard oh > 0, ow > 0 else { throw ModelError.node(n, "output size \(oh)×\(ow) is not usable") }
+        _ = try MemoryBudget.count([batch, c, oh, ow], "the output", node: n)
         let mode = n.string("mode", default: "nearest")
         let transform = n.string("coordinate_transformation_mode", default: opset >= 11 ? "half_pixel" : "asymmetric")
         let nearest = n.string("nearest_mode", default: "round_prefer_floor")
@@ -356,7 +370,7 @@ enum ShapeOps {
         let x = try required(i, 0, n)
         let (batch, c, h, w) = try nchw(x, n)
         let b = n.int("blocksize", default: 0)
-        guard b >= 1, c % (b * b) == 0 else { throw ModelError.node(n, "blocksize \(b) does not divide \(c) channels") }
+        guard b >= 1, b <= c, c % (b * b) == 0 else { throw ModelError.node(n, "blocksize \(b) does not divide \(c) channels") }
         let oc = c / (b * b)
         let crd = n.string("mode", default: "DCR") == "CRD"
         var out = Tensor(shape: [batch, oc, h * b, w * b])

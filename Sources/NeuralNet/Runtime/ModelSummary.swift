@@ -21,7 +21,11 @@ public enum ModelSummary {
     public static func layers(of graph: Graph) throws -> [LayerSummary] {
         let runner = try ModelRunner(graph)
         var inputs: [String: Tensor] = [:]
-        for info in graph.inputs { inputs[info.name] = Tensor(shape: info.shape.map { $0 ?? 1 }) }
+        for info in graph.inputs {
+            let shape = info.shape.map { $0 ?? 1 }
+            _ = try MemoryBudget.count(shape, "input '\(info.name)'")
+            inputs[info.name] = Tensor(shape: shape)
+        }
         var rows: [LayerSummary] = []
         var shapes: [String: [Int]] = graph.initializers.mapValues(\.shape)
         for (k, v) in inputs { shapes[k] = v.shape }

@@ -71,6 +71,7 @@ func elementwise(_ a: Tensor, _ b: Tensor, node: Node, _ f: (Float, Float) -> Fl
     guard let shape = broadcastShape(a.shape, b.shape) else {
         throw ModelError.node(node, "shapes \(a.shape) and \(b.shape) do not broadcast")
     }
+    _ = try MemoryBudget.count(shape, "the broadcast result", node: node)
     let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
     var out = Tensor(shape: shape)
     let n = shape.count
