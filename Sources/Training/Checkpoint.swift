@@ -4,10 +4,14 @@ import NeuralNet
 
 /// Everything needed to continue a run where it stopped: the network (its ONNX model with the current
 /// weights and running statistics), the optimizer's moments, the settings, the log so far and early
-/// stopping's best weights. JSON with the numbers as base64 little-endian Float32 (and the model as
+/// stopping's best weights, and what the run was given (data, architecture: `RunRecord`). JSON with the
+/// numbers as base64 little-endian Float32 (and the model as
 /// base64 protobuf), written atomically after every epoch.
 public struct Checkpoint: Codable {
-    public static let formatVersion = 2
+    /// 3 adds `run`; version 2 reads too, without it.
+    public static let formatVersion = 3
+    static let readable = [2, 3]
+    static var readableText: String { readable.map(String.init).joined(separator: " and ") }
     var version = Checkpoint.formatVersion
     /// The network as an ONNX model.
     var model: Data
@@ -20,6 +24,7 @@ public struct Checkpoint: Codable {
     var bestEpoch: Int?
     var bestWeights: [Data]?
     var history: [EpochRecord]
+    var run: RunRecord?
 
     public init(_ trainer: Trainer) throws {
         model = Data(try ONNXWriter.bytes(trainer.network.model))
@@ -30,6 +35,7 @@ public struct Checkpoint: Codable {
         bestLoss = trainer.best?.loss; bestEpoch = trainer.best?.epoch
         bestWeights = trainer.best?.weights.map(Self.pack)
         history = trainer.history
+        run = trainer.record
     }
 
     public func write(to path: String) throws {
@@ -39,13 +45,15 @@ public struct Checkpoint: Codable {
     public static func read(_ path: String) throws -> Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read the checkpoint") }
         struct Version: Decodable { var version: Int }
-        if let v = try? JSONDecoder().decode(Version.self, from: data), v.version != formatVersion {
-            throw TrainingError("\(path): checkpoint format \(v.version), this build reads \(formatVersion)")
+        if let v = try? JSONDecoder().decode(Version.self, from: data), !readable.contains(v.version) {
+            throw TrainingError("\(path): checkpoint format \(v.version), this build reads \(readableText)")
         }
         let checkpoint: Checkpoint
         do { checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data) }
         catch { throw TrainingError("\(path): not a cnnfilter checkpoint (\(error.localizedDescription))") }
-        guard checkpoint.version == formatVersion else { throw TrainingError("\(path): checkpoint format \(checkpoint.version), this build reads \(formatVersion)") }
+        guard readable.contains(checkpoint.version) else {
+            throw TrainingError("\(path): checkpoint format \(checkpoint.version), this build reads \(readableText)")
+        }
         return checkpoint
     }
 

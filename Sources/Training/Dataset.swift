@@ -8,19 +8,26 @@ public struct Dataset: Sendable {
     public var pixels: [Float]
     public var labels: [Int]
     public var classNames: [String]
+    /// Whether the class names are data (folder names, a labels file), matched by name where the data meets
+    /// a model; false when the labels are numbers (IDX files without a labels file) and the names only
+    /// decorate them.
+    public var namedClasses: Bool
 
     public var count: Int { labels.count }
     public var sampleSize: Int { sampleShape.reduce(1, *) }
 
-    public init(sampleShape: [Int], pixels: [Float], labels: [Int], classNames: [String]) {
+    public init(sampleShape: [Int], pixels: [Float], labels: [Int], classNames: [String], namedClasses: Bool = true) {
         self.sampleShape = sampleShape; self.pixels = pixels; self.labels = labels; self.classNames = classNames
+        self.namedClasses = namedClasses
     }
 
     public func subset(_ indices: [Int]) -> Dataset {
         let size = sampleSize
         var out = [Float](); out.reserveCapacity(indices.count * size)
         for i in indices { out += pixels[(i * size)..<((i + 1) * size)] }
-        return Dataset(sampleShape: sampleShape, pixels: out, labels: indices.map { labels[$0] }, classNames: classNames)
+        return Dataset(sampleShape: sampleShape, pixels: out, labels: indices.map { labels[$0] },
+                       classNames: classNames,
+                       namedClasses: namedClasses)
     }
 
     /// All samples as one N×C×H×W tensor.
@@ -57,27 +64,62 @@ public struct DataSource {
     public var train: Dataset
     public var test: Dataset?
 
+    public enum Split: String, Sendable { case train, test }
+
+    /// The training set and, if there is one, the test set. Class names come from `labelsFile`, else
+    /// DIR/labels.txt: for IDX files they name the labels 0, 1, … in order; for image folders they give
+    /// the classes' order, each folder matched to its name (see `ClassNames`).
     public static func load(_ directory: String, labelsFile: String? = nil) throws -> DataSource {
+        try load(directory, labelsFile: labelsFile, splits: [.train, .test])
+    }
+
+    /// One split only (`eval` reads the test set without the training set).
+    public static func load(_ directory: String, split: Split, labelsFile: String? = nil) throws -> Dataset {
+        let source = try load(directory, labelsFile: labelsFile, splits: [split])
+        guard let set = split == .train ? source.train : source.test else {
+            throw TrainingError("\(directory): no test set (t10k-* files or a test/ folder); use --split train")
+        }
+        return set
+    }
+
+    static func load(_ directory: String, labelsFile: String?, splits: Set<Split>) throws -> DataSource {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             throw TrainingError("\(directory): no such directory")
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var source: DataSource
+        let labelsPath = labelsFile ?? directory + "/labels.txt"
+        let names = try labelsFile.map { try readLabels($0) } ?? (try? readLabels(labelsPath))
+        var parts: Parts
         if files.contains(where: { $0.contains("-images-idx") }) {
-            source = try loadIDX(directory, files: files)
-        } else if files.contains("train") {
-            source = try ImageFolder.load(directory)
+            parts = try loadIDX(directory, files: files, splits: splits)
+            if let names {
+                let classes = (parts.train ?? parts.test)!.classNames.count
+                guard names.count >= classes else {
+                    throw TrainingError("\(labelsPath): \(names.count) labels for \(classes) classes")
+                }
+                parts.each { $0.classNames = names; $0.namedClasses = true }
+            }
+        } else if files.contains("train") || (!splits.contains(.train) && files.contains("test")) {
+            parts = try ImageFolder.load(directory, splits: splits)
+            if let names {
+                try parts.each {
+                    $0 = try $0.matched(to: names, file: labelsPath, ours: directory, theirs: "the labels file")
+                }
+            }
         } else {
             throw TrainingError("\(directory): neither IDX files (train-images-idx3-ubyte[.gz], …) nor a train/<class>/ folder")
         }
-        let names = try labelsFile.map { try readLabels($0) } ?? (try? readLabels(directory + "/labels.txt"))
-        if let names {
-            let classes = source.train.classNames.count
-            guard names.count == classes else { throw TrainingError("\(labelsFile ?? directory + "/labels.txt"): \(names.count) labels for \(classes) classes") }
-            source.train.classNames = names; source.test?.classNames = names
+        return DataSource(train: (parts.train ?? parts.test)!, test: parts.test)
+    }
+
+    /// Loading in progress: either split may be missing.
+    struct Parts {
+        var train: Dataset?, test: Dataset?
+        mutating func each(_ change: (inout Dataset) throws -> Void) rethrows {
+            if train != nil { try change(&train!) }
+            if test != nil { try change(&test!) }
         }
-        return source
     }
 
     static func readLabels(_ path: String) throws -> [String] {
@@ -88,24 +130,35 @@ public struct DataSource {
     /// Fashion-MNIST's classes, in label order (its authors' table).
     static let fashionNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
-    static func loadIDX(_ directory: String, files: [String]) throws -> DataSource {
+    static func loadIDX(_ directory: String, files: [String], splits: Set<Split>) throws -> Parts {
         func find(_ stems: [String]) -> String? {
             files.sorted().first { f in stems.contains { f.hasPrefix($0) } }.map { directory + "/" + $0 }
         }
-        guard let trainImages = find(["train-images"]), let trainLabels = find(["train-labels"]) else {
-            throw TrainingError("\(directory): needs train-images-idx3-ubyte and train-labels-idx1-ubyte (gzipped or not)")
+        var parts = Parts()
+        if splits.contains(.train) {
+            guard let trainImages = find(["train-images"]), let trainLabels = find(["train-labels"]) else {
+                throw TrainingError("\(directory): needs train-images-idx3-ubyte and train-labels-idx1-ubyte "
+                                    + "(gzipped or not)")
+            }
+            parts.train = try idxPair(images: trainImages, labels: trainLabels)
         }
-        var train = try idxPair(images: trainImages, labels: trainLabels)
-        var test: Dataset?
-        if let ti = find(["t10k-images", "test-images"]), let tl = find(["t10k-labels", "test-labels"]) {
-            test = try idxPair(images: ti, labels: tl)
-            guard test!.sampleShape == train.sampleShape else { throw TrainingError("\(ti): images are \(shapeText(test!.sampleShape)), the training images \(shapeText(train.sampleShape))") }
+        if splits.contains(.test), let ti = find(["t10k-images", "test-images"]),
+           let tl = find(["t10k-labels", "test-labels"]) {
+            let test = try idxPair(images: ti, labels: tl)
+            if let train = parts.train, test.sampleShape != train.sampleShape {
+                throw TrainingError("\(ti): images are \(shapeText(test.sampleShape)), "
+                                    + "the training images \(shapeText(train.sampleShape))")
+            }
+            parts.test = test
         }
-        let classes = max(train.labels.max() ?? 0, test?.labels.max() ?? 0) + 1
+        guard parts.train != nil || parts.test != nil else {
+            throw TrainingError("\(directory): no test set (t10k-* files or a test/ folder); use --split train")
+        }
+        let classes = max(parts.train?.labels.max() ?? 0, parts.test?.labels.max() ?? 0) + 1
         let names = directory.lowercased().contains("fashion") && classes == 10
             ? fashionNames : (0..<classes).map(String.init)
-        train.classNames = names; test?.classNames = names
-        return DataSource(train: train, test: test)
+        parts.each { $0.classNames = names; $0.namedClasses = false }
+        return parts
     }
 
     static func idxPair(images: String, labels: String) throws -> Dataset {

@@ -3,26 +3,40 @@ import ImageCodecs
 import Tensors
 
 /// `DIR/train/<class>/*.png|jpg|…` and optionally `DIR/test/<class>/…`, as
-/// torchvision's ImageFolder reads them: classes in alphabetical order, every
-/// image converted to the first image's channel count (grey or RGB) and
+/// torchvision's ImageFolder reads them: classes numbered in alphabetical order of
+/// their folders (a labels file or a model renumbers them by name: `ClassNames`),
+/// every image converted to the first image's channel count (grey or RGB) and
 /// resized (bilinear) to its size.
 enum ImageFolder {
     static let extensions: Set<String> = ["png", "jpg", "jpeg", "pgm", "ppm", "pnm", "pbm"]
 
-    static func load(_ directory: String) throws -> DataSource {
-        let classes = try classFolders(directory + "/train")
-        guard classes.count >= 2 else { throw TrainingError("\(directory)/train: needs at least two class folders, found \(classes.count)") }
+    /// The splits asked for; the test set alone (for `eval`) may come without train/.
+    static func load(_ directory: String, splits: Set<DataSource.Split>) throws -> DataSource.Parts {
+        let fm = FileManager.default
+        let hasTest = fm.fileExists(atPath: directory + "/test")
+        var classes: [String]
+        var parts = DataSource.Parts()
         var shape: [Int]? = nil
-        let train = try read(directory + "/train", classes: classes, shape: &shape)
-        var test: Dataset? = nil
-        if FileManager.default.fileExists(atPath: directory + "/test") {
+        if splits.contains(.train) || !hasTest {
+            classes = try classFolders(directory + "/train")
+            guard classes.count >= 2 else {
+                throw TrainingError("\(directory)/train: needs at least two class folders, found \(classes.count)")
+            }
+            if splits.contains(.train) { parts.train = try read(directory + "/train", classes: classes, shape: &shape) }
+        } else {
+            classes = try classFolders(directory + "/test")
+        }
+        if splits.contains(.test) && hasTest {
             let testClasses = try classFolders(directory + "/test")
             if let stray = testClasses.first(where: { !classes.contains($0) }) {
                 throw TrainingError("\(directory)/test/\(stray): a class that train/ does not have")
             }
-            test = try read(directory + "/test", classes: classes, shape: &shape)
+            parts.test = try read(directory + "/test", classes: classes, shape: &shape)
         }
-        return DataSource(train: train, test: test)
+        if parts.train == nil && parts.test == nil {
+            throw TrainingError("\(directory): no test set (t10k-* files or a test/ folder); use --split train")
+        }
+        return parts
     }
 
     static func classFolders(_ path: String) throws -> [String] {

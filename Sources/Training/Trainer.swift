@@ -55,6 +55,10 @@ public final class Trainer {
     var best: (loss: Float, epoch: Int, weights: [[Float]])?
     public internal(set) var nextEpoch = 0
     public private(set) var stoppedEarly = false
+    /// Stopped by `shouldStop` before the last epoch: the weights are those of a part-finished epoch.
+    public private(set) var interrupted = false
+    /// What the run was asked to do, beyond the settings, for the checkpoint.
+    var record: RunRecord?
 
     public init(network: Network, settings: TrainingSettings) {
         self.network = network; self.settings = settings
@@ -62,12 +66,17 @@ public final class Trainer {
     }
 
     /// Trains from `nextEpoch` to the last epoch. `onEpoch` runs after each
-    /// (to log and checkpoint); `onBatch` reports progress.
-    public func run(train: Dataset, validation: Dataset?, onBatch: (BatchProgress) -> Void, onEpoch: (EpochRecord) throws -> Void) throws {
-        try withSingleThreadedBLAS { try epochs(train: train, validation: validation, onBatch: onBatch, onEpoch: onEpoch) }
+    /// (to log and checkpoint); `onBatch` reports progress. `shouldStop` is asked before every batch:
+    /// true abandons the epoch in progress and sets `interrupted`.
+    public func run(train: Dataset, validation: Dataset?, shouldStop: () -> Bool = { false },
+                    onBatch: (BatchProgress) -> Void, onEpoch: (EpochRecord) throws -> Void) throws {
+        try withSingleThreadedBLAS {
+            try epochs(train: train, validation: validation, shouldStop: shouldStop, onBatch: onBatch, onEpoch: onEpoch)
+        }
     }
 
-    private func epochs(train: Dataset, validation: Dataset?, onBatch: (BatchProgress) -> Void, onEpoch: (EpochRecord) throws -> Void) throws {
+    private func epochs(train: Dataset, validation: Dataset?, shouldStop: () -> Bool, onBatch: (BatchProgress) -> Void,
+                        onEpoch: (EpochRecord) throws -> Void) throws {
         let parameters = network.parameters
         let size = train.sampleSize, shape = train.sampleShape, b = settings.batchSize
         while nextEpoch < settings.epochs && !stoppedEarly {
@@ -81,6 +90,7 @@ public final class Trainer {
             var lossSum = 0.0, correct = 0, seen = 0
             var batchStart = 0
             while batchStart < order.count {
+                if shouldStop() { interrupted = true; return }
                 let indices = Array(order[batchStart..<min(order.count, batchStart + b)])
                 let x = assemble(train, indices, epoch: epoch, size: size, shape: shape)
                 let logits = try network.forward(x, training: true)
