@@ -71,6 +71,14 @@ Per case NAME, in Tests/NeuralNetTests/Fixtures/gradients/NAME/:
   grad_input.npy    float32, dLoss/dInput in train mode at the initial weights
   grads/INIT.npy    float32, dLoss/dINIT for every trainable initializer INIT
                     (same shape as the initializer)
+  saliency.npy      (classifiers) float32, the input gradient of each item's top
+                    class score (its largest EVAL-mode logit), what `cnnfilter
+                    explain --method saliency` computes
+  gradcam.npy       (classifiers) float32 N x h x w, Grad-CAM from the published
+                    formula with PyTorch hooks on the input of the model's last
+                    pooling layer (ONNX value "gradcam_layer" in the manifest):
+                    ReLU(sum_k alpha_k A_k), alpha_k the spatial mean of d score
+                    / d A_k, in eval mode, before any upsampling
   after/INIT.npy    float32, every trainable initializer after ONE
                     torch.optim.SGD(lr, momentum=0, weight_decay=0) step on this
                     batch in train mode, and every BN running_mean/running_var
@@ -412,6 +420,33 @@ def check_graph(name, proto, model):
     return parameters, buffers, sorted({n.op_type for n in g.node}), bns
 
 
+def explanations(model, proto, x):
+    """Saliency and Grad-CAM references in eval mode: the gradient of each item's top class score
+    with respect to the input, and Grad-CAM on the input of the model's last pooling layer (a forward
+    pre-hook keeps that tensor, whose gradient autograd then gives)."""
+    pools = [m for m in model.modules() if isinstance(m, (nn.AdaptiveAvgPool2d, nn.MaxPool2d, nn.AvgPool2d))]
+    onnx_pools = [n for n in proto.graph.node if n.op_type in ("GlobalAveragePool", "MaxPool", "AveragePool")]
+    if not pools or not onnx_pools:
+        return None
+    kept = {}
+
+    def hook(_, args):
+        args[0].retain_grad()
+        kept["maps"] = args[0]
+
+    handle = pools[-1].register_forward_pre_hook(hook)
+    xg = x.clone().requires_grad_(True)
+    out = model(xg)
+    handle.remove()
+    classes = out.argmax(dim=1)
+    out.gather(1, classes[:, None]).sum().backward()
+    maps, grads = kept["maps"].detach(), kept["maps"].grad
+    alpha = grads.mean(dim=(2, 3), keepdim=True)
+    cam = torch.relu((alpha * maps).sum(dim=1))
+    return {"saliency": xg.grad.numpy().astype(np.float32), "gradcam": cam.numpy().astype(np.float32),
+            "classes": [int(c) for c in classes], "layer": onnx_pools[-1].input[0]}
+
+
 def make_case(name, cls, chw, kind, smoothing, note):
     seed = seed_for(name)
     torch.manual_seed(seed)
@@ -436,6 +471,8 @@ def make_case(name, cls, chw, kind, smoothing, note):
     ort_out = run_ort(proto, x.numpy())
     diff = float(np.max(np.abs(ort_out - eval_out)))
     assert ort_out.shape == eval_out.shape and diff <= 1e-5, f"{name}: ORT differs by {diff}"
+
+    explained = explanations(model, proto, x) if kind != "mse" and kind != "nll" else None
 
     # Train-mode forward, backward, one SGD step.
     model.train()
@@ -474,6 +511,9 @@ def make_case(name, cls, chw, kind, smoothing, note):
     for init, a in after.items():
         assert a.dtype == np.float32
         np.save(d / "after" / f"{init}.npy", a)
+    if explained is not None:
+        np.save(d / "saliency.npy", explained["saliency"])
+        np.save(d / "gradcam.npy", explained["gradcam"])
 
     entry = {
         "name": name,
@@ -490,6 +530,9 @@ def make_case(name, cls, chw, kind, smoothing, note):
         entry["bn_epsilon"] = 1e-5
     if kind == "nll":
         entry["output_is_log_probabilities"] = True
+    if explained is not None:
+        entry["top_classes"] = explained["classes"]
+        entry["gradcam_layer"] = explained["layer"]
     entry["input_shape"] = list(x.shape)
     entry["output_shape"] = list(out.shape)
     entry["note"] = note

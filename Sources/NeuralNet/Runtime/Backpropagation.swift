@@ -22,7 +22,8 @@ public struct Backpropagation: Sendable {
     /// Every node (indices into the graph) in the order the forward pass runs them.
     public var order: [Int] { runner.order }
 
-    /// `sources`: weights (initializers) and inputs to differentiate with respect to; `outputs`: the
+    /// `sources`: weights (initializers), inputs and values computed inside (a layer's maps, for Grad-CAM)
+    /// to differentiate with respect to; `outputs`: the
     /// values the loss reads (default: the graph's outputs). A node between the two without a
     /// backward pass is an error naming it, before anything runs.
     public init(_ graph: Graph, sources: Set<String>, outputs: [String]? = nil,
@@ -36,8 +37,10 @@ public struct Backpropagation: Sendable {
             fed.initializers[name] = nil
         }
         runner = try ModelRunner(fed, convolutions: convolutions)
-        for name in sources where graph.initializers[name] == nil && !graph.inputs.contains(where: { $0.name == name }) {
-            throw ModelError("'\(name)' is neither a weight nor an input of the model")
+        let produced = Set(graph.nodes.flatMap(\.outputs))
+        for name in sources where graph.initializers[name] == nil && !graph.inputs.contains(where: { $0.name == name })
+            && !produced.contains(name) {
+            throw ModelError("'\(name)' is not a weight, an input or a value of the model")
         }
         var flows = sources
         for i in runner.order {
