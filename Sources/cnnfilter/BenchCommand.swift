@@ -1,4 +1,5 @@
 import ArgumentParser
+import Explain
 import FilterPipeline
 import Foundation
 import Kernels
@@ -18,6 +19,7 @@ struct BenchCommand: ParsableCommand {
           cnnfilter bench --json
           cnnfilter bench model.onnx            (median forward latency of a model)
           cnnfilter bench model.onnx --profile  (and each layer's median time)
+          cnnfilter bench model.onnx --explain gradcam  (an explanation's time against the forward pass's)
         """
     )
 
@@ -42,7 +44,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With a model: how convolutions with many filters run, direct (cnnfilter's kernel) or sgemm (im2col + OpenBLAS), to compare them (default: \(ConvOps.Path.preferred.rawValue) in this build).")
     var conv: ConvOps.Path?
 
+    @Option(help: "With a model: also time this explanation of the top class (gradcam or saliency), alternating with the forward pass.")
+    var explain: ExplainMethod?
+
     func run() throws {
+        if let model, let explain { return try benchExplanation(model, explain) }
         if let model { return try benchModel(model) }
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] * parts[1] <= 400_000_000 else {
@@ -105,6 +111,39 @@ struct BenchCommand: ParsableCommand {
             } else {
                 print(String(format: "%@: %.2f ms median of %d runs", path, ms, runs))
             }
+        } catch { fail(error) }
+    }
+
+    /// Forward passes and explanations of the top class in turn, one of each per run; the medians and their ratio.
+    func benchExplanation(_ path: String, _ method: ExplainMethod) throws {
+        do {
+            var graph = try ONNXLoader.load(path: path)
+            guard graph.inputs.count == 1 else { throw ModelError("\(path): explanations need one input") }
+            graph.inputs[0].shape[0] = 1
+            let runner = try ModelRunner(graph, convolutions: conv ?? .preferred), explainer = try Explainer(graph)
+            let x = Tensor(shape: graph.inputs[0].shape.map { $0 ?? 1 }, repeating: 0.5)
+            let scores = try explainer.scores(x), top = scores.indices.max { scores[$0] < scores[$1] } ?? 0
+            let layer = try explainer.defaultLayer()
+            func explainOnce() throws {
+                switch method {
+                case .gradcam, .gradcamPlusPlus: _ = try explainer.gradCAM(x, target: top, layer: layer, plusPlus: method == .gradcamPlusPlus)
+                default: _ = try explainer.saliency(x, target: top)
+                }
+            }
+            _ = try runner.run([graph.inputs[0].name: x]); try explainOnce()
+            var forward: [Double] = [], explained: [Double] = []
+            for _ in 0..<max(1, runs) {
+                var t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try runner.run([graph.inputs[0].name: x])
+                forward.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                t0 = DispatchTime.now().uptimeNanoseconds
+                try explainOnce()
+                explained.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            let f = forward.sorted()[forward.count / 2], e = explained.sorted()[explained.count / 2]
+            let what = method == .gradcam || method == .gradcamPlusPlus ? "\(method.rawValue) on \(layer)" : method.rawValue
+            print(String(format: "%@: forward %.2f ms, %@ %.2f ms (%.2f× the forward pass), medians of %d runs",
+                         path, f, what, e, e / f, runs))
         } catch { fail(error) }
     }
 
