@@ -52,7 +52,7 @@ demo: build
 test: deps
 	$(SWIFT) build --product cnnfilter
 	$(SWIFT) test
-	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests|GradientFixtureTests|OperatorGradientTests'
+	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests|GradientFixtureTests|OperatorGradientTests|ExplainTests'
 	@python3 -c "import numpy, PIL, png, onnx, onnxruntime" 2>/dev/null || \
 	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
 	python3 scripts/check-written.py .build/debug/cnnfilter

@@ -9,7 +9,7 @@ Writes into DIR (random weights, numpy default_rng(0)):
   pointwise_160to960_7x7.onnx   one of its 1x1 expansions: 160 -> 960 channels on 7x7
   chain_100x1x1.onnx       100 1x1 convolutions 16 -> 16 on 4x4 in a row (the runner's per-layer overhead)
 
-README ("ONNX models") quotes `cnnfilter bench MODEL --runs 201` on these.
+docs/performance.md times models like these with `cnnfilter bench MODEL --runs 201`.
 """
 import os
 import sys

@@ -7,10 +7,12 @@ import Tensors
 /// integrated gradients) or to a layer's maps (Grad-CAM, Grad-CAM++), each a function of a model, an
 /// input and a target class, computed with the runtime's backward pass (`Backpropagation`) in
 /// inference mode. The class score is the model's output for that class before any softmax.
-public struct Explainer {
+public final class Explainer {
     public let graph: Graph
     public let inputName: String, outputName: String
     private let inputs: Backpropagation
+    /// The backward passes to each layer Grad-CAM has explained (building one packs the model's filters).
+    private var layers: [String: Backpropagation] = [:]
 
     public init(_ graph: Graph) throws {
         guard graph.inputs.count == 1, let output = graph.outputs.first else {
@@ -81,8 +83,11 @@ public struct Explainer {
     /// g² / (2g² + Σ A·g³) instead (Chattopadhay et al.). One h×w map, before any upsampling.
     public func gradCAM(_ x: Tensor, target: Int, layer: String, plusPlus: Bool = false) throws -> Tensor {
         let backprop: Backpropagation
-        do { backprop = try Backpropagation(graph, sources: [layer], outputs: [outputName]) }
-        catch { throw ModelError("layer '\(layer)': \(error)") }
+        if let known = layers[layer] { backprop = known } else {
+            do { backprop = try Backpropagation(graph, sources: [layer], outputs: [outputName]) }
+            catch { throw ModelError("layer '\(layer)': \(error)") }
+            layers[layer] = backprop
+        }
         guard backprop.unreached.isEmpty else { throw ModelError("layer '\(layer)' does not lead to the output '\(outputName)'") }
         let (pass, grads) = try gradient(backprop, x, target: target)
         let maps = pass.output(layer)!, g = grads[layer]!

@@ -13,7 +13,7 @@ public enum ConvOps {
         case direct, sgemm
 
         /// The direct kernel where it has AVX-512 (16 lanes): measured faster than SGEMM on ResNet-18,
-        /// MobileNetV2, AlexNet and VGG-11 there (README, "Speed"); SGEMM in builds without it, where
+        /// MobileNetV2, AlexNet and VGG-11 there (docs/performance.md); SGEMM in builds without it, where
         /// the kernel's 4-float SSE vectors lose to OpenBLAS, which picks its own kernels at run time
         /// (portable build, `cnnfilter bench --conv`: ResNet-18 91.5 ms direct, 53.5 ms SGEMM).
         public static var preferred: Path { cf_conv_lanes() >= 16 ? .direct : .sgemm }
@@ -233,8 +233,12 @@ public enum ConvOps {
                                                    extent.1 - pads.right])
             transposed.attributes["auto_pad"] = nil
             transposed.attributes["strides"] = .ints([1, 1])
-            transposed.attributes[packedFilters] = nil
-            dx = try conv(transposed, [dy, flippedTranspose(w, group: group)], c.opset)[0]
+            // Filters that stay fixed (explanations) come flipped and packed once (`preparedBackward`).
+            transposed.attributes[packedFilters] = node.attributes[transposedPacked]
+            var flipped: Tensor
+            if case .tensor(let t)? = node.attributes[transposedFilters] { flipped = t } else { flipped = flippedTranspose(w, group: group) }
+            transposed.attributes[transposedFilters] = nil; transposed.attributes[transposedPacked] = nil
+            dx = try conv(transposed, [dy, flipped], c.opset)[0]
         }
         // Items per chunk: about 4 M floats of unrolled patches (16 MB), at least one item.
         let chunk = max(1, min(n, (1 << 22) / max(k * pixels, 1)))
@@ -295,6 +299,34 @@ public enum ConvOps {
             db = sums
         }
         return [c.wants(0) ? dx : nil, c.wants(1) ? dw : nil, db]
+    }
+
+    /// The weights of a convolution with many filters in the direct kernel's panels (Winograd's where it
+    /// applies), when the direct path runs it; nil otherwise. The model runner packs each model's filters
+    /// so once, and the backward pass packs fixed filters' transposes so.
+    static func packed(_ w: Tensor, group: Int, strides: [Int], dilations: [Int], path: Path) -> Tensor? {
+        guard path == .direct, w.rank == 4, group >= 1, w.shape[0] % group == 0,
+              manyFilters(perGroup: w.shape[0] / group, inputsPerGroup: w.shape[1], group: group) else { return nil }
+        if WinogradConv.applies(weight: w, group: group, strides: strides, dilations: dilations) {
+            return WinogradConv.packedFilters(w)
+        }
+        return DirectConv.packedFilters(w, group: group)
+    }
+
+    /// A Conv whose filters `w` stay fixed while gradients flow back through it (an explanation), with
+    /// the flipped, transposed filters its dX convolution reads, and their packing, made once.
+    static func preparedBackward(_ node: Node, weight w: Tensor) -> Node? {
+        guard (node.ints("strides") ?? [1, 1]) == [1, 1], w.rank == 4 else { return nil }
+        let group = node.int("group", default: 1)
+        guard group >= 1, w.shape[0] % group == 0 else { return nil }
+        let flipped = flippedTranspose(w, group: group)
+        var prepared = node
+        prepared.attributes[transposedFilters] = .tensor(flipped)
+        let path = Path(rawValue: node.string(convolutionPath, default: Path.preferred.rawValue)) ?? .preferred
+        if let p = packed(flipped, group: group, strides: [1, 1], dilations: node.ints("dilations") ?? [1, 1], path: path) {
+            prepared.attributes[transposedPacked] = .tensor(p)
+        }
+        return prepared
     }
 
     /// Filters M × C/g × kh × kw as C × M/g × kh × kw, each rotated by 180°: W'[g·C/g + i, j] = rot(W[g·M/g + j, i]).

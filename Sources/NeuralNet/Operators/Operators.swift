@@ -49,6 +49,8 @@ let fusedClip = "cnnfilter.fused_clip"
 let packedFilters = "cnnfilter.packed_filters"
 /// The `ConvOps.Path` a Conv with many filters takes, set by the model runner.
 let convolutionPath = "cnnfilter.convolution_path"
+/// A fixed Conv's flipped, transposed filters and their packing, for its backward pass (`ConvOps.preparedBackward`).
+let transposedFilters = "cnnfilter.transposed_filters", transposedPacked = "cnnfilter.transposed_packed"
 
 /// The fused clip's bounds, if the runner gave the node one.
 func fusedBounds(_ node: Node) -> (low: Float, high: Float)? {

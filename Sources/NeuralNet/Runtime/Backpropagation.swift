@@ -19,6 +19,8 @@ public struct Backpropagation: Sendable {
     let flows: Set<String>
     /// Nodes (indices into the graph) whose backward pass runs, in forward order.
     let active: [Int]
+    /// Nodes whose backward pass reads something prepared once (a fixed Conv's flipped, packed filters).
+    let backwardNodes: [Int: Node]
     /// Every node (indices into the graph) in the order the forward pass runs them.
     public var order: [Int] { runner.order }
 
@@ -67,6 +69,14 @@ public struct Backpropagation: Sendable {
         }
         self.flows = flows
         self.active = active.reversed()
+        var backwardNodes: [Int: Node] = [:]
+        for i in active where graph.nodes[i].opType == "Conv" {
+            let node = runner.prepared[i] ?? graph.nodes[i]
+            guard node.inputs.count > 1, !sources.contains(node.inputs[1]), let w = graph.initializers[node.inputs[1]],
+                  flows.contains(node.inputs[0]) else { continue }
+            backwardNodes[i] = ConvOps.preparedBackward(node, weight: w)
+        }
+        self.backwardNodes = backwardNodes
         unreached = sources.filter { !needed.contains($0) }.sorted()
     }
 
@@ -119,7 +129,7 @@ public struct Backpropagation: Sendable {
                          timed: ((Int, UInt64) -> Void)? = nil) throws -> [String: Tensor] {
         var grads = outputGradients
         for i in active.reversed() {
-            let node = runner.prepared[i] ?? graph.nodes[i]
+            let node = backwardNodes[i] ?? runner.prepared[i] ?? graph.nodes[i]
             let outGrads = node.outputs.map { grads[$0] }
             guard outGrads.contains(where: { $0 != nil }) else { continue }
             let rule = Operators.gradients[node.opType]!

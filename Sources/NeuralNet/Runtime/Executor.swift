@@ -44,15 +44,10 @@ public struct ModelRunner: Sendable {
             var p = n
             p.attributes[convolutionPath] = .string(path.rawValue)
             let group = n.int("group", default: 1)
-            if path == .direct, n.inputs.count > 1, let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]),
-               w.rank == 4, group >= 1, w.shape[0] % group == 0,
-               ConvOps.manyFilters(perGroup: w.shape[0] / group, inputsPerGroup: w.shape[1], group: group) {
-                if WinogradConv.applies(weight: w, group: group, strides: n.ints("strides") ?? [1, 1],
-                                        dilations: n.ints("dilations") ?? [1, 1]) {
-                    p.attributes[packedFilters] = .tensor(WinogradConv.packedFilters(w))
-                } else if let packed = DirectConv.packedFilters(w, group: group) {
-                    p.attributes[packedFilters] = .tensor(packed)
-                }
+            if n.inputs.count > 1, let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]),
+               let packed = ConvOps.packed(w, group: group, strides: n.ints("strides") ?? [1, 1],
+                                           dilations: n.ints("dilations") ?? [1, 1], path: path) {
+                p.attributes[packedFilters] = .tensor(packed)
             }
             prepared[i] = p
         }
