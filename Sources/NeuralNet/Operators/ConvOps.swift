@@ -47,6 +47,10 @@ public enum ConvOps {
             let (pads, oh, ow) = try outputGeometry(node, height: h, width: wd, kernel: (kh, kw), strides: strides,
                                                     dilations: dilations, padding: padSpec)
             let extent = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1]
+            if !depthwise && n > 1 && oh * ow <= GEMMConv.batchedPixels {
+                return [GEMMConv.runBatched(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
+                                            outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+            }
             // The C kernels index the output grid (rows as wide as the padded input) with 32 bits; the
             // direct kernel leaves larger planes to SGEMM.
             let gridBound = oh * (wd + pads.left + pads.right + extent[1]), tapCount = cg * kh * kw
@@ -224,8 +228,10 @@ public enum ConvOps {
         // At stride 1, dX is the convolution of dY with the flipped filters, channels and filters swapped in
         // each group (a "full" convolution: padding extent − 1 − pad), on the forward pass's fast kernels.
         let extent = ((kh - 1) * d[0], (kw - 1) * d[1])
+        // That convolution computes every input pixel from all its taps, the products every output pixel: it
+        // pays where the two planes are about the same size (padding near "same"), not on LeNet's 5×5 → 1×1.
         let byConvolution = c.wants(0) && s == [1, 1] && [pads.top, pads.bottom].allSatisfy { $0 <= extent.0 }
-            && [pads.left, pads.right].allSatisfy { $0 <= extent.1 }
+            && [pads.left, pads.right].allSatisfy { $0 <= extent.1 } && h * wd <= 2 * pixels
         var dx = Tensor(shape: c.wants(0) && !byConvolution ? x.shape : [0]), dw = Tensor(shape: c.wants(1) ? w.shape : [0])
         if byConvolution {
             var transposed = node
@@ -255,18 +261,19 @@ public enum ConvOps {
                         let items = min(chunk, n - first), cols = items * pixels
                         for g in 0..<group {
                             // dY of the group's filters as Mg × items·pixels.
-                            parallelFor(items * mg) { t in
-                                let j = t / mg, f = t % mg
-                                (outputs + f * cols + j * pixels).update(from: gb + ((first + j) * m + g * mg + f) * pixels, count: pixels)
+                            parallelFor(items) { j in
+                                for f in 0..<mg {
+                                    (outputs + f * cols + j * pixels).update(from: gb + ((first + j) * m + g * mg + f) * pixels,
+                                                                             count: pixels)
+                                }
                             }
                             if c.wants(1) {
-                                parallelFor(items * k) { t in
-                                    let j = t / k, r = t % k
-                                    geometry.unroll(xb + ((first + j) * ch + g * cg) * h * wd, row: r, pixels: 0..<pixels,
-                                                    into: columns + r * cols + j * pixels)
+                                parallelFor(items) { j in
+                                    let base = xb + ((first + j) * ch + g * cg) * h * wd
+                                    for r in 0..<k { geometry.unroll(base, row: r, pixels: 0..<pixels, into: columns + r * cols + j * pixels) }
                                 }
-                                BLAS.sgemm(transB: true, m: mg, n: k, k: cols, a: outputs, lda: cols, b: columns, ldb: cols,
-                                           beta: 1, c: dws.baseAddress! + g * mg * k, ldc: k)
+                                BLAS.sgemmSplittingInner(m: mg, n: k, k: cols, a: outputs, b: columns,
+                                                         c: dws.baseAddress! + g * mg * k)
                             }
                             if c.wants(0) && !byConvolution {
                                 BLAS.sgemm(transA: true, m: k, n: cols, k: mg, a: ws.baseAddress! + g * mg * k, lda: k,

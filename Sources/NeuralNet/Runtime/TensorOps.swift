@@ -72,6 +72,17 @@ func elementwise(_ a: Tensor, _ b: Tensor, node: Node, _ f: (Float, Float) -> Fl
         throw ModelError.node(node, "shapes \(a.shape) and \(b.shape) do not broadcast")
     }
     _ = try MemoryBudget.count(shape, "the broadcast result", node: node)
+    if shape == a.shape, let (outer, length, inner) = perChannel(b.shape, of: a.shape) {
+        // One value of b for each run of `inner` values of a (a per-channel constant: standardisation, biases).
+        return a.storage.withUnsafeBufferPointer { p in b.storage.withUnsafeBufferPointer { r in
+            makeTensor(shape: shape) { q in
+                for o in 0..<outer { for j in 0..<length {
+                    let v = r[j], base = (o * length + j) * inner
+                    for i in base..<(base + inner) { q[i] = f(p[i], v) }
+                } }
+            }
+        } }
+    }
     let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
     var out = Tensor(shape: shape)
     let n = shape.count
@@ -88,6 +99,17 @@ func elementwise(_ a: Tensor, _ b: Tensor, node: Node, _ f: (Float, Float) -> Fl
         }
     }
     return out
+}
+
+/// When `b` broadcast to `a` holds one value per index of a single axis of `a` (ones elsewhere), or is a
+/// scalar: the product of the axes before it, its length and the product of those after.
+func perChannel(_ b: [Int], of a: [Int]) -> (Int, Int, Int)? {
+    let padded = [Int](repeating: 1, count: max(0, a.count - b.count)) + b
+    guard padded.count == a.count else { return nil }
+    let axes = padded.indices.filter { padded[$0] != 1 }
+    if axes.isEmpty { return (1, 1, a.reduce(1, *)) }  // a scalar
+    guard axes.count == 1, let d = axes.first, padded[d] == a[d] else { return nil }
+    return (a[..<d].reduce(1, *), a[d], a[(d + 1)...].reduce(1, *))
 }
 
 /// Normalises a possibly negative axis for a tensor of rank `rank`.
