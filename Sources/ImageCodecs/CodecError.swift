@@ -1,3 +1,5 @@
+import Tensors
+
 /// A problem reading or writing an image, naming the file.
 public struct CodecError: Error, Equatable, CustomStringConvertible {
     public var path: String

@@ -1,3 +1,5 @@
+import Tensors
+
 /// The header of a .npy file, checked as the format specifies
 /// (numpy.lib.format): a Python dict literal with exactly the keys `descr`
 /// (a dtype string), `fortran_order` (True or False) and `shape` (a tuple of

@@ -1,3 +1,5 @@
+import Tensors
+
 /// A problem in a kernel file or specification, located by line and column.
 public struct KernelError: Error, Equatable, CustomStringConvertible {
     /// The file path, or a description such as "--kernel '0 1; x 3'".

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Finds kernels by name, path, inline matrix or parameters. User kernels in
 /// the search path (`./kernels`, then each directory of `CNNFILTER_KERNELS`)

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Kernels computed from parameters: `gaussian:sigma=2.5`, `gaussian:7`,
 /// `gaussian:size=9,sigma=2`, `box:7`, `box:5x3`, `disk:7` (a lens blur of

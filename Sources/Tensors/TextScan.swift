@@ -2,11 +2,11 @@ import Foundation
 
 /// Text read as bytes, line by line and token by token, without splitting the
 /// whole file into strings: a parser holds the file and what it builds, no more.
-/// The same few functions as ImageCodecs has (Kernels does not depend on it).
-enum TextScan {
+/// Shared by the text matrix reader (ImageCodecs) and the kernel file parser (Kernels).
+public enum TextScan {
     /// Calls `body` with each line's number (from 1) and byte range. A line ends
     /// at LF or CRLF; the last one at the end of the text, a trailing CR dropped.
-    static func lines(_ text: UnsafeBufferPointer<UInt8>, _ body: (Int, Range<Int>) throws -> Void) rethrows {
+    public static func lines(_ text: UnsafeBufferPointer<UInt8>, _ body: (Int, Range<Int>) throws -> Void) rethrows {
         guard let base = text.baseAddress else { return try body(1, 0..<0) }
         var start = 0, number = 1
         while true {
@@ -25,7 +25,7 @@ enum TextScan {
     /// 1-based columns in characters, up to a `#` comment. Returns whether the
     /// line holds only a comment.
     @discardableResult
-    static func tokens(_ text: UnsafeBufferPointer<UInt8>, line: Range<Int>,
+    public static func tokens(_ text: UnsafeBufferPointer<UInt8>, line: Range<Int>,
                        _ body: (Range<Int>, Int) throws -> Void) rethrows -> (commentOnly: Bool, count: Int) {
         var start: Int? = nil, startColumn = 0, column = 0, count = 0
         for i in line {
@@ -46,16 +46,16 @@ enum TextScan {
     }
 
     /// The bytes as a string.
-    static func string(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+    public static func string(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self)
     }
 }
 
 /// Text quoted in an error message: one line, short.
-enum Excerpt {
+public enum Excerpt {
     /// At most `limit` characters, then "…"; line breaks, tabs and other
     /// control characters escaped (`\n`, `\r`, `\t`, `\u{1b}`).
-    static func quote<C: Collection>(_ bytes: C, limit: Int = 40) -> String where C.Element == UInt8 {
+    public static func quote<C: Collection>(_ bytes: C, limit: Int = 40) -> String where C.Element == UInt8 {
         // Four bytes at most per character: enough to tell whether more follow.
         let head = Array(bytes.prefix(4 * limit + 4))
         var out = "", count = 0
@@ -77,5 +77,5 @@ enum Excerpt {
         return out
     }
 
-    static func quote<S: StringProtocol>(_ text: S, limit: Int = 40) -> String { quote(text.utf8, limit: limit) }
+    public static func quote<S: StringProtocol>(_ text: S, limit: Int = 40) -> String { quote(text.utf8, limit: limit) }
 }
