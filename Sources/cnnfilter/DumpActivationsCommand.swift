@@ -43,7 +43,8 @@ struct DumpActivationsCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "The output directory (created if missing).")
     var output: String
 
-    @Option(help: "all, or layer names separated by commas.")
+    @Option(help: ArgumentHelp("all, or layers separated by commas: names (any case), their beginnings, "
+            + "or operators (Conv: every Conv node), as 'cnnfilter info' lists them."))
     var layers = "all"
 
     @Flag(help: "Also write each layer's raw output as NAME.npy.")
@@ -117,7 +118,12 @@ struct DumpActivationsCommand: ParsableCommand {
         dump.colormap = colormap
         dump.normalization = normalization
         dump.writeNPY = npy
-        dump.layers = layers == "all" ? nil : Set(layers.split(separator: ",").map { String($0) })
+        if layers != "all" {
+            let words = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            do { dump.layers = try LayerSelection.names(words, in: graph) } catch let e as ModelError {
+                throw ModelError("\(kernel.isEmpty ? model : "--layers"): \(e.message)")
+            }
+        }
         dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
         let written = try dump.run(graph: graph, input: x, into: output)
         let done = "cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n"
