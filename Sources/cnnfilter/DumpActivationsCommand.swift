@@ -53,7 +53,8 @@ struct DumpActivationsCommand: ParsableCommand {
     @Flag(help: "Also show nodes whose value does not depend on the input (constants, Identity, shape arithmetic).")
     var allNodes = false
 
-    @Option(help: "Class names, one per line (default: the model's own, which 'cnnfilter train' stores).")
+    @Option(help: ArgumentHelp("Class names, one per line, or imagenet (ImageNet's 1000, torchvision's order; "
+            + "default: the model's own, which 'cnnfilter train' stores)."))
     var labels: String?
 
     @Option(help: "How many classes the prediction lists.")
