@@ -40,7 +40,8 @@ struct DumpActivationsCommand: ParsableCommand {
     @Option(help: "A .npy input tensor, used as it is (instead of a photo).")
     var input: String?
 
-    @Option(name: [.short, .long], help: "The output directory (created if missing).")
+    @Option(name: [.short, .long], help: ArgumentHelp("The output directory (created if missing), or - for one layer's "
+            + "picture (DIR/NAME.png) as PNG on standard output, with --layers naming that layer."))
     var output: String
 
     @Option(help: ArgumentHelp("all, or layers separated by commas: names (any case), their beginnings, "
@@ -126,6 +127,14 @@ struct DumpActivationsCommand: ParsableCommand {
             }
         }
         dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
+        if output == "-" {
+            guard !npy else { throw ValidationError("-o -: --npy writes files; give a directory") }
+            let (layer, image) = try dump.sheet(graph: graph, input: x)
+            try ImageWriter.write(image, format: .png, to: "-")
+            let shape = layer.shape.map(String.init).joined(separator: "×")
+            FileHandle.standardError.write(Data("cnnfilter: \(layer.name) \(shape) to standard output\n".utf8))
+            return
+        }
         let written = try dump.run(graph: graph, input: x, into: output)
         let done = "cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n"
         FileHandle.standardError.write(Data(done.utf8))

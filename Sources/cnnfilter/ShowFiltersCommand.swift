@@ -25,7 +25,7 @@ struct ShowFiltersCommand: ParsableCommand {
             + "in any case, or its beginning."))
     var layer: String?
 
-    @Option(name: [.short, .long], help: "The PNG to write.")
+    @Option(name: [.short, .long], help: "The PNG to write (- for standard output).")
     var output: String
 
     func run() throws {
@@ -36,7 +36,9 @@ struct ShowFiltersCommand: ParsableCommand {
                 throw ModelError("\(model): \(e.message)")
             }
             try ImageWriter.write(FilterSheet.render(w), format: .png, to: output)
-            FileHandle.standardError.write(Data("cnnfilter: \(name): \(w.shape.map(String.init).joined(separator: "×")) weights drawn in \(output)\n".utf8))
+            let shape = w.shape.map(String.init).joined(separator: "×")
+            let target = output == "-" ? "to standard output" : "in \(output)"
+            FileHandle.standardError.write(Data("cnnfilter: \(name): \(shape) weights drawn \(target)\n".utf8))
         } catch { fail(error) }
     }
 }
