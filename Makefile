@@ -13,7 +13,7 @@ else
 RELEASE_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DCNNFILTER_FMA -Xcc -march=native
 endif
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test install clean
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -57,6 +57,23 @@ test: deps
 	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
 	python3 scripts/check-written.py .build/debug/cnnfilter
 	python3 scripts/check-finetune.py .build/debug/cnnfilter
+
+# The release binary and its man page (made from the command-line parser by swift-argument-parser's
+# generate-manual tool, all subcommands on one page):
+#   make install PREFIX=$$HOME/.local    (default /usr/local; DESTDIR for staging)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man/man1
+MAN_OUT := out/man
+
+install: build
+	$(SWIFT) build -c release --product generate-manual
+	@rm -rf $(MAN_OUT) && mkdir -p $(MAN_OUT)
+	.build/release/generate-manual $(BIN) --authors "cnnfilter contributors" -o $(MAN_OUT)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/cnnfilter
+	install -m 644 $(MAN_OUT)/cnnfilter.1 $(DESTDIR)$(MANDIR)/cnnfilter.1
+	@echo "installed $(DESTDIR)$(BINDIR)/cnnfilter and $(DESTDIR)$(MANDIR)/cnnfilter.1 (man cnnfilter)"
 
 clean:
 	rm -rf .build out

@@ -85,6 +85,44 @@ public struct ActivationDump {
         }
     }
 
+    /// The picture of the one layer `layers` names, as `run` draws it in DIR/NAME.png (a contact sheet, bars,
+    /// or class bars), for writing to standard output; nothing is written. Throws unless `layers` names one
+    /// (or, without `layers`, the model has one layer).
+    public func sheet(graph: Graph, input: Tensor) throws -> (layer: Layer, image: RasterImage) {
+        let plumbing = GraphPlumbing.plumbing(in: graph)
+        let named = layers.map { $0.sorted() } ?? graph.nodes.indices.filter { !plumbing.contains($0) }
+            .map { graph.nodes[$0].displayName }
+        guard named.count == 1, let name = named.first else {
+            let which = layers == nil ? "" : " (\(named.count): \(named.prefix(5).joined(separator: ", "))"
+                + (named.count > 5 ? ", …)" : ")")
+            throw ModelError("-o -: standard output takes one layer's picture; name one with --layers\(which)")
+        }
+        let names = labels ?? Prediction.labels(of: graph)
+        let outputs = Set(graph.outputs)
+        var found: (Layer, RasterImage)? = nil
+        _ = try ModelRunner(graph).run([graph.inputs[0].name: input]) { node, outs in
+            guard found == nil, node.displayName == name, let out = outs.first else { return }
+            let maps = LayerMaps(out)
+            var layer = Layer(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange, view: .maps)
+            let image: RasterImage
+            if outputs.contains(node.outputs.first ?? ""), let p = Prediction(output: out, labels: names) {
+                layer.view = .classes
+                image = VectorChart.classes(p)
+            } else if maps.height * maps.width == 1 || (maps.channels == 1 && maps.height == 1) {
+                layer.view = .vector
+                image = VectorChart.bars(maps.values)
+            } else {
+                let ranges = normalization.ranges((0..<maps.channels).map(maps.channel))
+                let shared = normalization == .layer ? ranges.first : nil
+                image = ContactSheet.sheet(maps, ranges: ranges, colormap: colormap, sharedRange: shared,
+                                           overlay: overlay).image
+            }
+            found = (layer, image)
+        }
+        guard let found else { throw ModelError("layer '\(name)' was not computed") }
+        return found
+    }
+
     func write(runner: ModelRunner, graph: Graph, input: Tensor, into dir: String) throws -> [Layer] {
         let plumbing = GraphPlumbing.plumbing(in: graph)
         func shown(_ index: Int, _ name: String) -> Bool {

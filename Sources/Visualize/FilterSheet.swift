@@ -37,13 +37,30 @@ public enum FilterSheet {
         return canvas.raster
     }
 
-    /// The weights of a Conv node, by layer name (nil: the first Conv).
+    /// The weights of a Conv node, by layer name as `LayerSelection` matches it (nil: the first Conv);
+    /// a name that picks several convolutions is an error naming them.
     public static func weights(in graph: Graph, layer: String?) throws -> (name: String, weights: Tensor) {
-        let convs = graph.nodes.filter { $0.opType == "Conv" }
-        guard let node = layer.map({ l in convs.first { $0.displayName == l } }) ?? convs.first else {
-            throw ModelError(layer.map { "no convolution layer named '\($0)' (the Conv layers: \(convs.map(\.displayName).joined(separator: ", ")))" }
-                             ?? "the model has no convolution layer")
+        let convs = graph.nodes.indices.filter { graph.nodes[$0].opType == "Conv" }
+        guard let first = convs.first else { throw ModelError("the model has no convolution layer") }
+        var index = first
+        if let layer {
+            let picked: [Int]
+            do { picked = try LayerSelection.resolve([layer], in: graph, among: convs, kind: "convolution layer") }
+            catch {
+                // A layer that exists but does not convolve.
+                guard let other = try? LayerSelection.resolve([layer], in: graph), other.count == 1 else { throw error }
+                let names = convs.prefix(8).map { graph.nodes[$0].displayName }.joined(separator: ", ")
+                throw ModelError("layer '\(graph.nodes[other[0]].displayName)' is a \(graph.nodes[other[0]].opType), "
+                                 + "not a convolution (the Conv layers: \(names)\(convs.count > 8 ? ", …" : ""))")
+            }
+            guard picked.count == 1 else {
+                let names = picked.prefix(8).map { graph.nodes[$0].displayName }.joined(separator: ", ")
+                throw ModelError("'\(layer)' names \(picked.count) convolution layers (\(names)"
+                                 + "\(picked.count > 8 ? ", …" : "")); give one")
+            }
+            index = picked[0]
         }
+        let node = graph.nodes[index]
         guard node.inputs.count > 1, let w = graph.initializers[node.inputs[1]], w.rank == 4 else {
             throw ModelError("layer '\(node.displayName)' has no 4-D weight initializer")
         }

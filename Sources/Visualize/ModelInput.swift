@@ -4,17 +4,25 @@ import NeuralNet
 import Tensors
 
 /// Turns a photo into a model's input: resized (bilinear) to the input's
-/// height and width, converted to its channel count, normalised per channel
-/// as (x − mean) / std, with a batch dimension (1 unless the model fixes it).
+/// height and width (or, with `centreCrop`, resized keeping its shape and
+/// cropped), converted to its channel count, normalised per channel as
+/// (x − mean) / std, with a batch dimension (1 unless the model fixes it).
 public struct InputPreparation: Sendable {
     public var mean: [Float] = [0]
     public var std: [Float] = [1]
+    /// nil: the photo is squashed to the input's size. Else the fraction of the resized photo's short side
+    /// the centre crop keeps: the photo's short side becomes the input's short side / `centreCrop`
+    /// (224 / 0.875 = 256), its long side in proportion (rounded down), then the centre input-size
+    /// rectangle is cut out, as torchvision's Resize(256) and CenterCrop(224) do.
+    public var centreCrop: Float? = nil
     public init() {}
 
-    /// The preset torchvision's ImageNet models expect.
+    /// What torchvision's ImageNet models expect: the short side resized to 256, the centre 224×224,
+    /// ImageNet's mean and standard deviation.
     public static let imagenet: InputPreparation = {
         var p = InputPreparation()
         p.mean = [0.485, 0.456, 0.406]; p.std = [0.229, 0.224, 0.225]
+        p.centreCrop = 224.0 / 256.0
         return p
     }()
 
@@ -39,7 +47,7 @@ public struct InputPreparation: Sendable {
         let p = t.planes
         var planes = (0..<p.channels).map { Array(t.storage[($0 * p.height * p.width)..<(($0 + 1) * p.height * p.width)]) }
         if planes.count == 1 { planes = [planes[0], planes[0], planes[0]] }
-        let rgb = planes.prefix(3).flatMap { resize($0, height: p.height, width: p.width, toHeight: height, width: width) }
+        let rgb = planes.prefix(3).flatMap { fit($0, height: p.height, width: p.width, toHeight: height, width: width) }
         return OverlayBackground(height: height, width: width, rgb: rgb)
     }
 
@@ -56,14 +64,41 @@ public struct InputPreparation: Sendable {
         out.reserveCapacity(c * h * w)
         for (ch, plane) in planes.enumerated() {
             let m = mean.count == 1 ? mean[0] : mean[ch], s = std.count == 1 ? std[0] : std[ch]
-            out += resize(plane, height: p.height, width: p.width, toHeight: h, width: w).map { ($0 - m) / s }
+            out += fit(plane, height: p.height, width: p.width, toHeight: h, width: w).map { ($0 - m) / s }
         }
         // A model with a fixed batch size gets the photo that many times.
         let batch = max(1, input.shape[0] ?? 1)
         return Tensor(shape: [batch, c, h, w], values: Array([[Float]](repeating: out, count: batch).joined()))
     }
 
-    func resize(_ v: [Float], height: Int, width: Int, toHeight oh: Int, width ow: Int) -> [Float] {
-        bilinearResize(v[...], height: height, width: width, toHeight: oh, width: ow)
+    /// One plane at the input's size: squashed, or resized and cropped (`centreCrop`).
+    func fit(_ v: [Float], height: Int, width: Int, toHeight oh: Int, width ow: Int) -> [Float] {
+        guard let g = cropGeometry(height: height, width: width, toHeight: oh, width: ow) else {
+            return bilinearResize(v[...], height: height, width: width, toHeight: oh, width: ow)
+        }
+        let resized = bilinearResize(v[...], height: height, width: width, toHeight: g.height, width: g.width)
+        var out: [Float] = []
+        out.reserveCapacity(oh * ow)
+        for y in g.top..<(g.top + oh) { out += resized[(y * g.width + g.left)..<(y * g.width + g.left + ow)] }
+        return out
+    }
+
+    /// The size a `height`×`width` photo is resized to and where the `oh`×`ow` crop starts in it; nil
+    /// without `centreCrop`. As torchvision: the long side int(short · long / short), the offsets
+    /// round((size − crop) / 2) with halves to even. A photo too narrow for the crop is enlarged to fit.
+    public func cropGeometry(height: Int, width: Int, toHeight oh: Int, width ow: Int)
+        -> (height: Int, width: Int, top: Int, left: Int)? {
+        guard let f = centreCrop, f > 0, height > 0, width > 0 else { return nil }
+        let short = max(Int((Float(min(oh, ow)) / f).rounded()), min(oh, ow))
+        var rh: Int, rw: Int
+        if width <= height { rw = short; rh = Int(Double(short) * Double(height) / Double(width)) }
+        else { rh = short; rw = Int(Double(short) * Double(width) / Double(height)) }
+        if rh < oh || rw < ow {
+            let scale = max(Double(oh) / Double(height), Double(ow) / Double(width))
+            rh = max(oh, Int((Double(height) * scale).rounded())); rw = max(ow, Int((Double(width) * scale).rounded()))
+        }
+        let top = Int((Double(rh - oh) / 2).rounded(.toNearestOrEven))
+        let left = Int((Double(rw - ow) / 2).rounded(.toNearestOrEven))
+        return (rh, rw, top, left)
     }
 }

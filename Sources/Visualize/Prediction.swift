@@ -48,8 +48,10 @@ public struct Prediction: Sendable {
         return p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
     }
 
-    /// Class names from a text file, one per line (a final empty line ignored).
+    /// Class names from a text file, one per line (a final empty line ignored); `imagenet` is
+    /// ImageNet's 1000 classes in torchvision's order (`./imagenet` for a file of that name).
     public static func labels(file path: String) throws -> [String] {
+        if path == "imagenet" { return ImageNetClasses.names }
         let bytes = try ImageReader.readBytes(path)
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw CodecError(path, "the labels are not UTF-8 text")

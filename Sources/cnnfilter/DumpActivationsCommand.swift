@@ -40,10 +40,12 @@ struct DumpActivationsCommand: ParsableCommand {
     @Option(help: "A .npy input tensor, used as it is (instead of a photo).")
     var input: String?
 
-    @Option(name: [.short, .long], help: "The output directory (created if missing).")
+    @Option(name: [.short, .long], help: ArgumentHelp("The output directory (created if missing), or - for one layer's "
+            + "picture (DIR/NAME.png) as PNG on standard output, with --layers naming that layer."))
     var output: String
 
-    @Option(help: "all, or layer names separated by commas.")
+    @Option(help: ArgumentHelp("all, or layers separated by commas: names (any case), their beginnings, "
+            + "or operators (Conv: every Conv node), as 'cnnfilter info' lists them."))
     var layers = "all"
 
     @Flag(help: "Also write each layer's raw output as NAME.npy.")
@@ -52,7 +54,8 @@ struct DumpActivationsCommand: ParsableCommand {
     @Flag(help: "Also show nodes whose value does not depend on the input (constants, Identity, shape arithmetic).")
     var allNodes = false
 
-    @Option(help: "Class names, one per line (default: the model's own, which 'cnnfilter train' stores).")
+    @Option(help: ArgumentHelp("Class names, one per line, or imagenet (ImageNet's 1000, torchvision's order; "
+            + "default: the model's own, which 'cnnfilter train' stores)."))
     var labels: String?
 
     @Option(help: "How many classes the prediction lists.")
@@ -117,8 +120,21 @@ struct DumpActivationsCommand: ParsableCommand {
         dump.colormap = colormap
         dump.normalization = normalization
         dump.writeNPY = npy
-        dump.layers = layers == "all" ? nil : Set(layers.split(separator: ",").map { String($0) })
+        if layers != "all" {
+            let words = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            do { dump.layers = try LayerSelection.names(words, in: graph) } catch let e as ModelError {
+                throw ModelError("\(kernel.isEmpty ? model : "--layers"): \(e.message)")
+            }
+        }
         dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
+        if output == "-" {
+            guard !npy else { throw ValidationError("-o -: --npy writes files; give a directory") }
+            let (layer, image) = try dump.sheet(graph: graph, input: x)
+            try ImageWriter.write(image, format: .png, to: "-")
+            let shape = layer.shape.map(String.init).joined(separator: "×")
+            FileHandle.standardError.write(Data("cnnfilter: \(layer.name) \(shape) to standard output\n".utf8))
+            return
+        }
         let written = try dump.run(graph: graph, input: x, into: output)
         let done = "cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n"
         FileHandle.standardError.write(Data(done.utf8))

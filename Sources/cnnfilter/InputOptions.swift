@@ -9,7 +9,8 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Per-channel standard deviations a photo is divided by.")
     var std: String?
 
-    @Option(help: "A normalisation preset for photos: imagenet.")
+    @Option(help: ArgumentHelp("A preparation preset for photos: imagenet (torchvision's: the short side resized to "
+            + "256, the centre 224×224 kept, ImageNet's mean and std)."))
     var preset: String?
 
     func preparation() throws -> InputPreparation {

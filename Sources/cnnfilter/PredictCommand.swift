@@ -21,7 +21,8 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "A photo, or a .npy input tensor.")
     var photo: String
 
-    @Option(help: "Class names, one per line (default: the model's own, which 'cnnfilter train' stores).")
+    @Option(help: ArgumentHelp("Class names, one per line, or imagenet (ImageNet's 1000, torchvision's order; "
+            + "default: the model's own, which 'cnnfilter train' stores)."))
     var labels: String?
 
     @Option(help: "How many classes to show.")
@@ -47,9 +48,7 @@ struct PredictCommand: ParsableCommand {
             }
             var names: [String] = []
             if let labels {
-                guard let text = try? String(contentsOfFile: labels, encoding: .utf8) else { throw ModelError("\(labels): cannot read the labels") }
-                names = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
-                if names.last == "" { names.removeLast() }
+                names = try Prediction.labels(file: labels)
                 guard names.count == classes else { throw ModelError("\(labels): \(names.count) labels for \(classes) classes") }
             } else if let own = graph.labels, own.count == classes {
                 names = own // models exported by 'cnnfilter train' carry their class names

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImageCodecs
 import NeuralNet
+import Tensors
 import Visualize
 
 struct ShowFiltersCommand: ParsableCommand {
@@ -20,18 +21,24 @@ struct ShowFiltersCommand: ParsableCommand {
     @Argument(help: "An ONNX model file.")
     var model: String
 
-    @Option(help: "The convolution layer (default: the first).")
+    @Option(help: ArgumentHelp("The convolution layer (default: the first): a name 'cnnfilter info' lists, "
+            + "in any case, or its beginning."))
     var layer: String?
 
-    @Option(name: [.short, .long], help: "The PNG to write.")
+    @Option(name: [.short, .long], help: "The PNG to write (- for standard output).")
     var output: String
 
     func run() throws {
         do {
             let graph = try ONNXLoader.load(path: model)
-            let (name, w) = try FilterSheet.weights(in: graph, layer: layer)
+            let name: String, w: Tensor
+            do { (name, w) = try FilterSheet.weights(in: graph, layer: layer) } catch let e as ModelError {
+                throw ModelError("\(model): \(e.message)")
+            }
             try ImageWriter.write(FilterSheet.render(w), format: .png, to: output)
-            FileHandle.standardError.write(Data("cnnfilter: \(name): \(w.shape.map(String.init).joined(separator: "×")) weights drawn in \(output)\n".utf8))
+            let shape = w.shape.map(String.init).joined(separator: "×")
+            let target = output == "-" ? "to standard output" : "in \(output)"
+            FileHandle.standardError.write(Data("cnnfilter: \(name): \(shape) weights drawn \(target)\n".utf8))
         } catch { fail(error) }
     }
 }

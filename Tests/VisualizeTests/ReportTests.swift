@@ -216,3 +216,43 @@ import Tensors
         #expect(t.x + t.w <= sheet.layout.width && grey.0 == grey.1 && grey.0 > 0)
     }
 }
+
+/// How `--layers` words pick nodes of an exported graph.
+@Suite struct LayerSelectionTests {
+    /// Names as PyTorch's exporter writes a ResNet block (/layer1/layer1.0/conv1/Conv).
+    static let graph: Graph = {
+        let names = ["/conv1/Conv", "/relu/Relu", "/layer1/layer1.0/conv1/Conv", "/layer1/layer1.0/relu/Relu",
+                     "/layer1/layer1.1/conv1/Conv", "/layer4/layer4.1/conv1/Conv", "/fc/Gemm"]
+        let nodes = names.enumerated().map { i, n in
+            Node(name: n, opType: String(n.split(separator: "/").last!), inputs: [i == 0 ? "x" : "v\(i - 1)"],
+                 outputs: ["v\(i)"])
+        }
+        return Graph(nodes: nodes, initializers: [:], inputs: [ValueInfo(name: "x", shape: [1, 1, 4, 4])],
+                     outputs: ["v6"], opset: 13)
+    }()
+
+    func pick(_ words: [String]) throws -> [String] {
+        try LayerSelection.resolve(words, in: Self.graph).map { Self.graph.nodes[$0].displayName }
+    }
+
+    @Test func exportedNamesMatchByNameOperatorBeginningOrPart() throws {
+        #expect(try pick(["_LAYER1_layer1.0_conv1_conv"]) == ["_layer1_layer1.0_conv1_Conv"])
+        #expect(try pick(["/layer1/layer1.0/conv1/Conv"]) == ["_layer1_layer1.0_conv1_Conv"])
+        #expect(try pick(["gemm"]) == ["_fc_Gemm"])
+        #expect(try pick(["conv"]).count == 4)
+        // A beginning, the leading "_" left out: the stem's conv1 only, not the blocks' conv1.
+        #expect(try pick(["conv1"]) == ["_conv1_Conv"])
+        #expect(try pick(["layer1"]) == ["_layer1_layer1.0_conv1_Conv", "_layer1_layer1.0_relu_Relu",
+                                          "_layer1_layer1.1_conv1_Conv"])
+        // No name begins with layer4.1, a part of one does.
+        #expect(try pick(["layer4.1"]) == ["_layer4_layer4.1_conv1_Conv"])
+        #expect(try pick(["fc", "relu"]) == ["_relu_Relu", "_layer1_layer1.0_relu_Relu", "_fc_Gemm"])
+    }
+
+    @Test func noMatchSuggests() {
+        #expect(throws: ModelError.self) { try pick(["layer9"]) }
+        do { _ = try pick(["gemn"]) } catch let e as ModelError {
+            #expect(e.message == "no layer named 'gemn'; did you mean 'Gemm'? (cnnfilter info lists the layers)")
+        } catch { Issue.record("\(error)") }
+    }
+}
