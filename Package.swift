@@ -7,7 +7,8 @@ let package = Package(
     name: "cnnfilter",
     products: [
         .executable(name: "cnnfilter", targets: ["cnnfilter"]),
-        .library(name: "CNNFilterKit", targets: ["ImageCodecs", "Tensors", "Convolution", "Kernels", "FilterPipeline", "NeuralNet", "Training", "Explain"]),
+        .library(name: "CNNFilterKit", targets: ["ImageCodecs", "Tensors", "Convolution", "Kernels",
+                                                 "FilterPipeline", "NeuralNet", "Training", "Explain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,13 +35,15 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["Tensors", "Convolution", "COpenBLAS", "CDirectConv",
                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Layers with backward passes, optimizers, data sets, the training loop, ONNX export.
-        .target(name: "Training", dependencies: ["Tensors", "Convolution", "COpenBLAS", "NeuralNet", "ImageCodecs", "Kernels", "CCodecs",
+        .target(name: "Training", dependencies: ["Tensors", "Convolution", "COpenBLAS", "NeuralNet", "ImageCodecs",
+                                                 "Kernels", "CCodecs",
                                                  .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Saliency, SmoothGrad, integrated gradients and Grad-CAM on the runtime's backward pass.
         .target(name: "Explain", dependencies: ["NeuralNet", "Tensors", "Kernels"]),
         .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors"]),
         .executableTarget(name: "cnnfilter", dependencies: [
-            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet", "Visualize", "Training", "Explain",
+            "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet",
+            "Visualize", "Training", "Explain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "Tensors"]),
@@ -51,7 +54,8 @@ let package = Package(
         .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "NeuralNet", "ImageCodecs", "Tensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "NeuralNet", "ImageCodecs", "Tensors"]),
-        .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline", "NeuralNet", "Tensors"]),
+        .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline",
+                                                     "NeuralNet", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

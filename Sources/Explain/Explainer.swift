@@ -29,7 +29,8 @@ public final class Explainer {
     }
 
     /// dScore/dValue for `sources` at `x`, the class score being output `target` of the first item.
-    private func gradient(_ backprop: Backpropagation, _ x: Tensor, target: Int) throws -> (Backpropagation.Pass, [String: Tensor]) {
+    private func gradient(_ backprop: Backpropagation, _ x: Tensor,
+                          target: Int) throws -> (Backpropagation.Pass, [String: Tensor]) {
         let pass = try backprop.forward([inputName: x], training: false)
         let y = pass.output(outputName)!
         let classes = y.count / max(y.shape.first ?? 1, 1)
@@ -88,7 +89,9 @@ public final class Explainer {
             catch { throw ModelError("layer '\(layer)': \(error)") }
             layers[layer] = backprop
         }
-        guard backprop.unreached.isEmpty else { throw ModelError("layer '\(layer)' does not lead to the output '\(outputName)'") }
+        guard backprop.unreached.isEmpty else {
+            throw ModelError("layer '\(layer)' does not lead to the output '\(outputName)'")
+        }
         let (pass, grads) = try gradient(backprop, x, target: target)
         let maps = pass.output(layer)!, g = grads[layer]!
         guard maps.rank == 4 else { throw ModelError("layer '\(layer)' gives \(maps.shape), not N×C×H×W maps") }
@@ -114,16 +117,22 @@ public final class Explainer {
     /// The layer Grad-CAM explains by default: the last value of N×C×H×W maps (H or W above 1) that
     /// depends on the input before the first global pooling, flattening or fully connected node.
     public func defaultLayer() throws -> String {
-        let probe = try inputs.forward([inputName: Tensor(shape: graph.inputs[0].shape.map { $0 ?? 1 })], training: false)
+        let probe = try inputs.forward([inputName: Tensor(shape: graph.inputs[0].shape.map { $0 ?? 1 })],
+                                       training: false)
         var dependent: Set<String> = [inputName], last: String?
         for i in inputs.order {
             let node = graph.nodes[i]
             guard node.inputs.contains(where: dependent.contains) else { continue }
-            if ["GlobalAveragePool", "GlobalMaxPool", "Flatten", "Gemm", "MatMul", "Reshape"].contains(node.opType) { break }
+            if ["GlobalAveragePool", "GlobalMaxPool", "Flatten", "Gemm", "MatMul", "Reshape"].contains(node.opType) {
+                break
+            }
             node.outputs.forEach { dependent.insert($0) }
-            if let o = node.outputs.first, let t = probe.output(o), t.rank == 4, t.shape[2] * t.shape[3] > 1 { last = o }
+            if let o = node.outputs.first, let t = probe.output(o),
+               t.rank == 4, t.shape[2] * t.shape[3] > 1 { last = o }
         }
-        guard let last else { throw ModelError("the model has no convolutional maps before its classifier; name one with --layer") }
+        guard let last else {
+            throw ModelError("the model has no convolutional maps before its classifier; name one with --layer")
+        }
         return last
     }
 
@@ -131,11 +140,14 @@ public final class Explainer {
     /// case-insensitively) or a value's own name.
     public func value(named name: String) throws -> String {
         if graph.nodes.contains(where: { $0.outputs.contains(name) }) { return name }
-        if let node = graph.nodes.first(where: { $0.displayName.lowercased() == name.lowercased() }), let o = node.outputs.first {
+        if let node = graph.nodes.first(where: { $0.displayName.lowercased() == name.lowercased() }),
+           let o = node.outputs.first {
             return o
         }
         let names = graph.nodes.map(\.displayName)
-        let close = names.min { editDistance($0.lowercased(), name.lowercased()) < editDistance($1.lowercased(), name.lowercased()) }
+        let close = names.min {
+            editDistance($0.lowercased(), name.lowercased()) < editDistance($1.lowercased(), name.lowercased())
+        }
         throw ModelError("no layer '\(name)'" + (close.map { "; did you mean '\($0)'?" } ?? ""))
     }
 }

@@ -43,8 +43,10 @@ public enum NPYCodec {
             func bits(_ o: Int) -> UInt64 {
                 switch size {
                 case 1: return UInt64(raw[o])
-                case 2: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt16.self); return UInt64(big ? v.byteSwapped : v)
-                case 4: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt32.self); return UInt64(big ? v.byteSwapped : v)
+                case 2: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt16.self)
+                        return UInt64(big ? v.byteSwapped : v)
+                case 4: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt32.self)
+                        return UInt64(big ? v.byteSwapped : v)
                 default: let v = raw.loadUnaligned(fromByteOffset: o, as: UInt64.self); return big ? v.byteSwapped : v
                 }
             }

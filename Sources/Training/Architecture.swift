@@ -85,10 +85,12 @@ public struct Architecture: Sendable {
             if let unknown = reader.options.keys.sorted().first {
                 throw TrainingError("\(where_): '\(kind)' has no option '\(unknown)'")
             }
-            for case let n? in [name, from] where n.isEmpty || n.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))) }) {
+            for case let n? in [name, from] where n.isEmpty ||
+                n.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))) }) {
                 throw TrainingError("\(where_): name '\(n)' may only hold letters, digits, '.', '_' and '-'")
             }
-            lines.append(Line(spec: spec, name: name, from: from, number: index + 1, text: content.trimmingCharacters(in: .whitespaces)))
+            lines.append(Line(spec: spec, name: name, from: from, number: index + 1,
+                              text: content.trimmingCharacters(in: .whitespaces)))
         }
         guard !lines.isEmpty else { throw TrainingError("\(source): no layers") }
         return Architecture(lines: lines, source: source)
@@ -98,7 +100,8 @@ public struct Architecture: Sendable {
     /// `seed` (uniform in ±1/√fan-in, PyTorch's default). Errors name the line whose shapes do not fit.
     public func build(input: [Int], classes: Int, labels: [String], seed: UInt64) throws -> Network {
         let (graph, text) = try self.graph(input: input, classes: classes, labels: labels, seed: seed)
-        return try Network(graph: graph, model: ONNXWriter.model(graph), architecture: text, labels: labels, path: source)
+        return try Network(graph: graph, model: ONNXWriter.model(graph), architecture: text,
+                           labels: labels, path: source)
     }
 
     /// The graph (input "pixels", output "logits", opset 13) and the architecture text with every
@@ -135,11 +138,14 @@ public struct Architecture: Sendable {
             do { try g.add(line.spec, name: name, classes: classes, rng: &rng) } catch let error as TrainingError {
                 throw TrainingError("\(at): \(error.message)")
             }
-            guard g.shape.allSatisfy({ $0 > 0 }) else { throw TrainingError("\(at): leaves nothing (\(shapeText(g.shape)))") }
+            guard g.shape.allSatisfy({ $0 > 0 }) else {
+                throw TrainingError("\(at): leaves nothing (\(shapeText(g.shape)))")
+            }
             texts.append(line.text.contains("name=") ? line.text : line.text + " name=\(name)")
         }
         guard g.shape.reduce(1, *) == classes else {
-            throw TrainingError("\(source): the network ends in \(shapeText(g.shape)) values but the data has \(classes) classes; end it with 'linear classes'")
+            throw TrainingError("\(source): the network ends in \(shapeText(g.shape)) values "
+                                + "but the data has \(classes) classes; end it with 'linear classes'")
         }
         let text = texts.joined(separator: "\n") + "\n"
         var graph = g.finish()
@@ -228,7 +234,9 @@ private struct LineReader {
         case "globalavgpool":
             try noMore(0); return .globalAveragePool
         case "add", "concat":
-            guard let from = positional.first else { throw TrainingError("\(location): '\(kind)' needs the name of an earlier layer") }
+            guard let from = positional.first else {
+                throw TrainingError("\(location): '\(kind)' needs the name of an earlier layer")
+            }
             try noMore(1)
             return kind == "add" ? .add(from) : .concat(from)
         case "bn", "batchnorm":
@@ -249,7 +257,9 @@ private struct LineReader {
             guard mean.count == std.count, std.allSatisfy({ $0 > 0 }) else { throw TrainingError("\(location): standardize needs as many positive std values as means") }
             return .standardize(mean: mean, std: std)
         default:
-            throw TrainingError("\(location): unknown layer '\(kind)' (known: conv, maxpool, avgpool, globalavgpool, relu, leakyrelu, sigmoid, tanh, bn, dropout, flatten, linear, add, concat)")
+            throw TrainingError("\(location): unknown layer '\(kind)' "
+                                + "(known: conv, maxpool, avgpool, globalavgpool, relu, leakyrelu, sigmoid, "
+                                + "tanh, bn, dropout, flatten, linear, add, concat)")
         }
     }
 }

@@ -68,7 +68,8 @@ public struct Checkpoint: Codable {
         trainer.history = history
         if let bestLoss, let bestEpoch, let bestWeights {
             guard bestWeights.count == network.parameters.count else {
-                throw TrainingError("\(path): \(bestWeights.count) best tensors for \(network.parameters.count) parameters")
+                throw TrainingError("\(path): \(bestWeights.count) "
+                                    + "best tensors for \(network.parameters.count) parameters")
             }
             trainer.best = (bestLoss, bestEpoch, bestWeights.map(Self.unpack))
         }

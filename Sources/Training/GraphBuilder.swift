@@ -21,7 +21,8 @@ struct GraphBuilder {
         shapes = [Self.inputName: input]
     }
 
-    private mutating func node(_ op: String, _ name: String, _ inputs: [String], _ attributes: [String: Attribute] = [:]) {
+    private mutating func node(_ op: String, _ name: String, _ inputs: [String],
+                               _ attributes: [String: Attribute] = [:]) {
         nodes.append(Node(name: name, opType: op, inputs: inputs, outputs: [name], attributes: attributes))
     }
 
@@ -48,15 +49,20 @@ struct GraphBuilder {
             }
             let padding: Int
             if let pad { padding = pad } else {
-                guard kernel.0 == kernel.1, kernel.0 % 2 == 1 else { throw TrainingError("pad=same needs an odd square kernel") }
+                guard kernel.0 == kernel.1, kernel.0 % 2 == 1 else {
+                    throw TrainingError("pad=same needs an odd square kernel")
+                }
                 padding = dilation * (kernel.0 - 1) / 2
             }
             let eh = dilation * (kernel.0 - 1) + 1, ew = dilation * (kernel.1 - 1) + 1
             guard s[1] + 2 * padding >= eh, s[2] + 2 * padding >= ew else {
-                throw TrainingError("a \(kernel.0)×\(kernel.1) kernel does not fit a \(s[1])×\(s[2]) input with padding \(padding)")
+                throw TrainingError("a \(kernel.0)×\(kernel.1) kernel does not fit a \(s[1])×\(s[2]) "
+                                    + "input with padding \(padding)")
             }
-            let oh = try slidingOutputLength(axis: "height", size: s[1], extent: eh, padding: 2 * padding, stride: stride, exact: false)
-            let ow = try slidingOutputLength(axis: "width", size: s[2], extent: ew, padding: 2 * padding, stride: stride, exact: false)
+            let oh = try slidingOutputLength(axis: "height", size: s[1], extent: eh, padding: 2 * padding,
+                                             stride: stride, exact: false)
+            let ow = try slidingOutputLength(axis: "width", size: s[2], extent: ew, padding: 2 * padding,
+                                             stride: stride, exact: false)
             let fan = s[0] / groups * kernel.0 * kernel.1
             var inputs = [x, fanIn("\(name).weight", [filters, s[0] / groups, kernel.0, kernel.1], fanIn: fan, &rng)]
             if bias { inputs.append(fanIn("\(name).bias", [filters], fanIn: fan, &rng)) }
@@ -70,7 +76,8 @@ struct GraphBuilder {
                 throw TrainingError("a \(size)×\(size) window does not fit a \(s[1])×\(s[2]) input")
             }
             guard pad * 2 <= size else { throw TrainingError("padding \(pad) is more than half the window \(size)") }
-            var attributes: [String: Attribute] = ["kernel_shape": .ints([size, size]), "strides": .ints([stride, stride]),
+            var attributes: [String: Attribute] = ["kernel_shape": .ints([size, size]),
+                                                   "strides": .ints([stride, stride]),
                                                    "pads": .ints([pad, pad, pad, pad])]
             if kind == .average { attributes["count_include_pad"] = .int(1) }  // PyTorch's default
             node(kind == .max ? "MaxPool" : "AveragePool", name, [x], attributes)
@@ -91,7 +98,8 @@ struct GraphBuilder {
             guard let c = s.first else { throw TrainingError("nothing to normalise") }
             let one = [Float](repeating: 1, count: c), zero = [Float](repeating: 0, count: c)
             node("BatchNormalization", name, [x, weight("\(name).weight", [c], one), weight("\(name).bias", [c], zero),
-                                              weight("\(name).running_mean", [c], zero), weight("\(name).running_var", [c], one)],
+                                              weight("\(name).running_mean", [c], zero),
+                                              weight("\(name).running_var", [c], one)],
                  ["epsilon": .float(1e-5), "momentum": .float(0.9)])  // ONNX's momentum: PyTorch's 0.1
             out = s
         case .flatten:
@@ -108,18 +116,24 @@ struct GraphBuilder {
             node("Gemm", name, [from, w, fanIn("\(name).bias", [count], fanIn: features, &rng)], ["transB": .int(1)])
             out = [count]
         case .standardize(let mean, let std):
-            guard s.first == mean.count else { throw TrainingError("standardize has \(mean.count) channels, the input \(shapeText(s))") }
+            guard s.first == mean.count else {
+                throw TrainingError("standardize has \(mean.count) channels, the input \(shapeText(s))")
+            }
             let shape = [1, mean.count] + [Int](repeating: 1, count: s.count - 1)
             node("Sub", name + "_centre", [x, weight("\(name).mean", shape, mean)])
             node("Div", name, [name + "_centre", weight("\(name).std", shape, std)])
             out = s
         case .add(let from):
-            guard let other = shapes[from], from != name else { throw TrainingError("add \(from): no earlier layer has that name") }
+            guard let other = shapes[from], from != name else {
+                throw TrainingError("add \(from): no earlier layer has that name")
+            }
             guard other == s else { throw TrainingError("cannot add \(from)'s \(shapeText(other)) to \(shapeText(s))") }
             node("Add", name, [x, from])
             out = s
         case .concat(let from):
-            guard let other = shapes[from], from != name else { throw TrainingError("concat \(from): no earlier layer has that name") }
+            guard let other = shapes[from], from != name else {
+                throw TrainingError("concat \(from): no earlier layer has that name")
+            }
             guard other.count == s.count, other.count >= 2, other.dropFirst() == s.dropFirst() else {
                 throw TrainingError("cannot join \(from)'s \(shapeText(other)) to \(shapeText(s)) along the channels")
             }
@@ -134,7 +148,8 @@ struct GraphBuilder {
     func finish() -> Graph {
         var nodes = self.nodes
         if !nodes.isEmpty { nodes[nodes.count - 1].outputs = ["logits"] }
-        return Graph(nodes: nodes, initializers: initializers, inputs: [ValueInfo(name: Self.inputName, shape: [nil] + input)],
+        return Graph(nodes: nodes, initializers: initializers,
+                     inputs: [ValueInfo(name: Self.inputName, shape: [nil] + input)],
                      outputs: ["logits"], opset: ONNXWriter.opset)
     }
 }

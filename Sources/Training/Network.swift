@@ -41,26 +41,31 @@ public final class Network {
         self.graph = graph; template = model; self.architecture = architecture
         inputName = input.name; outputName = output; inputShape = [c, h, w]
         let trainable = graph.trainableWeights
-        let buffers = graph.nodes.filter { $0.opType == "BatchNormalization" }.flatMap { $0.inputs.dropFirst(3).prefix(2) }
+        let buffers = graph.nodes.filter { $0.opType == "BatchNormalization" }
+            .flatMap { $0.inputs.dropFirst(3).prefix(2) }
             .filter { graph.initializers[$0] != nil && !trainable.contains($0) }
         var seen: Set<String> = []
         parameters = (trainable + buffers).filter { seen.insert($0).inserted }.map { name in
             let t = graph.initializers[name]!
             // Weight decay for weights (matrices and filters), not for biases and normalisation.
-            return Parameter(name: name, shape: t.shape, value: t.storage, trainable: trainable.contains(name), decays: t.rank >= 2)
+            return Parameter(name: name, shape: t.shape, value: t.storage,
+                             trainable: trainable.contains(name), decays: t.rank >= 2)
         }
         do {
             backprop = try Backpropagation(graph, sources: Set(trainable), outputs: [output])
         } catch let e as ModelError { throw TrainingError("\(path): \(e.message)") }
         if !backprop.unreached.isEmpty {
-            let names = backprop.unreached.prefix(5).joined(separator: ", ") + (backprop.unreached.count > 5 ? ", …" : "")
+            let names = backprop.unreached.prefix(5).joined(separator: ", ")
+                + (backprop.unreached.count > 5 ? ", …" : "")
             throw TrainingError("\(path): the output does not depend on the weights \(names): nothing would train them")
         }
         // One sample through the graph: the layers' shapes and the number of classes.
         let probe: Backpropagation.Pass
         do { probe = try backprop.forward([inputName: Tensor(shape: [1, c, h, w])], training: false) }
         catch { throw TrainingError("\(path): \(error)") }
-        guard let logits = probe.output(output) else { throw TrainingError("\(path): the output '\(output)' was not computed") }
+        guard let logits = probe.output(output) else {
+            throw TrainingError("\(path): the output '\(output)' was not computed")
+        }
         classes = logits.count
         var dependent: Set<String> = [inputName], names: [String] = [], shapes: [[Int]] = [], nodes: [Int] = []
         for i in backprop.order {
@@ -102,7 +107,8 @@ public final class Network {
         var feeds = weights
         feeds[inputName] = x
         batches += 1
-        let p = try backprop.forward(feeds, training: training, seed: dropoutSeed &+ batches, timed: training ? timer(false) : nil)
+        let p = try backprop.forward(feeds, training: training, seed: dropoutSeed &+ batches,
+                                     timed: training ? timer(false) : nil)
         if training {
             for parameter in parameters where !parameter.trainable {
                 if let v = p.updates[parameter.name] { parameter.value = v.storage }

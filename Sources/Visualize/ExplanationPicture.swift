@@ -33,7 +33,8 @@ public enum ExplanationPicture {
                          x: x0, y: gap + line, scale: s, colour: ink)
             let top = panel.map.storage.max() ?? 0
             let rows = panel.map.rank == 2 ? panel.map.shape[0] : 1, cols = panel.map.count / max(rows, 1)
-            photo.blend(panel.map.storage[...], height: rows, width: cols, range: (0, max(top, 1e-12)), colormap: colormap) { x, y, c in
+            photo.blend(panel.map.storage[...], height: rows, width: cols, range: (0, max(top, 1e-12)),
+                        colormap: colormap) { x, y, c in
                 canvas.rect(x0 + x * scale, y0 + y * scale, scale, scale, c)
             }
         }

@@ -44,7 +44,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With a model: how convolutions with many filters run, direct (cnnfilter's kernel) or sgemm (im2col + OpenBLAS), to compare them (default: \(ConvOps.Path.preferred.rawValue) in this build).")
     var conv: ConvOps.Path?
 
-    @Option(help: "With a model: also time this explanation of the top class (gradcam or saliency), alternating with the forward pass.")
+    @Option(help: ArgumentHelp("With a model: also time this explanation of the top class (gradcam or saliency), "
+            + "alternating with the forward pass."))
     var explain: ExplainMethod?
 
     func run() throws {
@@ -126,7 +127,8 @@ struct BenchCommand: ParsableCommand {
             let layer = try explainer.defaultLayer()
             func explainOnce() throws {
                 switch method {
-                case .gradcam, .gradcamPlusPlus: _ = try explainer.gradCAM(x, target: top, layer: layer, plusPlus: method == .gradcamPlusPlus)
+                case .gradcam, .gradcamPlusPlus: _ = try explainer.gradCAM(x, target: top, layer: layer,
+                                                                           plusPlus: method == .gradcamPlusPlus)
                 default: _ = try explainer.saliency(x, target: top)
                 }
             }
@@ -141,7 +143,8 @@ struct BenchCommand: ParsableCommand {
                 explained.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             let f = forward.sorted()[forward.count / 2], e = explained.sorted()[explained.count / 2]
-            let what = method == .gradcam || method == .gradcamPlusPlus ? "\(method.rawValue) on \(layer)" : method.rawValue
+            let what = method == .gradcam || method == .gradcamPlusPlus
+                ? "\(method.rawValue) on \(layer)" : method.rawValue
             print(String(format: "%@: forward %.2f ms, %@ %.2f ms (%.2f× the forward pass), medians of %d runs",
                          path, f, what, e, e / f, runs))
         } catch { fail(error) }

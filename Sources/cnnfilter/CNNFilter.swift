@@ -14,7 +14,9 @@ struct CNNFilter: ParsableCommand {
         Shell completions: cnnfilter --generate-completion-script bash|zsh|fish
         """,
         version: CNNFilterVersion.string,
-        subcommands: [FilterCommand.self, KernelsCommand.self, BenchCommand.self, InfoCommand.self, RunCommand.self, PredictCommand.self, DumpActivationsCommand.self, ExplainCommand.self, ShowFiltersCommand.self, TrainCommand.self, EvalCommand.self, TrainKernelCommand.self],
+        subcommands: [FilterCommand.self, KernelsCommand.self, BenchCommand.self, InfoCommand.self, RunCommand.self,
+                      PredictCommand.self, DumpActivationsCommand.self, ExplainCommand.self, ShowFiltersCommand.self,
+                      TrainCommand.self, EvalCommand.self, TrainKernelCommand.self],
         defaultSubcommand: FilterCommand.self
     )
 

@@ -42,7 +42,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "integrated-gradients: steps along the path.") var steps: Int = 64
     @Option(help: "integrated-gradients: the path's start.") var baseline: Baseline = .black
     @Option(help: "Seed for smoothgrad's noise and the noise baseline.") var seed: UInt64 = 1
-    @Option(help: "Also write the raw map of the first class as .npy (saliency: the input's shape; gradcam: the layer's h×w).")
+    @Option(help: ArgumentHelp("Also write the raw map of the first class as .npy (saliency: the input's shape; "
+            + "gradcam: the layer's h×w)."))
     var npy: String?
     @OptionGroup var preparation: InputOptions
 
@@ -62,7 +63,8 @@ struct ExplainCommand: ParsableCommand {
             graph.inputs[0].shape[0] = 1  // one photo
             let x = try preparation.preparation().tensor(from: image, for: graph.inputs[0])
             let explainer: Explainer
-            do { explainer = try Explainer(graph) } catch let e as ModelError { throw ModelError("\(model): \(e.message)") }
+            do { explainer = try Explainer(graph) }
+            catch let e as ModelError { throw ModelError("\(model): \(e.message)") }
             let names = try labels.map { try Prediction.labels(file: $0) } ?? Prediction.labels(of: graph)
             let scores = Tensor(shape: [1, try explainer.scores(x).count], values: try explainer.scores(x))
             guard let prediction = Prediction(output: scores, labels: names) else {
@@ -80,7 +82,8 @@ struct ExplainCommand: ParsableCommand {
             }
             let (h, w) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
             let photo = try background(x, height: h, width: w)
-            let picture = ExplanationPicture.render(panels, photo: photo, caption: "\(method.rawValue): \((model as NSString).lastPathComponent)")
+            let caption = "\(method.rawValue): \((model as NSString).lastPathComponent)"
+            let picture = ExplanationPicture.render(panels, photo: photo, caption: caption)
             if let npy, let first { try OutputFile.write(npy, bytes: NPYCodec.encode(first)) }
             try ImageWriter.write(picture, format: .png, to: output)
         } catch { fail(error) }
@@ -91,12 +94,14 @@ struct ExplainCommand: ParsableCommand {
         guard let target else { return Array(p.ranking.prefix(top)) }
         if let i = Int(target) {
             guard i >= 0 && i < p.scores.count else {
-                throw ModelError("--class \(i) is out of range: \(model) has \(p.scores.count) classes (0…\(p.scores.count - 1))")
+                throw ModelError("--class \(i) is out of range: "
+                                 + "\(model) has \(p.scores.count) classes (0…\(p.scores.count - 1))")
             }
             return [i]
         }
         guard let i = p.names.firstIndex(where: { $0.lowercased() == target.lowercased() }) else {
-            throw ModelError("--class '\(target)' is not one of \(model)'s classes: \(p.names.prefix(12).joined(separator: ", "))"
+            throw ModelError("--class '\(target)' is not one of \(model)'s classes: "
+                             + "\(p.names.prefix(12).joined(separator: ", "))"
                              + (p.names.count > 12 ? ", …" : ""))
         }
         return [i]
@@ -107,7 +112,8 @@ struct ExplainCommand: ParsableCommand {
         case .saliency: return try e.saliency(x, target: c)
         case .smoothgrad: return try e.smoothGrad(x, target: c, samples: samples, noise: noise, seed: seed)
         case .gradcam, .gradcamPlusPlus:
-            return try e.gradCAM(x, target: c, layer: try layer ?? e.defaultLayer(), plusPlus: method == .gradcamPlusPlus)
+            return try e.gradCAM(x, target: c, layer: try layer ?? e.defaultLayer(),
+                                 plusPlus: method == .gradcamPlusPlus)
         case .integratedGradients:
             return try e.integratedGradients(x, target: c, steps: steps, baseline: start(x))
         }
@@ -138,11 +144,14 @@ struct ExplainCommand: ParsableCommand {
     /// The picture behind the heat map: the photo at the model's input size, or a .npy input's first
     /// three channels (or its first, repeated) stretched to [0, 1].
     func background(_ x: Tensor, height h: Int, width w: Int) throws -> OverlayBackground {
-        if !image.lowercased().hasSuffix(".npy") { return try preparation.preparation().background(from: image, height: h, width: w) }
+        if !image.lowercased().hasSuffix(".npy") {
+            return try preparation.preparation().background(from: image, height: h, width: w)
+        }
         let area = h * w, channels = x.count / area
         var planes = (0..<min(channels, 3)).map { Array(x.storage[($0 * area)..<(($0 + 1) * area)]) }
         if planes.count < 3 { planes = [planes[0], planes[0], planes[0]] }
         let lo = planes.joined().min() ?? 0, hi = planes.joined().max() ?? 1
-        return OverlayBackground(height: h, width: w, rgb: planes.joined().map { hi > lo ? ($0 - lo) / (hi - lo) : 0.5 })
+        return OverlayBackground(height: h, width: w,
+                                 rgb: planes.joined().map { hi > lo ? ($0 - lo) / (hi - lo) : 0.5 })
     }
 }

@@ -12,11 +12,15 @@ import Tensors
     @Test func everyMethodDrawsAPicture() throws {
         let dir = try CLI.tempDir()
         for method in ["gradcam", "gradcam++", "saliency", "smoothgrad", "integrated-gradients"] {
-            let out = dir.appendingPathComponent("\(method).png").path, raw = dir.appendingPathComponent("\(method).npy").path
-            let r = try CLI.run(["explain", model, photo, "--method", method, "--top", "2", "--samples", "4", "--steps", "8",
+            let out = dir.appendingPathComponent("\(method).png").path,
+                raw = dir.appendingPathComponent("\(method).npy").path
+            let r = try CLI.run(["explain", model, photo, "--method", method, "--top", "2",
+                                 "--samples", "4", "--steps", "8",
                                  "-o", out, "--npy", raw])
             #expect(r.status == 0, "\(method): \(r.stderr)")
-            guard case .raster(let picture) = try ImageReader.read(path: out) else { Issue.record("\(method): no picture"); continue }
+            guard case .raster(let picture) = try ImageReader.read(path: out) else {
+                Issue.record("\(method): no picture"); continue
+            }
             // Two panels of at least 224 pixels side by side, a colour bar, two lines of text.
             #expect(picture.width > 2 * 224 && picture.height > 224, "\(method): \(picture.width)×\(picture.height)")
             let map = try NPYCodec.decode(try ImageReader.readBytes(raw), path: raw, imageShape: false)
@@ -41,7 +45,8 @@ import Tensors
         try FileManager.default.removeItem(atPath: out)
         for (args, message) in cases {
             let r = try CLI.run(["explain", model, photo, "-o", out] + args)
-            #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message), "\(args): \(r.stderr)")
+            #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message),
+                    "\(args): \(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out))
         }
     }

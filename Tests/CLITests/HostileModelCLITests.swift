@@ -30,7 +30,9 @@ import Testing
             #expect(r.status == 1, "\(args[0]) \(name): status \(r.status), \(r.stderr.prefix(300))")
             #expect(lines.count == 1 && lines[0].count <= 300, "\(args[0]) \(name): \(r.stderr.prefix(600))")
             #expect(r.stderr.contains(name + ".onnx"), "\(args[0]) \(name): \(r.stderr)")
-            if args[0] == "info" || name != "input-dim-2e31" { #expect(r.stderr.contains(reason), "\(args[0]) \(name): \(r.stderr)") }
+            if args[0] == "info" || name != "input-dim-2e31" {
+                #expect(r.stderr.contains(reason), "\(args[0]) \(name): \(r.stderr)")
+            }
             #expect(!FileManager.default.fileExists(atPath: out))
         }
     }

@@ -70,7 +70,8 @@ import Tensors
             linear classes
             """.write(toFile: archFile, atomically: true, encoding: .utf8)
         let model = dir.appendingPathComponent("res.onnx").path
-        let r = try CLI.run(["train", "--data", shapes, "--arch", archFile, "--epochs", "4", "--batch-size", "16", "--lr", "0.01",
+        let r = try CLI.run(["train", "--data", shapes, "--arch", archFile, "--epochs", "4",
+                             "--batch-size", "16", "--lr", "0.01",
                              "--seed", "2", "-o", model])
         #expect(r.status == 0, "\(r.stderr)")
         let line = r.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -81,9 +82,12 @@ import Tensors
         let e = try CLI.run(["eval", model, "--data", shapes])
         #expect(e.status == 0 && e.text.hasPrefix("accuracy \(line.split(separator: " ")[2])"), "\(e.text)")
         // A branch from a layer that does not exist is one line naming the line.
-        try "conv 8 3\nconv 4 1 from=nowhere\nlinear classes\n".write(toFile: archFile, atomically: true, encoding: .utf8)
-        let bad = try CLI.run(["train", "--data", shapes, "--arch", archFile, "-o", dir.appendingPathComponent("x.onnx").path])
-        #expect(bad.status != 0 && bad.stderr.contains("res.arch:2: 'conv 4 1 from=nowhere': from=nowhere names no earlier layer"),
+        try "conv 8 3\nconv 4 1 from=nowhere\nlinear classes\n".write(toFile: archFile,
+                                                                      atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["train", "--data", shapes, "--arch", archFile,
+                               "-o", dir.appendingPathComponent("x.onnx").path])
+        #expect(bad.status != 0 &&
+                bad.stderr.contains("res.arch:2: 'conv 4 1 from=nowhere': from=nowhere names no earlier layer"),
                 "\(bad.stderr)")
     }
 
@@ -92,16 +96,19 @@ import Tensors
         let dir = try CLI.tempDir()
         // 1×12×12 pixels → Conv (4 filters) → LRN → global pool → 4 logits, for the four shape classes.
         let graph = Graph(nodes: [Node(name: "conv", opType: "Conv", inputs: ["pixels", "w"], outputs: ["c"]),
-                                  Node(name: "norm", opType: "LRN", inputs: ["c"], outputs: ["n"], attributes: ["size": .int(3)]),
+                                  Node(name: "norm", opType: "LRN", inputs: ["c"], outputs: ["n"],
+                                       attributes: ["size": .int(3)]),
                                   Node(name: "pool", opType: "GlobalAveragePool", inputs: ["n"], outputs: ["p"]),
                                   Node(name: "flat", opType: "Flatten", inputs: ["p"], outputs: ["logits"])],
                           initializers: ["w": Tensor(shape: [4, 1, 3, 3], repeating: 0.1)],
                           inputs: [ValueInfo(name: "pixels", shape: [nil, 1, 12, 12])], outputs: ["logits"], opset: 13)
         let path = dir.appendingPathComponent("lrn.onnx").path
         try OutputFile.write(path, bytes: try ONNXWriter.bytes(ONNXWriter.model(graph)))
-        let r = try CLI.run(["train", "--data", shapes, "--arch", path, "-o", dir.appendingPathComponent("m.onnx").path])
+        let r = try CLI.run(["train", "--data", shapes, "--arch", path,
+                             "-o", dir.appendingPathComponent("m.onnx").path])
         #expect(r.status != 0)
-        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("lrn.onnx: node 'norm' (LRN) has no backward pass"),
+        #expect(r.stderr.split(separator: "\n").count == 1
+                && r.stderr.contains("lrn.onnx: node 'norm' (LRN) has no backward pass"),
                 "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["lrn.onnx"])
     }

@@ -89,10 +89,14 @@ func relativeError(_ got: Tensor, _ want: Tensor) -> Float {
         graph.inputs[0].shape[0] = 1
         let explainer = try Explainer(graph)
         let x = ExplainCase.item(try c.npy("input.npy"), 0)
-        #expect { try explainer.saliency(x, target: 5) } throws: { "\($0)".contains("class 5 is out of range: the model has 5 classes") }
+        #expect { try explainer.saliency(x, target: 5) } throws: {
+            "\($0)".contains("class 5 is out of range: the model has 5 classes")
+        }
         #expect { try explainer.value(named: "nosuch") } throws: { "\($0)".contains("no layer 'nosuch'") }
         // The logits are a value of the graph but not maps.
-        #expect { try explainer.gradCAM(x, target: 0, layer: graph.outputs[0]) } throws: { "\($0)".contains("not N×C×H×W maps") }
+        #expect { try explainer.gradCAM(x, target: 0, layer: graph.outputs[0]) } throws: {
+            "\($0)".contains("not N×C×H×W maps")
+        }
         #expect(try explainer.defaultLayer() == c.gradcam_layer)
     }
 }

@@ -130,7 +130,8 @@ func samples(_ r: RasterImage) -> [Int] {
     /// Integer and bool arrays (labels, indices, masks) read as their values; the bytes are written here by hand.
     @Test func integerArraysDecodeToTheirValues() throws {
         func header(_ descr: String) -> String { "{'descr': '\(descr)', 'fortran_order': False, 'shape': (4,), }" }
-        let i64: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] + [UInt8](repeating: 0, count: 16)
+        let i64: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+            + [UInt8](repeating: 0, count: 16)
         let cases: [(String, [UInt8], [Float])] = [
             ("<i8", i64, [1, -2, 0, 0]),
             (">i2", [0, 7, 0xff, 0xf9, 0x7f, 0xff, 0x80, 0], [7, -7, 32767, -32768]),

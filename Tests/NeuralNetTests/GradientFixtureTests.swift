@@ -12,7 +12,8 @@ struct GradientCase: Decodable, CustomTestStringConvertible, Sendable {
     let parameters: [String: String], buffers: [String: String], ops: [String]
     var testDescription: String { name }
 
-    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/gradients")
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/gradients")
     static let all: [GradientCase] = {
         let data = try! Data(contentsOf: dir.appendingPathComponent("manifest.json"))
         return try! JSONDecoder().decode([GradientCase].self, from: data)
@@ -33,7 +34,8 @@ func relativeError(_ got: Tensor, _ want: Tensor) -> Float {
 @Suite struct GradientFixtureTests {
     @Test(arguments: GradientCase.all)
     func matchesPyTorch(_ c: GradientCase) throws {
-        let graph = try ONNXLoader.load(path: GradientCase.dir.appendingPathComponent(c.name).appendingPathComponent("model.onnx").path)
+        let graph = try ONNXLoader.load(path: GradientCase.dir.appendingPathComponent(c.name)
+                                        .appendingPathComponent("model.onnx").path)
         let input = try c.npy("input.npy"), labels = try c.npy("labels.npy").storage.map { Int($0) }
         let sources = Set(c.parameters.keys).union(["input"])
         for path in ConvOps.Path.allCases {
@@ -71,7 +73,8 @@ func relativeError(_ got: Tensor, _ want: Tensor) -> Float {
 
     @Test func casesCoverTheNetworkShapes() {
         let ops = Set(GradientCase.all.flatMap(\.ops))
-        for op in ["Conv", "BatchNormalization", "Add", "Concat", "Gemm", "MatMul", "MaxPool", "AveragePool", "Split", "Pad"] {
+        for op in ["Conv", "BatchNormalization", "Add", "Concat", "Gemm", "MatMul",
+                   "MaxPool", "AveragePool", "Split", "Pad"] {
             #expect(ops.contains(op), "no fixture exercises \(op)")
         }
     }

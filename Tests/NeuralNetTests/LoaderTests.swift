@@ -25,7 +25,8 @@ import Tensors
     @Test func writtenGraphsReadBack() throws {
         var graph = Graph(nodes: [Node(name: "c", opType: "Conv", inputs: ["x", "w"], outputs: ["y"],
                                        attributes: ["pads": .ints([1, 1, 1, 1]), "group": .int(1)]),
-                                  Node(name: "a", opType: "LeakyRelu", inputs: ["y"], outputs: ["z"], attributes: ["alpha": .float(0.2)])],
+                                  Node(name: "a", opType: "LeakyRelu", inputs: ["y"], outputs: ["z"],
+                                       attributes: ["alpha": .float(0.2)])],
                           initializers: ["w": Tensor(shape: [2, 1, 3, 3], values: (0..<18).map(Float.init))],
                           inputs: [ValueInfo(name: "x", shape: [nil, 1, 4, 4])], outputs: ["z"], opset: 13)
         graph.metadata = ["labels": "a\nb"]

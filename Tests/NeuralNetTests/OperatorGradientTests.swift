@@ -25,13 +25,17 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
     /// Operators with a kink at 0 (or at their bounds) take `distinct` values, none within the step of it.
     static func unary(_ op: String, _ attributes: [String: Attribute] = [:], positive: Bool = false) -> GradientCheck {
         GradientCheck(name: op, op: op, inputs: [("x", [2, 3, 4])], attributes: attributes,
-                      distinct: ["Relu", "LeakyRelu", "Elu", "Selu", "Abs"].contains(op), positive: positive ? ["x"] : [])
+                      distinct: ["Relu", "LeakyRelu", "Elu", "Selu", "Abs"].contains(op),
+                      positive: positive ? ["x"] : [])
     }
 
-    static func c(_ values: [Float], _ shape: [Int]? = nil) -> Tensor { Tensor(shape: shape ?? [values.count], values: values) }
+    static func c(_ values: [Float], _ shape: [Int]? = nil) -> Tensor {
+        Tensor(shape: shape ?? [values.count], values: values)
+    }
 
     static let all: [GradientCheck] = [
-        GradientCheck(name: "Conv 3x3 pad 1", op: "Conv", inputs: [("x", [2, 3, 6, 6]), ("w", [4, 3, 3, 3]), ("b", [4])],
+        GradientCheck(name: "Conv 3x3 pad 1", op: "Conv",
+                      inputs: [("x", [2, 3, 6, 6]), ("w", [4, 3, 3, 3]), ("b", [4])],
                       attributes: ["pads": .ints([1, 1, 1, 1])]),
         GradientCheck(name: "Conv 8 filters, strides 2x1, dilations 2x1, uneven pads", op: "Conv",
                       inputs: [("x", [2, 3, 9, 9]), ("w", [8, 3, 3, 3]), ("b", [8])],
@@ -39,13 +43,15 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
         GradientCheck(name: "Conv 8 filters, dilation 2, uneven pads, stride 1", op: "Conv",
                       inputs: [("x", [2, 3, 7, 8]), ("w", [8, 3, 3, 2]), ("b", [8])],
                       attributes: ["dilations": .ints([2, 2]), "pads": .ints([2, 0, 1, 2])]),
-        GradientCheck(name: "Conv 16 filters 3x3 pad 1 (Winograd)", op: "Conv", inputs: [("x", [2, 8, 6, 6]), ("w", [16, 8, 3, 3])],
+        GradientCheck(name: "Conv 16 filters 3x3 pad 1 (Winograd)", op: "Conv",
+                      inputs: [("x", [2, 8, 6, 6]), ("w", [16, 8, 3, 3])],
                       attributes: ["pads": .ints([1, 1, 1, 1])]),
         GradientCheck(name: "Conv depthwise stride 1", op: "Conv", inputs: [("x", [2, 6, 5, 5]), ("w", [6, 1, 3, 3])],
                       attributes: ["group": .int(6), "pads": .ints([1, 1, 1, 1])]),
         GradientCheck(name: "Conv 2 groups", op: "Conv", inputs: [("x", [1, 4, 5, 5]), ("w", [6, 2, 3, 3])],
                       attributes: ["group": .int(2)]),
-        GradientCheck(name: "Conv depthwise stride 2", op: "Conv", inputs: [("x", [2, 4, 6, 6]), ("w", [4, 1, 3, 3]), ("b", [4])],
+        GradientCheck(name: "Conv depthwise stride 2", op: "Conv",
+                      inputs: [("x", [2, 4, 6, 6]), ("w", [4, 1, 3, 3]), ("b", [4])],
                       attributes: ["group": .int(4), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])]),
         GradientCheck(name: "Conv 1x1", op: "Conv", inputs: [("x", [2, 5, 4, 4]), ("w", [7, 5, 1, 1]), ("b", [7])]),
         GradientCheck(name: "Conv SAME_UPPER stride 2", op: "Conv", inputs: [("x", [1, 2, 5, 5]), ("w", [6, 2, 2, 2])],
@@ -68,23 +74,27 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
         unary("Relu"), unary("LeakyRelu", ["alpha": .float(0.2)]), unary("Elu", ["alpha": .float(0.7)]), unary("Selu"),
         unary("Sigmoid"), unary("Tanh"), unary("Softplus"), unary("HardSigmoid"), unary("HardSwish"), unary("Exp"),
         unary("Abs"), unary("Neg"), unary("Sqrt", positive: true), unary("Identity"),
-        GradientCheck(name: "Clip", op: "Clip", inputs: [("x", [2, 3, 4])], constants: [("lo", c([-0.5], [])), ("hi", c([0.4], []))],
+        GradientCheck(name: "Clip", op: "Clip", inputs: [("x", [2, 3, 4])],
+                      constants: [("lo", c([-0.5], [])), ("hi", c([0.4], []))],
                       distinct: true),
         GradientCheck(name: "Clip opset 6", op: "Clip", inputs: [("x", [2, 3, 4])],
                       attributes: ["min": .float(-0.3), "max": .float(0.6)], opset: 6, distinct: true),
-        GradientCheck(name: "PRelu per channel", op: "PRelu", inputs: [("x", [2, 3, 4, 4]), ("slope", [3, 1, 1])], distinct: true),
+        GradientCheck(name: "PRelu per channel", op: "PRelu", inputs: [("x", [2, 3, 4, 4]), ("slope", [3, 1, 1])],
+                      distinct: true),
         GradientCheck(name: "Add broadcast", op: "Add", inputs: [("a", [2, 3, 4]), ("b", [3, 1])]),
         GradientCheck(name: "Sub broadcast", op: "Sub", inputs: [("a", [4]), ("b", [2, 3, 4])]),
         GradientCheck(name: "Mul broadcast", op: "Mul", inputs: [("a", [2, 3, 4]), ("b", [2, 1, 4])]),
         GradientCheck(name: "Div broadcast", op: "Div", inputs: [("a", [2, 3, 4]), ("b", [3, 1])], positive: ["b"]),
         GradientCheck(name: "MaxPool 3x3 stride 2 pad 1", op: "MaxPool", inputs: [("x", [2, 2, 7, 7])],
-                      attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])],
+                      attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]),
+                                   "pads": .ints([1, 1, 1, 1])],
                       distinct: true),
         GradientCheck(name: "MaxPool dilated ceil", op: "MaxPool", inputs: [("x", [1, 2, 7, 6])],
                       attributes: ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2]), "dilations": .ints([2, 1]),
                                    "ceil_mode": .int(1)], distinct: true),
         GradientCheck(name: "AveragePool pad excluded", op: "AveragePool", inputs: [("x", [2, 2, 6, 6])],
-                      attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])]),
+                      attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]),
+                                   "pads": .ints([1, 1, 1, 1])]),
         GradientCheck(name: "AveragePool pad included, ceil", op: "AveragePool", inputs: [("x", [1, 2, 6, 5])],
                       attributes: ["kernel_shape": .ints([3, 2]), "strides": .ints([2, 2]), "pads": .ints([1, 0, 1, 1]),
                                    "count_include_pad": .int(1), "ceil_mode": .int(1)]),
@@ -96,23 +106,28 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
                       constants: [("sizes", c([1, 2, 3]))], outputs: 3),
         GradientCheck(name: "Flatten", op: "Flatten", inputs: [("x", [2, 3, 4, 2])], attributes: ["axis": .int(2)]),
         GradientCheck(name: "Reshape", op: "Reshape", inputs: [("x", [2, 3, 4])], constants: [("shape", c([-1, 6]))]),
-        GradientCheck(name: "Transpose", op: "Transpose", inputs: [("x", [2, 3, 4, 5])], attributes: ["perm": .ints([0, 2, 3, 1])]),
+        GradientCheck(name: "Transpose", op: "Transpose", inputs: [("x", [2, 3, 4, 5])],
+                      attributes: ["perm": .ints([0, 2, 3, 1])]),
         GradientCheck(name: "Squeeze", op: "Squeeze", inputs: [("x", [2, 1, 3])], constants: [("axes", c([1]))]),
         GradientCheck(name: "Unsqueeze", op: "Unsqueeze", inputs: [("x", [2, 3])], constants: [("axes", c([0, 3]))]),
-        GradientCheck(name: "Pad constant", op: "Pad", inputs: [("x", [1, 2, 3, 3])], constants: [("pads", c([0, 0, 1, 2, 0, 0, 2, 1]))]),
-        GradientCheck(name: "Pad reflect", op: "Pad", inputs: [("x", [1, 2, 4, 3])], attributes: ["mode": .string("reflect")],
+        GradientCheck(name: "Pad constant", op: "Pad", inputs: [("x", [1, 2, 3, 3])],
+                      constants: [("pads", c([0, 0, 1, 2, 0, 0, 2, 1]))]),
+        GradientCheck(name: "Pad reflect", op: "Pad", inputs: [("x", [1, 2, 4, 3])],
+                      attributes: ["mode": .string("reflect")],
                       constants: [("pads", c([0, 0, 2, 1, 0, 0, 1, 2]))]),
         GradientCheck(name: "Pad edge", op: "Pad", inputs: [("x", [1, 2, 3, 3])], attributes: ["mode": .string("edge")],
                       constants: [("pads", c([0, 0, 2, 2, 0, 0, 1, 3]))]),
         GradientCheck(name: "Slice negative step", op: "Slice", inputs: [("x", [3, 5, 4])],
-                      constants: [("starts", c([-1, 1])), ("ends", c([-10, 5])), ("axes", c([0, 1])), ("steps", c([-1, 2]))]),
+                      constants: [("starts", c([-1, 1])), ("ends", c([-10, 5])),
+                                  ("axes", c([0, 1])), ("steps", c([-1, 2]))]),
         GradientCheck(name: "Softmax axis 1", op: "Softmax", inputs: [("x", [2, 4, 3])], attributes: ["axis": .int(1)]),
         GradientCheck(name: "Softmax opset 11 flattened", op: "Softmax", inputs: [("x", [2, 4, 3])], opset: 11),
         GradientCheck(name: "LogSoftmax", op: "LogSoftmax", inputs: [("x", [2, 4, 3])]),
         GradientCheck(name: "ReduceMean axes 1, 2 no keepdims", op: "ReduceMean", inputs: [("x", [2, 3, 4])],
                       attributes: ["axes": .ints([1, 2]), "keepdims": .int(0)]),
         GradientCheck(name: "ReduceMean all", op: "ReduceMean", inputs: [("x", [2, 3, 4])]),
-        GradientCheck(name: "Dropout training", op: "Dropout", inputs: [("x", [4, 5])], constants: [("ratio", c([0.3], []))],
+        GradientCheck(name: "Dropout training", op: "Dropout", inputs: [("x", [4, 5])],
+                      constants: [("ratio", c([0.3], []))],
                       training: true),
     ]
 
@@ -135,7 +150,8 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
             values.shuffle(using: &rng)
             return Tensor(shape: shape, values: values)
         }
-        return Tensor(shape: shape, values: (0..<count).map { _ in positive ? rng.uniform(0.5, 1.5) : rng.uniform(-1, 1) })
+        return Tensor(shape: shape,
+                      values: (0..<count).map { _ in positive ? rng.uniform(0.5, 1.5) : rng.uniform(-1, 1) })
     }
 
     @Test(arguments: GradientCheck.all)
@@ -199,8 +215,10 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
     }
 
     @Test func aNodeWithoutBackwardIsRefusedByName() throws {
-        let graph = Graph(nodes: [Node(name: "norm", opType: "LRN", inputs: ["x"], outputs: ["y"], attributes: ["size": .int(3)])],
-                          initializers: [:], inputs: [ValueInfo(name: "x", shape: [1, 3, 2, 2])], outputs: ["y"], opset: 17)
+        let graph = Graph(nodes: [Node(name: "norm", opType: "LRN", inputs: ["x"], outputs: ["y"],
+                                       attributes: ["size": .int(3)])],
+                          initializers: [:], inputs: [ValueInfo(name: "x", shape: [1, 3, 2, 2])],
+                          outputs: ["y"], opset: 17)
         #expect { try Backpropagation(graph, sources: ["x"]) } throws: { error in
             "\(error)".contains("'norm' (LRN) has no backward pass")
         }

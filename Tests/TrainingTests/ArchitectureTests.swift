@@ -52,7 +52,8 @@ final class ArchitectureTests: XCTestCase {
     func testArchitectureRoundTrips() throws {
         let text = "conv 8 3x5 stride=2 pad=1 dilation=1 groups=1 bias=no name=first\nbn\nleakyrelu 0.2\navgpool 2 stride=1\ndropout 0.25\nlinear 5\nsigmoid\nlinear classes\n"
         let net = try Architecture.parse(text, source: "a").build(input: [3, 16, 16], classes: 3, labels: [], seed: 2)
-        let again = try Architecture.parse(net.architecture!, source: "b").build(input: [3, 16, 16], classes: 3, labels: [], seed: 2)
+        let again = try Architecture.parse(net.architecture!, source: "b").build(input: [3, 16, 16],
+                                                                                 classes: 3, labels: [], seed: 2)
         XCTAssertEqual(net.architecture, again.architecture)
         XCTAssertEqual(net.shapes, again.shapes)
         XCTAssertEqual(net.parameters.map(\.value), again.parameters.map(\.value))

@@ -239,7 +239,8 @@ final class TrainingInputsTests: XCTestCase {
         var rng = RandomSource(seed: 1)
         let x = Tensor(shape: [3, 1, 12, 12], values: (0..<432).map { _ in rng.unit() })
         XCTAssertLessThan(try imported.logits(x).maxAbsDifference(try net.logits(x)), 1e-5)
-        XCTAssertLessThan(try ModelRunner(graph).run(["pixels": x])["logits"]!.maxAbsDifference(try net.logits(x)), 1e-4)
+        XCTAssertLessThan(try ModelRunner(graph).run(["pixels": x])["logits"]!.maxAbsDifference(try net.logits(x)),
+                          1e-4)
     }
 
     /// A bank of two 3×3 filters across three channels, recovered from one image pair.

@@ -21,10 +21,14 @@ public enum ONNXLoader {
     }
 
     /// A model from its bytes; `source` names it in errors, `directory` holds its external data.
-    public static func load(bytes data: Data, source: String, directory: String) throws -> (graph: Graph, model: Onnx_ModelProto) {
+    public static func load(bytes data: Data, source: String,
+                            directory: String) throws -> (graph: Graph, model: Onnx_ModelProto) {
         let model: Onnx_ModelProto
         do { model = try Onnx_ModelProto(serializedBytes: data) }
-        catch { throw ModelError("\(source): not an ONNX model (\(data.isEmpty ? "empty file" : "the protobuf does not decode: truncated or not a model"))") }
+        catch {
+            let reason = data.isEmpty ? "empty file" : "the protobuf does not decode: truncated or not a model"
+            throw ModelError("\(source): not an ONNX model (\(reason))")
+        }
         do { return (try graph(model, directory: directory), model) }
         catch let e as ModelError { throw ModelError("\(source): \(e.message)") }
     }

@@ -38,7 +38,8 @@ enum BLAS {
         defer { partial.deallocate() }
         parallelFor(parts) { p in
             let k0 = k * p / parts, k1 = k * (p + 1) / parts
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k1 - k0), 1, a + k0, Int32(k),
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k1 - k0), 1,
+                        a + k0, Int32(k),
                         b + k0, Int32(k), 0, partial + p * m * n, Int32(n))
         }
         for p in 0..<parts { for i in 0..<(m * n) { c[i] += partial[p * m * n + i] } }

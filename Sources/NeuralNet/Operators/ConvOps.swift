@@ -48,8 +48,8 @@ public enum ConvOps {
                                                     dilations: dilations, padding: padSpec)
             let extent = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1]
             if !depthwise && n > 1 && oh * ow <= GEMMConv.batchedPixels {
-                return [GEMMConv.runBatched(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                            outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+                return [GEMMConv.runBatched(x, w, bias: bias, group: group, strides: strides, dilations: dilations,
+                                            pads: pads, outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
             }
             // The C kernels index the output grid (rows as wide as the padded input) with 32 bits; the
             // direct kernel leaves larger planes to SGEMM.
@@ -193,7 +193,9 @@ public enum ConvOps {
             pads = padSpec == .same ? Padding(top: v.before, bottom: v.after, left: u.before, right: u.after)
                                     : Padding(top: v.after, bottom: v.before, left: u.after, right: u.before)
         case .explicit(let p):
-            guard min(p.top, p.bottom, p.left, p.right) >= 0 else { throw ModelError.node(node, "pads must not be negative") }
+            guard min(p.top, p.bottom, p.left, p.right) >= 0 else {
+                throw ModelError.node(node, "pads must not be negative")
+            }
             pads = p
         case .pixels(let p):
             pads = Padding(top: p, bottom: p, left: p, right: p)
@@ -201,9 +203,11 @@ public enum ConvOps {
             pads = Padding(top: 0, bottom: 0, left: 0, right: 0)
         }
         do {
-            let oh = try slidingOutputLength(axis: "height", size: h, extent: extent[0], padding: pads.top + pads.bottom,
+            let oh = try slidingOutputLength(axis: "height", size: h, extent: extent[0],
+                                             padding: pads.top + pads.bottom,
                                              stride: strides[0], exact: false)
-            let ow = try slidingOutputLength(axis: "width", size: wd, extent: extent[1], padding: pads.left + pads.right,
+            let ow = try slidingOutputLength(axis: "width", size: wd, extent: extent[1],
+                                             padding: pads.left + pads.right,
                                              stride: strides[1], exact: false)
             return (pads, oh, ow)
         } catch { throw ModelError.node(node, "\(error)") }
@@ -221,7 +225,9 @@ public enum ConvOps {
         let s = node.ints("strides") ?? [1, 1], d = node.ints("dilations") ?? [1, 1]
         let (pads, oh, ow) = try outputGeometry(node, height: h, width: wd, kernel: (kh, kw), strides: s, dilations: d,
                                                 padding: try padding(node))
-        guard dy.shape == [n, m, oh, ow] else { throw ModelError.node(node, "output gradient \(dy.shape) for \([n, m, oh, ow])") }
+        guard dy.shape == [n, m, oh, ow] else {
+            throw ModelError.node(node, "output gradient \(dy.shape) for \([n, m, oh, ow])")
+        }
         let cg = ch / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
         let geometry = GEMMConv.Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
                                          top: pads.top, left: pads.left, oh: oh, ow: ow)
@@ -232,7 +238,8 @@ public enum ConvOps {
         // pays where the two planes are about the same size (padding near "same"), not on LeNet's 5×5 → 1×1.
         let byConvolution = c.wants(0) && s == [1, 1] && [pads.top, pads.bottom].allSatisfy { $0 <= extent.0 }
             && [pads.left, pads.right].allSatisfy { $0 <= extent.1 } && h * wd <= 2 * pixels
-        var dx = Tensor(shape: c.wants(0) && !byConvolution ? x.shape : [0]), dw = Tensor(shape: c.wants(1) ? w.shape : [0])
+        var dx = Tensor(shape: c.wants(0) && !byConvolution ? x.shape : [0]),
+            dw = Tensor(shape: c.wants(1) ? w.shape : [0])
         if byConvolution {
             var transposed = node
             transposed.attributes["pads"] = .ints([extent.0 - pads.top, extent.1 - pads.left, extent.0 - pads.bottom,
@@ -242,7 +249,8 @@ public enum ConvOps {
             // Filters that stay fixed (explanations) come flipped and packed once (`preparedBackward`).
             transposed.attributes[packedFilters] = node.attributes[transposedPacked]
             var flipped: Tensor
-            if case .tensor(let t)? = node.attributes[transposedFilters] { flipped = t } else { flipped = flippedTranspose(w, group: group) }
+            if case .tensor(let t)? = node.attributes[transposedFilters] { flipped = t }
+            else { flipped = flippedTranspose(w, group: group) }
             transposed.attributes[transposedFilters] = nil; transposed.attributes[transposedPacked] = nil
             dx = try conv(transposed, [dy, flipped], c.opset)[0]
         }
@@ -263,14 +271,17 @@ public enum ConvOps {
                             // dY of the group's filters as Mg × items·pixels.
                             parallelFor(items) { j in
                                 for f in 0..<mg {
-                                    (outputs + f * cols + j * pixels).update(from: gb + ((first + j) * m + g * mg + f) * pixels,
-                                                                             count: pixels)
+                                    let source = gb + ((first + j) * m + g * mg + f) * pixels
+                                    (outputs + f * cols + j * pixels).update(from: source, count: pixels)
                                 }
                             }
                             if c.wants(1) {
                                 parallelFor(items) { j in
                                     let base = xb + ((first + j) * ch + g * cg) * h * wd
-                                    for r in 0..<k { geometry.unroll(base, row: r, pixels: 0..<pixels, into: columns + r * cols + j * pixels) }
+                                    for r in 0..<k {
+                                        geometry.unroll(base, row: r, pixels: 0..<pixels,
+                                                        into: columns + r * cols + j * pixels)
+                                    }
                                 }
                                 BLAS.sgemmSplittingInner(m: mg, n: k, k: cols, a: outputs, b: columns,
                                                          c: dws.baseAddress! + g * mg * k)
@@ -330,7 +341,8 @@ public enum ConvOps {
         var prepared = node
         prepared.attributes[transposedFilters] = .tensor(flipped)
         let path = Path(rawValue: node.string(convolutionPath, default: Path.preferred.rawValue)) ?? .preferred
-        if let p = packed(flipped, group: group, strides: [1, 1], dilations: node.ints("dilations") ?? [1, 1], path: path) {
+        if let p = packed(flipped, group: group, strides: [1, 1], dilations: node.ints("dilations") ?? [1, 1],
+                          path: path) {
             prepared.attributes[transposedPacked] = .tensor(p)
         }
         return prepared

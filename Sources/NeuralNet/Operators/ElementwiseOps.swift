@@ -136,7 +136,8 @@ enum ElementwiseOps {
 
     /// dLoss/dA and dLoss/dB of a broadcasting binary operator from the local derivatives
     /// (each the output gradient times ∂f/∂a or ∂f/∂b at the broadcast position).
-    static func binaryRule(_ partials: @escaping (_ g: Float, _ a: Float, _ b: Float) -> (Float, Float)) -> GradientRule {
+    static func binaryRule(_ partials: @escaping (_ g: Float, _ a: Float, _ b: Float) -> (Float, Float))
+        -> GradientRule {
         GradientRule(inputs: [0, 1]) { c in
             let a = try c.input(0), b = try c.input(1), g = c.gradient()
             // Both operands read at the output's shape (broadcast), then summed back to their own.
@@ -155,7 +156,8 @@ enum ElementwiseOps {
         "Tanh": pointwise { _ in { _, y in 1 - y * y } },
         "Elu": pointwise { n in let a = n.float("alpha", default: 1); return { x, y in x > 0 ? 1 : y + a } },
         "Selu": pointwise { n in
-            let a = n.float("alpha", default: 1.67326319217681884765625), g = n.float("gamma", default: 1.05070102214813232421875)
+            let a = n.float("alpha", default: 1.67326319217681884765625),
+                g = n.float("gamma", default: 1.05070102214813232421875)
             return { x, _ in x > 0 ? g : g * a * Foundation.exp(x) }
         },
         "Softplus": pointwise { _ in { x, _ in x > 20 ? 1 : 1 / (1 + Foundation.exp(-x)) } },
@@ -170,8 +172,10 @@ enum ElementwiseOps {
         "Abs": pointwise { _ in { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) } },
         "Identity": GradientRule { c in [c.gradient()] },
         "Clip": GradientRule(inputs: [0]) { c in
-            let lo = c.opset >= 11 ? (optional(c.inputs, 1)?.scalar ?? -.infinity) : c.node.float("min", default: -.infinity)
-            let hi = c.opset >= 11 ? (optional(c.inputs, 2)?.scalar ?? .infinity) : c.node.float("max", default: .infinity)
+            let lo = c.opset >= 11 ? (optional(c.inputs, 1)?.scalar ?? -.infinity)
+                : c.node.float("min", default: -.infinity)
+            let hi = c.opset >= 11 ? (optional(c.inputs, 2)?.scalar ?? .infinity)
+                : c.node.float("max", default: .infinity)
             return [zipValues(try c.input(0), c.gradient()) { x, g in x >= lo && x <= hi ? g : 0 }]
         },
         "Dropout": GradientRule(inputs: [0]) { c in
@@ -219,7 +223,9 @@ enum ElementwiseOps {
             let ratio = opset >= 12 ? (optional(inputs, 1)?.scalar ?? 0.5) : node.float("ratio", default: 0.5)
             guard ratio >= 0 && ratio < 1 else { throw ModelError.node(node, "ratio \(ratio) is not in [0, 1)") }
             let scale = 1 / (1 - ratio)
-            let mask = makeTensor(shape: x.shape) { m in for i in 0..<m.count { m[i] = random.unit() < ratio ? 0 : scale } }
+            let mask = makeTensor(shape: x.shape) { m in
+                for i in 0..<m.count { m[i] = random.unit() < ratio ? 0 : scale }
+            }
             var outputs = [zipValues(x, mask, *)]
             if node.outputs.count > 1 { outputs.append(mapValues(mask) { $0 > 0 ? 1 : 0 }) }
             return TrainingForward(outputs: outputs, saved: [mask])

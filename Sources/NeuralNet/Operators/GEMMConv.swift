@@ -87,14 +87,16 @@ enum GEMMConv {
     }
 
     /// Output planes this small make one product per batch item too little work to pay for its calls:
-    /// `runBatched` takes many items per product. Measured in LeNet-5's training: faster on C5 (1×1), slower on C3 (10×10).
+    /// `runBatched` takes many items per product. Measured in LeNet-5's training: faster on C5 (1×1),
+    /// slower on C3 (10×10).
     static let batchedPixels = 32
 
     /// A batch as products over chunks of items side by side: each chunk's patches unrolled into
     /// K × items·pixels, one SGEMM per chunk and group, the result scattered back to N×M×H×W
     /// (with the bias and the fused clip).
     static func runBatched(_ x: Tensor, _ w: Tensor, bias: Tensor?, group: Int, strides s: [Int], dilations d: [Int],
-                           pads: Padding, outHeight oh: Int, outWidth ow: Int, clip: (low: Float, high: Float)? = nil) -> Tensor {
+                           pads: Padding, outHeight oh: Int, outWidth ow: Int,
+                           clip: (low: Float, high: Float)? = nil) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
         let m = w.shape[0], kh = w.shape[2], kw = w.shape[3]
         let cg = c / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
@@ -114,13 +116,16 @@ enum GEMMConv {
                     for g in 0..<group {
                         parallelFor(items) { j in
                             let base = xb + ((first + j) * c + g * cg) * h * wd
-                            for r in 0..<k { geometry.unroll(base, row: r, pixels: 0..<pixels, into: columns + r * cols + j * pixels) }
+                            for r in 0..<k {
+                                geometry.unroll(base, row: r, pixels: 0..<pixels, into: columns + r * cols + j * pixels)
+                            }
                         }
                         BLAS.sgemm(m: mg, n: cols, k: k, a: ws.baseAddress! + g * mg * k, lda: k, b: columns, ldb: cols,
                                    beta: 0, c: products, ldc: cols)
                         parallelFor(items) { j in
                             for f in 0..<mg {
-                                let to = ob + ((first + j) * m + g * mg + f) * pixels, from = products + f * cols + j * pixels
+                                let to = ob + ((first + j) * m + g * mg + f) * pixels,
+                                    from = products + f * cols + j * pixels
                                 let b = bias?.storage[g * mg + f] ?? 0
                                 for p in 0..<pixels { to[p] = from[p] + b }
                                 if let clip { clamp(to, count: pixels, clip) }

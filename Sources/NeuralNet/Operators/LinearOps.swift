@@ -73,12 +73,14 @@ enum LinearOps {
         let m = g.shape[0], n = g.shape[1], k = ta ? a.shape[0] : a.shape[1]
         let lda = max(1, a.shape[1]), ldb = max(1, b.shape[1])
         var da: Tensor? = nil, db: Tensor? = nil, dc: Tensor? = nil
-        a.storage.withUnsafeBufferPointer { pa in b.storage.withUnsafeBufferPointer { pb in g.storage.withUnsafeBufferPointer { pg in
+        a.storage.withUnsafeBufferPointer { pa in b.storage.withUnsafeBufferPointer { pb in
+            g.storage.withUnsafeBufferPointer { pg in
             if c.wants(0) {
                 var t = Tensor(shape: a.shape)
                 t.storage.withUnsafeMutableBufferPointer { pt in
                     if ta {  // A is k × m: dA = α·op(B)·dYᵀ
-                        BLAS.sgemm(transA: tb, transB: true, m: k, n: m, k: n, alpha: alpha, a: pb.baseAddress!, lda: ldb,
+                        BLAS.sgemm(transA: tb, transB: true, m: k, n: m, k: n, alpha: alpha,
+                                   a: pb.baseAddress!, lda: ldb,
                                    b: pg.baseAddress!, ldb: max(1, n), beta: 0, c: pt.baseAddress!, ldc: max(1, m))
                     } else { // A is m × k: dA = α·dY·op(B)ᵀ
                         BLAS.sgemm(transB: !tb, m: m, n: k, k: n, alpha: alpha, a: pg.baseAddress!, lda: max(1, n),
@@ -91,7 +93,8 @@ enum LinearOps {
                 var t = Tensor(shape: b.shape)
                 t.storage.withUnsafeMutableBufferPointer { pt in
                     if tb {  // B is n × k: dB = α·dYᵀ·op(A)
-                        BLAS.sgemm(transA: true, transB: ta, m: n, n: k, k: m, alpha: alpha, a: pg.baseAddress!, lda: max(1, n),
+                        BLAS.sgemm(transA: true, transB: ta, m: n, n: k, k: m, alpha: alpha,
+                                   a: pg.baseAddress!, lda: max(1, n),
                                    b: pa.baseAddress!, ldb: lda, beta: 0, c: pt.baseAddress!, ldc: max(1, k))
                     } else { // B is k × n: dB = α·op(A)ᵀ·dY
                         BLAS.sgemm(transA: !ta, m: k, n: n, k: m, alpha: alpha, a: pa.baseAddress!, lda: lda,
@@ -119,10 +122,12 @@ enum LinearOps {
             throw ModelError.node(c.node, "batch dimensions of \(a.shape) and \(b.shape) do not broadcast")
         }
         let count = batch.reduce(1, *), g = c.gradient().reshaped(batch + [m, n])
-        let sa = broadcastStrides(Array(a.shape.dropLast(2)), to: batch), sb = broadcastStrides(Array(b.shape.dropLast(2)), to: batch)
+        let sa = broadcastStrides(Array(a.shape.dropLast(2)), to: batch),
+            sb = broadcastStrides(Array(b.shape.dropLast(2)), to: batch)
         // Gradients at the broadcast batch shape, one product per batch item.
         var da = Tensor(shape: c.wants(0) ? batch + [m, k] : [0]), db = Tensor(shape: c.wants(1) ? batch + [k, n] : [0])
-        a.storage.withUnsafeBufferPointer { pa in b.storage.withUnsafeBufferPointer { pb in g.storage.withUnsafeBufferPointer { pg in
+        a.storage.withUnsafeBufferPointer { pa in b.storage.withUnsafeBufferPointer { pb in
+            g.storage.withUnsafeBufferPointer { pg in
             da.storage.withUnsafeMutableBufferPointer { pda in db.storage.withUnsafeMutableBufferPointer { pdb in
                 for i in 0..<count {
                     var rem = i, oa = 0, ob = 0
@@ -132,11 +137,13 @@ enum LinearOps {
                     }
                     let gi = pg.baseAddress! + i * m * n
                     if c.wants(0) {
-                        BLAS.sgemm(transB: true, m: m, n: k, k: n, a: gi, lda: max(n, 1), b: pb.baseAddress! + ob * k * n,
+                        BLAS.sgemm(transB: true, m: m, n: k, k: n, a: gi, lda: max(n, 1),
+                                   b: pb.baseAddress! + ob * k * n,
                                    ldb: max(n, 1), beta: 0, c: pda.baseAddress! + i * m * k, ldc: max(k, 1))
                     }
                     if c.wants(1) {
-                        BLAS.sgemm(transA: true, m: k, n: n, k: m, a: pa.baseAddress! + oa * m * k, lda: max(k, 1), b: gi,
+                        BLAS.sgemm(transA: true, m: k, n: n, k: m, a: pa.baseAddress! + oa * m * k,
+                                   lda: max(k, 1), b: gi,
                                    ldb: max(n, 1), beta: 0, c: pdb.baseAddress! + i * k * n, ldc: max(n, 1))
                     }
                 }

@@ -57,7 +57,9 @@ enum NormOps {
         let x = try required(inputs, 0, node)
         let (n, c, h, w) = try nchw(x, node)
         let size = node.int("size", default: 1)
-        guard (1...windowLimit).contains(size) else { throw ModelError.node(node, "size \(size) must lie in 1…\(windowLimit)") }
+        guard (1...windowLimit).contains(size) else {
+            throw ModelError.node(node, "size \(size) must lie in 1…\(windowLimit)")
+        }
         let alpha = node.float("alpha", default: 1e-4), beta = node.float("beta", default: 0.75), bias = node.float("bias", default: 1)
         var y = x
         let area = h * w
@@ -134,12 +136,15 @@ enum NormOps {
             })
             var outputs = [y]
             if node.outputs.count > 1 { outputs += [newMean, newVar] }
-            return TrainingForward(outputs: outputs, saved: [Tensor(shape: [c], values: mean), Tensor(shape: [c], values: inv)],
+            return TrainingForward(outputs: outputs, saved: [Tensor(shape: [c], values: mean),
+                                                             Tensor(shape: [c], values: inv)],
                                    updates: [3: newMean, 4: newVar])
         },
     ]
 
-    static let gradients: [String: GradientRule] = ["BatchNormalization": GradientRule(inputs: [0, 1, 2], batchNormBackward)]
+    static let gradients: [String: GradientRule] = [
+        "BatchNormalization": GradientRule(inputs: [0, 1, 2], batchNormBackward)
+    ]
 
     /// With x̂ = (x − μ)/σ: dScale = Σ g·x̂, dBias = Σ g; dx = scale/σ · (g − mean(g) − x̂·mean(g·x̂)) with
     /// the batch's statistics (training), or scale/σ · g with the running ones (inference).

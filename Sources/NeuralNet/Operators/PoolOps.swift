@@ -40,7 +40,8 @@ enum PoolOps {
             case let auto where auto == "SAME_UPPER" || auto == "SAME_LOWER":
                 oh = (h + s[0] - 1) / s[0]; ow = (w + s[1] - 1) / s[1]
                 let th = max(0, (oh - 1) * s[0] + extent[0] - h), tw = max(0, (ow - 1) * s[1] + extent[1] - w)
-                pads = auto == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2] : [th - th / 2, tw - tw / 2, th / 2, tw / 2]
+                pads = auto == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2]
+                    : [th - th / 2, tw - tw / 2, th / 2, tw / 2]
             case "VALID":
                 pads = [0, 0, 0, 0]; oh = outSize(h, 0); ow = outSize(w, 1)
             default:
@@ -76,7 +77,8 @@ enum PoolOps {
         let (n, c, h, w) = try nchw(x, node)
         let win = try Window(node, height: h, width: w)
         let (oh, ow, s0, s1, d0, d1, k0, k1) = (win.oh, win.ow, win.s0, win.s1, win.d0, win.d1, win.k0, win.k1)
-        let top = win.top, left = win.left, right = win.right, extent = [win.extent.0, win.extent.1], s = [s0, s1], d = [d0, d1]
+        let top = win.top, left = win.left, right = win.right,
+            extent = [win.extent.0, win.extent.1], s = [s0, s1], d = [d0, d1]
         let inside = Window.inside
         if isMax {
             // The C kernel indexes the output grid (rows as wide as the padded input) with 32 bits.
@@ -142,7 +144,8 @@ enum PoolOps {
         let win = try Window(c.node, height: h, width: w)
         let oh = win.oh, ow = win.ow
         var dx = Tensor(shape: x.shape)
-        x.storage.withUnsafeBufferPointer { xs in y.storage.withUnsafeBufferPointer { ys in g.storage.withUnsafeBufferPointer { gs in
+        x.storage.withUnsafeBufferPointer { xs in y.storage.withUnsafeBufferPointer { ys in
+            g.storage.withUnsafeBufferPointer { gs in
             dx.storage.withUnsafeMutableBufferPointer { ds in
                 let xb = xs.baseAddress!, yb = ys.baseAddress!, gb = gs.baseAddress!, db = ds.baseAddress!
                 parallelFor(n * ch) { plane in
@@ -162,7 +165,9 @@ enum PoolOps {
                                 let divisor = win.divisor(y0: y0, x0: x0, rows: rows, cols: cols, h: h, w: w)
                                 guard divisor > 0 else { continue }
                                 let share = grad / Float(divisor)
-                                for ky in rows { for kx in cols { q[(y0 + ky * win.d0) * w + x0 + kx * win.d1] += share } }
+                                for ky in rows {
+                                    for kx in cols { q[(y0 + ky * win.d0) * w + x0 + kx * win.d1] += share }
+                                }
                             }
                         }
                     }
@@ -179,7 +184,9 @@ enum PoolOps {
         for p in 0..<planes {
             let base = p * area
             if isMax {
-                if let at = (base..<(base + area)).first(where: { x.storage[$0] == y.storage[p] }) { dx.storage[at] = g.storage[p] }
+                if let at = (base..<(base + area)).first(where: { x.storage[$0] == y.storage[p] }) {
+                    dx.storage[at] = g.storage[p]
+                }
             } else {
                 let share = g.storage[p] / Float(area)
                 for i in base..<(base + area) { dx.storage[i] = share }

@@ -25,7 +25,9 @@ enum ShapeOps {
                 var known = shape
                 known.remove(at: unknown)
                 let product = try MemoryBudget.count(known, "the target shape", node: n)
-                guard product > 0, x.count % product == 0 else { throw ModelError.node(n, "cannot reshape \(x.shape) to \(target)") }
+                guard product > 0, x.count % product == 0 else {
+                    throw ModelError.node(n, "cannot reshape \(x.shape) to \(target)")
+                }
                 shape[unknown] = x.count / product
             }
             guard try MemoryBudget.count(shape, "the target shape", node: n) == x.count else {
@@ -152,7 +154,9 @@ enum ShapeOps {
         var sizes = opset >= 13 ? optional(i, 1)?.integers : n.ints("split")
         if sizes == nil {
             let parts = n.int("num_outputs", default: count)
-            guard (1...windowLimit).contains(parts) else { throw ModelError.node(n, "cannot split into \(parts) parts") }
+            guard (1...windowLimit).contains(parts) else {
+                throw ModelError.node(n, "cannot split into \(parts) parts")
+            }
             let each = (x.shape[a] + parts - 1) / parts
             sizes = (0..<parts).map { min(each, x.shape[a] - $0 * each) }
         }
@@ -182,7 +186,8 @@ enum ShapeOps {
         let axes = (opset >= 10 ? optional(i, 3)?.integers : n.ints("axes")) ?? Array(0..<starts.count)
         let steps = (opset >= 10 ? optional(i, 4)?.integers : nil) ?? [Int](repeating: 1, count: starts.count)
         guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count else {
-            throw ModelError.node(n, "starts, ends, axes and steps have \([starts, ends, axes, steps].map(\.count)) values")
+            throw ModelError.node(n, "starts, ends, axes and steps "
+                                  + "have \([starts, ends, axes, steps].map(\.count)) values")
         }
         var out = shape, first = [Int](repeating: 0, count: shape.count), step = [Int](repeating: 1, count: shape.count)
         var seen: Set<Int> = []
@@ -204,7 +209,8 @@ enum ShapeOps {
     }
 
     /// Visits the input index of each value a slice takes, in output order.
-    static func sliceSources(_ plan: (shape: [Int], start: [Int], step: [Int]), of shape: [Int], _ visit: (Int) -> Void) {
+    static func sliceSources(_ plan: (shape: [Int], start: [Int], step: [Int]), of shape: [Int],
+                             _ visit: (Int) -> Void) {
         let rank = shape.count, strides = Tensor.strides(shape), count = plan.shape.reduce(1, *)
         guard count > 0 else { return }
         var index = [Int](repeating: 0, count: rank)
@@ -309,7 +315,9 @@ enum ShapeOps {
         }
         let oh: Int, ow: Int, sy: Float, sx: Float
         if let sizes, sizes.count == 4 {
-            guard sizes.allSatisfy({ (1...windowLimit * 16).contains($0) }) else { throw ModelError.node(n, "sizes \(sizes) are out of range") }
+            guard sizes.allSatisfy({ (1...windowLimit * 16).contains($0) }) else {
+                throw ModelError.node(n, "sizes \(sizes) are out of range")
+            }
             oh = sizes[2]; ow = sizes[3]; sy = Float(oh) / Float(h); sx = Float(ow) / Float(w)
         } else if let scales, scales.count == 4 {
             // Scales beyond what any output could use are refused before they become sizes.
@@ -370,7 +378,9 @@ enum ShapeOps {
         let x = try required(i, 0, n)
         let (batch, c, h, w) = try nchw(x, n)
         let b = n.int("blocksize", default: 0)
-        guard b >= 1, b <= c, c % (b * b) == 0 else { throw ModelError.node(n, "blocksize \(b) does not divide \(c) channels") }
+        guard b >= 1, b <= c, c % (b * b) == 0 else {
+            throw ModelError.node(n, "blocksize \(b) does not divide \(c) channels")
+        }
         let oc = c / (b * b)
         let crd = n.string("mode", default: "DCR") == "CRD"
         var out = Tensor(shape: [batch, oc, h * b, w * b])
@@ -438,7 +448,9 @@ enum ShapeOps {
             let pads = c.opset >= 11 ? try c.input(1).integers : (c.node.ints("pads") ?? [])
             var dx = Tensor(shape: x.shape)
             dx.storage.withUnsafeMutableBufferPointer { q in
-                padSources(x.shape, pads: pads, mode: c.node.string("mode", default: "constant")) { o, src in q[src] += g.storage[o] }
+                padSources(x.shape, pads: pads, mode: c.node.string("mode", default: "constant")) { o, src in
+                    q[src] += g.storage[o]
+                }
             }
             return [dx]
         },

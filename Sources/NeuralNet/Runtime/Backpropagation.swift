@@ -134,8 +134,11 @@ public struct Backpropagation: Sendable {
             guard outGrads.contains(where: { $0 != nil }) else { continue }
             let rule = Operators.gradients[node.opType]!
             let inputs = node.inputs.map { $0.isEmpty ? nil : pass.values[$0] }
-            let wanted = node.inputs.enumerated().map { $0.element != "" && flows.contains($0.element) && rule.reaches($0.offset) }
-            let context = BackwardContext(node: node, inputs: inputs, outputs: node.outputs.map { pass.values[$0] ?? Tensor(shape: [0]) },
+            let wanted = node.inputs.enumerated().map {
+                $0.element != "" && flows.contains($0.element) && rule.reaches($0.offset)
+            }
+            let context = BackwardContext(node: node, inputs: inputs,
+                                          outputs: node.outputs.map { pass.values[$0] ?? Tensor(shape: [0]) },
                                           saved: pass.saved[i] ?? [], outputGradients: outGrads, opset: graph.opset,
                                           wanted: wanted)
             let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
@@ -147,7 +150,8 @@ public struct Backpropagation: Sendable {
                 guard let g else { continue }
                 let name = node.inputs[j]
                 guard let x = inputs[j], g.shape == x.shape else {
-                    throw ModelError.node(node, "its backward pass gave a gradient of shape \(g.shape) for input \(j + 1)")
+                    throw ModelError.node(node,
+                                          "its backward pass gave a gradient of shape \(g.shape) for input \(j + 1)")
                 }
                 if grads[name] == nil { grads[name] = g } else { grads[name]!.add(g) }
             }

@@ -27,7 +27,8 @@ public enum MemoryBudget {
             n = p
         }
         guard n <= bytes / 4 else {
-            throw fail("needs \(n / (1 << 18)) MiB, over the \(bytes >> 20) MiB limit (CNNFILTER_MAX_MEMORY_MB raises it)")
+            throw fail("needs \(n / (1 << 18)) MiB, over the \(bytes >> 20) MiB limit "
+                       + "(CNNFILTER_MAX_MEMORY_MB raises it)")
         }
         return n
     }
