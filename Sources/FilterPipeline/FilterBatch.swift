@@ -60,7 +60,11 @@ public struct FilterBatch: Sendable {
                 state.fail(t.input, error, self)
             }
         }
-        if targets.count == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: targets.count, execute: body) }
+        if targets.count == 1 {
+            body(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: targets.count, execute: body)
+        }
         return state.report
     }
 

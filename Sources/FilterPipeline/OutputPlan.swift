@@ -40,7 +40,9 @@ public enum OutputPlan {
                     guard !parts.contains("..") else {
                         throw CodecError(input, "--keep-tree cannot place a path with '..' under the output directory")
                     }
-                    if !parts.isEmpty { dir = (output as NSString).appendingPathComponent(parts.joined(separator: "/")) }
+                    if !parts.isEmpty {
+                        dir = (output as NSString).appendingPathComponent(parts.joined(separator: "/"))
+                    }
                 }
                 var path = (dir as NSString).appendingPathComponent(base + "." + f.fileExtension)
                 if !used.insert(path).inserted {

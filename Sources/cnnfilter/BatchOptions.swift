@@ -42,7 +42,9 @@ struct BatchOptions: ParsableArguments {
             let listed = try FileList.read(filesFrom, nulSeparated: nulSeparated)
             let shown = filesFrom == "-" ? "<stdin>" : filesFrom
             guard !listed.isEmpty else { throw CodecError(shown, "the list names no files") }
-            if listed.contains("-") { throw CodecError(shown, "the list names '-': standard input cannot be one of many inputs") }
+            if listed.contains("-") {
+                throw CodecError(shown, "the list names '-': standard input cannot be one of many inputs")
+            }
             all += listed
         }
         let unique = BatchInputs.unique(all)
