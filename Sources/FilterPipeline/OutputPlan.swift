@@ -7,6 +7,12 @@ public struct OutputTarget: Equatable, Sendable {
     /// A file path, or "-" for standard output.
     public var path: String
     public var format: ImageFormat
+
+    public init(input: String, path: String, format: ImageFormat) {
+        self.input = input
+        self.path = path
+        self.format = format
+    }
 }
 
 public enum OutputPlan {

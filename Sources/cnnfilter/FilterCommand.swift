@@ -152,9 +152,18 @@ struct FilterCommand: ParsableCommand {
                 try r.run(target)
             }
         }
+        if batch.skipExisting {
+            let removed = FilterBatch.removeLeftovers(of: targets)
+            if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
+        }
         let reporting = batch.isBatch(inputs: all.count)
         let progress = BatchProgressLine(enabled: reporting && targets.count > 1)
-        job.onProgress = { progress.update($0, $1) }
+        // For the tests: stop (SIGSTOP) once that many files are done, for a SIGKILL half-way.
+        let stopAfter = ProcessInfo.processInfo.environment["CNNFILTER_STOP_AFTER"].flatMap(Int.init)
+        job.onProgress = { done, total in
+            progress.update(done, total)
+            if done == stopAfter { raise(SIGSTOP) }
+        }
         job.onFailure = { progress.print("cnnfilter: \($0)") }
         let report = job.run(targets)
         progress.finish()
