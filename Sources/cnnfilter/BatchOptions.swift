@@ -26,9 +26,10 @@ struct BatchOptions: ParsableArguments {
         if let shard { _ = try Shard(parsing: shard) }
     }
 
-    /// Summaries and progress lines are for runs over many files.
-    func isBatch(inputs: Int) -> Bool {
-        inputs > 1 || filesFrom != nil || shard != nil || skipExisting
+    /// The summary is for batch runs (any of these options); a few files named on the
+    /// command line report only their failures, one line each, as they always have.
+    var isBatch: Bool {
+        filesFrom != nil || shard != nil || skipExisting || keepTree
     }
 
     /// The positional inputs, then the list's, each file once (repeats are reported on stderr).

@@ -156,8 +156,7 @@ struct FilterCommand: ParsableCommand {
             let removed = FilterBatch.removeLeftovers(of: targets)
             if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
         }
-        let reporting = batch.isBatch(inputs: all.count)
-        let progress = BatchProgressLine(enabled: reporting && targets.count > 1)
+        let progress = BatchProgressLine(enabled: targets.count > 1)
         // For the tests: stop (SIGSTOP) once that many files are done, for a SIGKILL half-way.
         let stopAfter = ProcessInfo.processInfo.environment["CNNFILTER_STOP_AFTER"].flatMap(Int.init)
         job.onProgress = { done, total in
@@ -167,7 +166,7 @@ struct FilterCommand: ParsableCommand {
         job.onFailure = { progress.print("cnnfilter: \($0)") }
         let report = job.run(targets)
         progress.finish()
-        if reporting { batch.printSummary(report, selected: targets.count, listed: all.count) }
+        if batch.isBatch { batch.printSummary(report, selected: targets.count, listed: all.count) }
         if report.failed > 0 { throw ExitCode.failure }
     }
 }

@@ -207,4 +207,17 @@ import Testing
             #expect(try Self.tree(URL(fileURLWithPath: out)).isEmpty)
         }
     }
+
+    @Test func aLogGetsOneProgressLinePerHundredFiles() throws {
+        let dir = try CLI.tempDir()
+        let out = try Self.mkdir(dir, "out")
+        let names = (0..<250).map { "g\($0).png" }
+        for n in names { try FileManager.default.copyItem(atPath: CLI.image("gradient16.png"), toPath: dir.path + "/" + n) }
+        try Data(names.map { $0 + "\n" }.joined().utf8).write(to: dir.appendingPathComponent("list.txt"))
+        let r = try CLI.run(["--files-from", "list.txt", "--kernel", "box", "-o", out], cwd: dir)
+        #expect(r.status == 0)
+        #expect(r.stderr.split(separator: "\n") == ["cnnfilter: 100/250 files", "cnnfilter: 200/250 files",
+                                                    "cnnfilter: 250 processed, 0 skipped (output exists), 0 failed"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).count == 250)
+    }
 }
