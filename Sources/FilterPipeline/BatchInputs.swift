@@ -36,10 +36,12 @@ public enum FileList {
     }
 }
 
-/// One of N deterministic slices of a list of inputs: a file belongs to shard
-/// (FNV-1a 64 of its normalized path, as UTF-8) mod N + 1. The slice depends on
-/// the name alone, not on its place in the list, so every machine, and every
-/// order of the same list, splits it the same way.
+/// One of N deterministic slices of a list of inputs: with h the 64-bit FNV-1a
+/// hash of a file's normalized path (as UTF-8), the file belongs to shard
+/// floor(h * N / 2^64) + 1. The slice depends on the name alone, not on its place
+/// in the list, so every machine, and every order of the same list, splits it the
+/// same way. The high bits of h decide: FNV's low bits depend only on the low bits
+/// of each byte, so h mod N would split names such as p1.jpg, p5.jpg badly.
 public struct Shard: Equatable, Sendable, CustomStringConvertible {
     /// 1-based, as Slurm's array task ids and GNU parallel's {} usually are.
     public let index: Int
@@ -67,7 +69,7 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
 
     /// Whether `path` falls into this shard.
     public func contains(_ path: String) -> Bool {
-        Int(Shard.fnv1a64(BatchInputs.key(path)) % UInt64(count)) + 1 == index
+        Int(Shard.fnv1a64(BatchInputs.key(path)).multipliedFullWidth(by: UInt64(count)).high) + 1 == index
     }
 
     /// FNV-1a, 64 bits, over the UTF-8 bytes of `text`.

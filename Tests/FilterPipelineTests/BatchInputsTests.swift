@@ -12,14 +12,23 @@ import Testing
         #expect(Shard.fnv1a64("foobar") == 0x8594_4171_f739_67e8)
     }
 
-    @Test func shardOfAPathIsItsHashModNPlusOne() throws {
-        // FNV-1a("a") = 0xaf63dc4c8601ec8c: mod 4 it is 0 (its last hex digit, c, is a multiple of 4),
-        // so shard 1 of 4; mod 3 it is 1 (Python: int('af63dc4c8601ec8c', 16) % 3), so shard 2 of 3.
-        #expect(try Shard(index: 1, count: 4).contains("a"))
-        #expect(try Shard(index: 2, count: 3).contains("a"))
-        #expect(try !Shard(index: 1, count: 3).contains("a"))
+    @Test func shardOfAPathComesFromTheHighBitsOfItsHash() throws {
+        // FNV-1a("a") = 0xaf63dc4c8601ec8c = 0.6851... * 2^64: floor(0.6851 * 4) = 2, shard 3 of 4
+        // (its top two bits, of hex a = 1010, are 10); floor(0.6851 * 3) = 2, shard 3 of 3.
+        #expect(try Shard(index: 3, count: 4).contains("a"))
+        #expect(try Shard(index: 3, count: 3).contains("a"))
+        #expect(try !Shard(index: 1, count: 3).contains("a") && !Shard(index: 2, count: 3).contains("a"))
         // The path is normalized first: "./a" and "a" are one file, in one shard.
-        #expect(try Shard(index: 2, count: 3).contains("./a"))
+        #expect(try Shard(index: 3, count: 3).contains("./a"))
+    }
+
+    @Test func namesThatDifferInOneDigitSpreadOverPowerOfTwoShards() throws {
+        // p0.jpg ... p9.jpg: the digits 1 and 5 share their low bits, which h mod 4 would put together.
+        let names = (0..<400).map { "p\($0).jpg" }
+        for n in [2, 4, 8] {
+            let sizes = try (1...n).map { i in names.filter(try Shard(index: i, count: n).contains).count }
+            #expect(sizes.allSatisfy { abs($0 - 400 / n) <= 400 / n / 3 }, "\(n) shards: \(sizes)")
+        }
     }
 
     @Test func shardsSplitAListIntoDisjointSlicesThatCoverIt() throws {
