@@ -45,6 +45,7 @@ pid=$!
 sleep 1
 kill -KILL $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
-echo "at the kill: $(find ../resumed -type f -not -name '.*' | wc -l) outputs, $(find ../resumed -name '.*' | wc -l) temporary"
+outputs=$(find ../resumed -type f -not -name '.*' | wc -l)
+echo "at the kill: $outputs outputs, $(find ../resumed -name '.*' | wc -l) temporary"
 "$bin" --files-from list.txt --kernel gaussian:sigma=2 -o ../resumed/ --keep-tree --skip-existing
 same ../resumed "killed and resumed"

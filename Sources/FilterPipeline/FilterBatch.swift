@@ -83,7 +83,8 @@ public struct FilterBatch: Sendable {
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
             for entry in entries.sorted() where entry.hasPrefix(".") && entry.utf8.count > 8 {
                 let suffix = entry.suffix(7)
-                guard suffix.first == ".", suffix.dropFirst().allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
+                let random = suffix.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+                guard suffix.first == ".", random,
                       names.contains(String(entry.dropFirst().dropLast(7))) else { continue }
                 let path = (dir as NSString).appendingPathComponent(entry)
                 if unlink(path) == 0 { removed.append(path) }

@@ -41,7 +41,8 @@ import Testing
             }
             let rel = String(format: "d%02d/p%05d.%@", i / 10, i, i % 2 == 0 ? "jpg" : "png")
             let path = photos.appendingPathComponent(rel)
-            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
             try ImageWriter.write(crop, format: i % 2 == 0 ? .jpeg : .png, to: path.path)
             names.append(rel)
         }
@@ -78,8 +79,8 @@ import Testing
         #expect(r.stderr == "cnnfilter: \(count) processed, 0 skipped (output exists), 0 failed\n")
         let files = try tree(URL(fileURLWithPath: out))
         #expect(files.count == count)
-        #expect(Set(files.keys) == Set(try String(contentsOf: photos.appendingPathComponent("list.txt"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)))
+        let listed = try String(contentsOf: photos.appendingPathComponent("list.txt"), encoding: .utf8)
+        #expect(Set(files.keys) == Set(listed.split(separator: "\n").map(String.init)))
         return files
     }
 
@@ -123,7 +124,8 @@ import Testing
         p.arguments = ["--files-from", "list.txt"] + Self.filter + ["-o", out, "--keep-tree"]
         p.currentDirectoryURL = photos
         // The binary stops itself (SIGSTOP) once half the files are done; the SIGKILL then lands half-way.
-        p.environment = ProcessInfo.processInfo.environment.merging(["CNNFILTER_STOP_AFTER": "\(Self.count / 2)"]) { $1 }
+        p.environment = ProcessInfo.processInfo.environment
+            .merging(["CNNFILTER_STOP_AFTER": "\(Self.count / 2)"]) { $1 }
         p.standardError = FileHandle.nullDevice
         try p.run()
         let deadline = Date().addingTimeInterval(120)
@@ -140,7 +142,8 @@ import Testing
 
         let partial = try Self.tree(URL(fileURLWithPath: out))
         let complete = partial.filter { full[$0.key] != nil }
-        #expect(complete.count >= Self.count / 2 && complete.count < Self.count, "\(complete.count) outputs at the kill")
+        #expect(complete.count >= Self.count / 2 && complete.count < Self.count,
+                "\(complete.count) outputs at the kill")
         // Whatever the kill left under an output's own name is that output, whole.
         for (name, bytes) in complete { #expect(bytes == full[name], "\(name) damaged") }
 
@@ -150,7 +153,8 @@ import Testing
         #expect(r.stderr.hasSuffix("cnnfilter: \(Self.count - complete.count) processed, \(complete.count) skipped "
                                    + "(output exists), 0 failed\n"), "\(r.stderr)")
         let resumed = try Self.tree(URL(fileURLWithPath: out))
-        #expect(Set(resumed.keys) == Set(full.keys), "no temporary files left: \(Set(resumed.keys).subtracting(full.keys))")
+        #expect(Set(resumed.keys) == Set(full.keys),
+                "no temporary files left: \(Set(resumed.keys).subtracting(full.keys))")
         for (name, bytes) in full { #expect(resumed[name] == bytes, "\(name)") }
     }
 
@@ -190,7 +194,8 @@ import Testing
         let out = try Self.mkdir(dir, "none")
         try Data().write(to: photos.appendingPathComponent("empty.txt"))
         try Data("d00/p00000.jpg\nd01/p00000.jpg\n".utf8).write(to: photos.appendingPathComponent("clash.txt"))
-        try FileManager.default.createDirectory(at: photos.appendingPathComponent("d01"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: photos.appendingPathComponent("d01"),
+                                                withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: photos.appendingPathComponent("d00/p00000.jpg"),
                                          to: photos.appendingPathComponent("d01/p00000.jpg"))
         for (args, message) in [
@@ -212,7 +217,9 @@ import Testing
         let dir = try CLI.tempDir()
         let out = try Self.mkdir(dir, "out")
         let names = (0..<250).map { "g\($0).png" }
-        for n in names { try FileManager.default.copyItem(atPath: CLI.image("gradient16.png"), toPath: dir.path + "/" + n) }
+        for n in names {
+            try FileManager.default.copyItem(atPath: CLI.image("gradient16.png"), toPath: dir.path + "/" + n)
+        }
         try Data(names.map { $0 + "\n" }.joined().utf8).write(to: dir.appendingPathComponent("list.txt"))
         let r = try CLI.run(["--files-from", "list.txt", "--kernel", "box", "-o", out], cwd: dir)
         #expect(r.status == 0)

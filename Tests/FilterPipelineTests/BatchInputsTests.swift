@@ -81,7 +81,8 @@ import Testing
 
     func paths(_ inputs: [String], keepTree: Bool) throws -> [String] {
         let dir = FileManager.default.temporaryDirectory.path + "/"
-        return try OutputPlan.targets(inputs: inputs, output: dir, format: nil, printText: false, stdoutIsTerminal: false,
+        return try OutputPlan.targets(inputs: inputs, output: dir, format: nil, printText: false,
+                                      stdoutIsTerminal: false,
                                       keepTree: keepTree).map { String($0.path.dropFirst(dir.count)) }
     }
 
