@@ -7,13 +7,21 @@ public struct OutputTarget: Equatable, Sendable {
     /// A file path, or "-" for standard output.
     public var path: String
     public var format: ImageFormat
+
+    public init(input: String, path: String, format: ImageFormat) {
+        self.input = input
+        self.path = path
+        self.format = format
+    }
 }
 
 public enum OutputPlan {
     /// Decides the outputs: `-o FILE`, `-o DIR/` (one file per input), `-o -`,
-    /// or nothing (standard output when it is not a terminal).
+    /// or nothing (standard output when it is not a terminal). With `keepTree`,
+    /// `-o DIR/` writes each input under its own relative directory inside DIR
+    /// (photos/2023/a.jpg to DIR/photos/2023/a.jpg; a leading / is dropped).
     public static func targets(inputs: [String], output: String?, format: ImageFormat?, printText: Bool,
-                               stdoutIsTerminal: Bool) throws -> [OutputTarget] {
+                               stdoutIsTerminal: Bool, keepTree: Bool = false) throws -> [OutputTarget] {
         guard !inputs.isEmpty else { throw SpecError("no input: give an image, a .npy or a text matrix (- reads standard input)") }
         if printText {
             guard output == nil || output == "-" else { throw SpecError("--print writes to standard output; leave out -o") }
@@ -31,9 +39,21 @@ public enum OutputPlan {
             return try inputs.map { input -> OutputTarget in
                 let f = format ?? defaultFormat(forInput: input)
                 let base = ((input == "-" ? "stdin" : (input as NSString).lastPathComponent) as NSString).deletingPathExtension
-                var path = (output as NSString).appendingPathComponent(base + "." + f.fileExtension)
+                var dir = output
+                if keepTree {
+                    guard input != "-" else { throw SpecError("--keep-tree needs input files, not standard input") }
+                    let parts = BatchInputs.key(input).split(separator: "/").dropLast()
+                    guard !parts.contains("..") else {
+                        throw CodecError(input, "--keep-tree cannot place a path with '..' under the output directory")
+                    }
+                    if !parts.isEmpty {
+                        dir = (output as NSString).appendingPathComponent(parts.joined(separator: "/"))
+                    }
+                }
+                var path = (dir as NSString).appendingPathComponent(base + "." + f.fileExtension)
                 if !used.insert(path).inserted {
-                    throw CodecError(path, "two inputs would write the same output file")
+                    throw CodecError(path, "two inputs would write the same output file"
+                                     + (keepTree ? "" : " (--keep-tree keeps their directories apart)"))
                 }
                 path = path.replacingOccurrences(of: "//", with: "/")
                 return OutputTarget(input: input, path: path, format: f)
@@ -42,6 +62,7 @@ public enum OutputPlan {
         guard inputs.count == 1 else {
             throw SpecError("several inputs need -o DIR/ (one output file each)")
         }
+        guard !keepTree else { throw SpecError("--keep-tree needs -o DIR/") }
         guard let output, output != "-" else {
             if output == nil && stdoutIsTerminal {
                 throw SpecError("not writing binary image data to a terminal: give -o FILE, pipe the output (| display -), or use --print for numbers")

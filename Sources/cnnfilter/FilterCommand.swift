@@ -18,13 +18,17 @@ struct FilterCommand: ParsableCommand {
           cnnfilter photo.png --kernel sobel-x --activation relu --pool max:2 -o block.png
           cnnfilter e1.txt --kernel '1 0 1; 0 1 0; 1 0 1' --padding valid --print
           cnnfilter e5.txt --pool max:2 --print
+          find photos -name '*.jpg' -print0 | cnnfilter --files-from - -0 --kernel sharpen -o out/ --keep-tree
+          cnnfilter --files-from list.txt --shard 2/4 --skip-existing --kernel edge -o out/
         Kernels: a name (cnnfilter kernels), a file, an inline matrix with rows
         separated by ';', gaussian:sigma=S, gaussian:N, box:N.
         """
     )
 
     @Argument(help: "Input files: PNG, JPEG, PNM, .npy or a text matrix (- for standard input).")
-    var inputs: [String]
+    var inputs: [String] = []
+
+    @OptionGroup var batch: BatchOptions
 
     @Option(name: [.short, .long], help: "A kernel; repeat to chain filters.")
     var kernel: [String] = []
@@ -124,30 +128,46 @@ struct FilterCommand: ParsableCommand {
         // Resolve kernels once up front, so a bad kernel fails before any file is read.
         do { _ = try spec.pipeline(library: library, inputChannels: 3) } catch { fail(error) }
 
-        let targets: [OutputTarget]
+        let all: [String], targets: [OutputTarget]
         do {
-            targets = try OutputPlan.targets(inputs: inputs, output: output, format: outFormat, printText: print,
-                                             stdoutIsTerminal: isatty(STDOUT_FILENO) != 0)
+            all = try batch.inputs(positional: inputs)
+            targets = try batch.select(try OutputPlan.targets(
+                inputs: all, output: output, format: outFormat, printText: print,
+                stdoutIsTerminal: isatty(STDOUT_FILENO) != 0, keepTree: batch.keepTree))
         } catch { fail(error) }
 
-        let failures = Failures()
         let profile = ProcessInfo.processInfo.environment["CNNFILTER_PROFILE"] != nil
         var runner = FilterRunner(spec: spec, library: library)
         runner.settings = settings
         runner.encode = encode
         runner.applyOrientation = !noOrient
-        let work: (Int) -> Void = { i in
-            var job = runner
-            let clock = PhaseClock(enabled: profile, label: targets[i].input)
-            job.phase = { clock.lap($0) }
-            do { try job.run(targets[i]) } catch { failures.report(error) }
+        var job = FilterBatch(runner: runner)
+        job.skipExisting = batch.skipExisting
+        job.makeDirectories = batch.keepTree
+        if profile {
+            job.work = { runner, target in
+                var r = runner
+                let clock = PhaseClock(enabled: true, label: target.input)
+                r.phase = { clock.lap($0) }
+                try r.run(target)
+            }
         }
-        if targets.count == 1 {
-            work(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: targets.count, execute: work)
+        if batch.skipExisting {
+            let removed = FilterBatch.removeLeftovers(of: targets)
+            if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
         }
-        if failures.count > 0 { throw ExitCode.failure }
+        let progress = BatchProgressLine(enabled: targets.count > 1)
+        // For the tests: stop (SIGSTOP) once that many files are done, for a SIGKILL half-way.
+        let stopAfter = ProcessInfo.processInfo.environment["CNNFILTER_STOP_AFTER"].flatMap(Int.init)
+        job.onProgress = { done, total in
+            progress.update(done, total)
+            if done == stopAfter { raise(SIGSTOP) }
+        }
+        job.onFailure = { progress.print("cnnfilter: \($0)") }
+        let report = job.run(targets)
+        progress.finish()
+        if batch.isBatch { batch.printSummary(report, selected: targets.count, listed: all.count) }
+        if report.failed > 0 { throw ExitCode.failure }
     }
 }
 
@@ -167,17 +187,6 @@ final class PhaseClock: @unchecked Sendable {
         let ms = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e6
         FileHandle.standardError.write(Data("cnnfilter: \(label): \(phase) \(String(format: "%.1f", ms)) ms\n".utf8))
         last = now
-    }
-}
-
-/// Collects per-file errors from parallel work and prints each as one line.
-final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var count = 0
-    func report(_ error: Error) {
-        lock.lock(); defer { lock.unlock() }
-        count += 1
-        printError(error)
     }
 }
 
