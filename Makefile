@@ -49,12 +49,13 @@ demo: build
 # host-CPU release build (its FMA path differs), then an independent read-back
 # of what cnnfilter writes (Pillow, pypng and numpy from PyPI) and onnxruntime on a model
 # fine-tuned from the command line.
+# The Python packages come first: the batch CLI test makes its photos with scripts/make-batch-photos.py.
 test: deps
+	@python3 -c "import numpy, PIL, png, onnx, onnxruntime" 2>/dev/null || \
+	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
 	$(SWIFT) build --product cnnfilter
 	$(SWIFT) test
 	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests|GradientFixtureTests|OperatorGradientTests|ExplainTests'
-	@python3 -c "import numpy, PIL, png, onnx, onnxruntime" 2>/dev/null || \
-	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
 	python3 scripts/check-written.py .build/debug/cnnfilter
 	python3 scripts/check-finetune.py .build/debug/cnnfilter
 
