@@ -48,9 +48,7 @@ public enum ONNXLoader {
                 throw ModelError("node '\(n.name)' uses operator \(n.opType) of domain '\(n.domain)', which cnnfilter does not support")
             }
             var attributes: [String: Attribute] = [:]
-            // The runner's own marks (fused activations, packed filters, the convolution path) are not ONNX
-            // attributes: one a file carries could change how the model runs, so none is read.
-            for a in n.attribute where !a.name.hasPrefix(runnerAttributePrefix) {
+            for a in n.attribute {
                 attributes[a.name] = try attribute(a, directory: directory)
             }
             nodes.append(Node(name: n.name, opType: n.opType, inputs: n.input, outputs: n.output, attributes: attributes))

@@ -19,7 +19,18 @@ public enum ConvOps {
         public static var preferred: Path { cf_conv_lanes() >= 16 ? .direct : .sgemm }
     }
 
-    static let table: [String: Operator] = ["Conv": conv, "ConvTranspose": convTranspose]
+    static let table: [String: Operator] = ["Conv": { node, inputs, _ in try conv(node, inputs) },
+                                            "ConvTranspose": convTranspose]
+
+    /// What the model runner prepares for a Conv once: the path it takes and its filters packed for it.
+    struct Plan {
+        var path = Path.preferred
+        /// The filters in the direct kernel's (or Winograd's) panels; nil: packed on each run where needed.
+        var packed: Tensor?
+        /// For fixed filters that gradients pass through (an explanation): the flipped, transposed
+        /// filters dX is a convolution with, and their packing (`preparedBackward`).
+        var flipped: Tensor?, flippedPacked: Tensor?
+    }
 
     /// Whether a convolution that is not depthwise runs on DirectConv (or GEMMConv) rather than the
     /// filter engine (the model runner packs these filters once).
@@ -27,7 +38,9 @@ public enum ConvOps {
         !(cg == 1 && group > 1) && GEMMConv.suits(filtersPerGroup: mg)
     }
 
-    static func conv(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
+    /// `clip`: the Relu or Clip the runner folded into the convolution.
+    static func conv(_ node: Node, _ inputs: [Tensor?], plan: Plan = Plan(), clip: ClipBounds? = nil) throws
+        -> [Tensor] {
         let x = try required(inputs, 0, node), w = try required(inputs, 1, node)
         let (n, c, h, wd) = try nchw(x, node)
         guard w.rank == 4 else { throw ModelError.node(node, "only 2-D convolutions are supported (weight shape \(w.shape))") }
@@ -49,7 +62,7 @@ public enum ConvOps {
             let extent = [(kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1]
             if !depthwise && n > 1 && oh * ow <= GEMMConv.batchedPixels {
                 return [GEMMConv.runBatched(x, w, bias: bias, group: group, strides: strides, dilations: dilations,
-                                            pads: pads, outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+                                            pads: pads, outHeight: oh, outWidth: ow, clip: clip)]
             }
             // The C kernels index the output grid (rows as wide as the padded input) with 32 bits; the
             // direct kernel leaves larger planes to SGEMM.
@@ -59,22 +72,20 @@ public enum ConvOps {
                     throw ModelError.node(node, "a \(oh)×\(ow) output plane is too large for cnnfilter's depthwise kernel")
                 }
                 return [DepthwiseConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                          outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+                                          outHeight: oh, outWidth: ow, clip: clip)]
             }
-            if node.string(convolutionPath, default: Path.preferred.rawValue) == Path.direct.rawValue
-                && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
-                var packed: Tensor?
-                if case .tensor(let t)? = node.attributes[packedFilters] { packed = t }
+            if plan.path == .direct && gridBound < Int(Int32.max) && tapCount < Int(Int32.max) {
+                let packed = plan.packed
                 if WinogradConv.applies(weight: w, group: group, strides: strides, dilations: dilations),
                    WinogradConv.fits(channels: c, filters: m, outHeight: oh, outWidth: ow) {
-                    return [WinogradConv.run(x, w, bias: bias, pads: pads, outHeight: oh, outWidth: ow, clip: fusedBounds(node),
+                    return [WinogradConv.run(x, w, bias: bias, pads: pads, outHeight: oh, outWidth: ow, clip: clip,
                                              packed: packed)]
                 }
                 return [DirectConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                       outHeight: oh, outWidth: ow, clip: fusedBounds(node), packed: packed)]
+                                       outHeight: oh, outWidth: ow, clip: clip, packed: packed)]
             }
             return [GEMMConv.run(x, w, bias: bias, group: group, strides: strides, dilations: dilations, pads: pads,
-                                 outHeight: oh, outWidth: ow, clip: fusedBounds(node))]
+                                 outHeight: oh, outWidth: ow, clip: clip)]
         }
         var conv = Conv2D(bank: w.storage, filters: m, inputChannels: c, height: kh, width: kw, bias: bias?.storage, groups: group)
         conv.strideY = strides[0]; conv.strideX = strides[1]
@@ -88,7 +99,7 @@ public enum ConvOps {
         do { plan = try Pipeline([conv]).plan(for: input) }
         catch { throw ModelError.node(node, "\(error)") }
         var y = try perItem(x, n: n, plan: plan)
-        if let bounds = fusedBounds(node) {
+        if let bounds = clip {
             y.storage.withUnsafeMutableBufferPointer { clamp($0.baseAddress!, count: $0.count, bounds) }
         }
         return [y]
@@ -247,12 +258,9 @@ public enum ConvOps {
             transposed.attributes["auto_pad"] = nil
             transposed.attributes["strides"] = .ints([1, 1])
             // Filters that stay fixed (explanations) come flipped and packed once (`preparedBackward`).
-            transposed.attributes[packedFilters] = node.attributes[transposedPacked]
-            var flipped: Tensor
-            if case .tensor(let t)? = node.attributes[transposedFilters] { flipped = t }
-            else { flipped = flippedTranspose(w, group: group) }
-            transposed.attributes[transposedFilters] = nil; transposed.attributes[transposedPacked] = nil
-            dx = try conv(transposed, [dy, flipped], c.opset)[0]
+            let prepared = c.plan.convolution ?? Plan()
+            dx = try conv(transposed, [dy, prepared.flipped ?? flippedTranspose(w, group: group)],
+                          plan: Plan(path: prepared.path, packed: prepared.flipped == nil ? nil : prepared.flippedPacked))[0]
         }
         // Items per chunk: about 4 M floats of unrolled patches (16 MB), at least one item.
         let chunk = max(1, min(n, (1 << 22) / max(k * pixels, 1)))
@@ -331,20 +339,16 @@ public enum ConvOps {
         return DirectConv.packedFilters(w, group: group)
     }
 
-    /// A Conv whose filters `w` stay fixed while gradients flow back through it (an explanation), with
-    /// the flipped, transposed filters its dX convolution reads, and their packing, made once.
-    static func preparedBackward(_ node: Node, weight w: Tensor) -> Node? {
+    /// The plan of a Conv whose filters `w` stay fixed while gradients flow back through it (an explanation),
+    /// with the flipped, transposed filters its dX convolution reads, and their packing, made once.
+    static func preparedBackward(_ node: Node, weight w: Tensor, plan: Plan) -> Plan? {
         guard (node.ints("strides") ?? [1, 1]) == [1, 1], w.rank == 4 else { return nil }
         let group = node.int("group", default: 1)
         guard group >= 1, w.shape[0] % group == 0 else { return nil }
-        let flipped = flippedTranspose(w, group: group)
-        var prepared = node
-        prepared.attributes[transposedFilters] = .tensor(flipped)
-        let path = Path(rawValue: node.string(convolutionPath, default: Path.preferred.rawValue)) ?? .preferred
-        if let p = packed(flipped, group: group, strides: [1, 1], dilations: node.ints("dilations") ?? [1, 1],
-                          path: path) {
-            prepared.attributes[transposedPacked] = .tensor(p)
-        }
+        var prepared = plan
+        prepared.flipped = flippedTranspose(w, group: group)
+        prepared.flippedPacked = packed(prepared.flipped!, group: group, strides: [1, 1],
+                                        dilations: node.ints("dilations") ?? [1, 1], path: plan.path)
         return prepared
     }
 

@@ -51,11 +51,7 @@ enum ElementwiseOps {
         "PRelu": { node, inputs, _ in
             [try elementwise(try required(inputs, 0, node), try required(inputs, 1, node), node: node) { $0 >= 0 ? $0 : $0 * $1 }]
         },
-        "Add": { node, inputs, _ in
-            let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
-            if let (lo, hi) = fusedBounds(node) { return [try elementwise(a, b, node: node) { min(max($0 + $1, lo), hi) }] }
-            return [try elementwise(a, b, node: node) { $0 + $1 }]
-        },
+        "Add": { node, inputs, _ in try add(node, inputs, clip: nil) },
         "Sub": binary(-),
         "Mul": binary(*),
         "Div": binary(/),
@@ -69,6 +65,13 @@ enum ElementwiseOps {
     /// Values stay Float32 here, but take the target type's values: integers
     /// truncated toward zero and clipped to the type's range, booleans 0 or 1,
     /// float16 rounded to half precision. Strings are not supported.
+    /// Add, with the Relu or Clip the runner folded into it applied to each sum.
+    static func add(_ node: Node, _ inputs: [Tensor?], clip: ClipBounds?) throws -> [Tensor] {
+        let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
+        if let (lo, hi) = clip { return [try elementwise(a, b, node: node) { min(max($0 + $1, lo), hi) }] }
+        return [try elementwise(a, b, node: node) { $0 + $1 }]
+    }
+
     static func cast(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
         var x = try required(inputs, 0, node)
         let to = node.int("to", default: 1)

@@ -39,28 +39,9 @@ func nchw(_ t: Tensor, _ node: Node) throws -> (n: Int, c: Int, h: Int, w: Int) 
     return (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
 }
 
-/// The namespace of the attributes below, which the loader never reads from a file.
-let runnerAttributePrefix = "cnnfilter."
-/// The attribute the model runner gives a Conv or Add that applies the Relu
-/// or Clip after it (ModelRunner.fusions): [low, high]. Not an ONNX name.
-let fusedClip = "cnnfilter.fused_clip"
-/// A Conv's weights in the direct kernel's panels (`DirectConv.packedFilters`, or `WinogradConv.packedFilters`
-/// for the convolutions that run there), set by the model runner.
-let packedFilters = "cnnfilter.packed_filters"
-/// The `ConvOps.Path` a Conv with many filters takes, set by the model runner.
-let convolutionPath = "cnnfilter.convolution_path"
-/// A fixed Conv's flipped, transposed filters and their packing, for its backward pass (`ConvOps.preparedBackward`).
-let transposedFilters = "cnnfilter.transposed_filters", transposedPacked = "cnnfilter.transposed_packed"
-
-/// The fused clip's bounds, if the runner gave the node one.
-func fusedBounds(_ node: Node) -> (low: Float, high: Float)? {
-    guard let b = node.floats(fusedClip), b.count == 2 else { return nil }
-    return (b[0], b[1])
-}
-
 /// Clamps count values in place.
 @inline(__always)
-func clamp(_ p: UnsafeMutablePointer<Float>, count: Int, _ bounds: (low: Float, high: Float)) {
+func clamp(_ p: UnsafeMutablePointer<Float>, count: Int, _ bounds: ClipBounds) {
     let lo = bounds.low, hi = bounds.high
     for i in 0..<count { p[i] = min(max(p[i], lo), hi) }
 }
@@ -76,6 +57,8 @@ struct BackwardContext {
     let opset: Int
     /// Which inputs need dLoss/dInput; the rule may return nil for the others.
     let wanted: [Bool]
+    /// What the runner prepared for the node (a Conv's path and filters, for its dX convolution).
+    var plan = StepPlan()
 
     func input(_ i: Int) throws -> Tensor { try required(inputs, i, node) }
     func wants(_ i: Int) -> Bool { i < wanted.count && wanted[i] }

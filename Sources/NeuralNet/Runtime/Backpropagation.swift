@@ -19,8 +19,9 @@ public struct Backpropagation: Sendable {
     let flows: Set<String>
     /// Nodes (indices into the graph) whose backward pass runs, in forward order.
     let active: [Int]
-    /// Nodes whose backward pass reads something prepared once (a fixed Conv's flipped, packed filters).
-    let backwardNodes: [Int: Node]
+    /// Plans of nodes whose backward pass reads something prepared once (a fixed Conv's flipped, packed
+    /// filters), by node index.
+    let backwardPlans: [Int: StepPlan]
     /// Every node (indices into the graph) in the order the forward pass runs them.
     public var order: [Int] { runner.order }
 
@@ -69,14 +70,15 @@ public struct Backpropagation: Sendable {
         }
         self.flows = flows
         self.active = active.reversed()
-        var backwardNodes: [Int: Node] = [:]
+        var backwardPlans: [Int: StepPlan] = [:]
         for i in active where graph.nodes[i].opType == "Conv" {
-            let node = runner.prepared[i] ?? graph.nodes[i]
+            let step = runner.steps[i], node = step.node
             guard node.inputs.count > 1, !sources.contains(node.inputs[1]), let w = graph.initializers[node.inputs[1]],
-                  flows.contains(node.inputs[0]) else { continue }
-            backwardNodes[i] = ConvOps.preparedBackward(node, weight: w)
+                  flows.contains(node.inputs[0]), let plan = step.plan.convolution,
+                  let prepared = ConvOps.preparedBackward(node, weight: w, plan: plan) else { continue }
+            backwardPlans[i] = StepPlan(convolution: prepared)
         }
-        self.backwardNodes = backwardNodes
+        self.backwardPlans = backwardPlans
         unreached = sources.filter { !needed.contains($0) }.sorted()
     }
 
@@ -103,7 +105,7 @@ public struct Backpropagation: Sendable {
         var pass = Pass(values: values)
         var random = RandomSource(seed: seed)
         for i in runner.order {
-            let node = runner.prepared[i] ?? graph.nodes[i]
+            let step = runner.steps[i], node = step.node
             let args = node.inputs.map { $0.isEmpty ? nil : pass.values[$0] }
             let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let outs: [Tensor]
@@ -115,7 +117,7 @@ public struct Backpropagation: Sendable {
                     pass.updates[node.inputs[input]] = value
                 }
             } else {
-                outs = try Operators.table[node.opType]!(node, args, graph.opset)
+                outs = try step.run(args, opset: graph.opset)
             }
             timed?(i, DispatchTime.now().uptimeNanoseconds - start)
             for (name, t) in zip(node.outputs, outs) where !name.isEmpty { pass.values[name] = t }
@@ -129,7 +131,7 @@ public struct Backpropagation: Sendable {
                          timed: ((Int, UInt64) -> Void)? = nil) throws -> [String: Tensor] {
         var grads = outputGradients
         for i in active.reversed() {
-            let node = backwardNodes[i] ?? runner.prepared[i] ?? graph.nodes[i]
+            let node = graph.nodes[i]
             let outGrads = node.outputs.map { grads[$0] }
             guard outGrads.contains(where: { $0 != nil }) else { continue }
             let rule = Operators.gradients[node.opType]!
@@ -140,7 +142,7 @@ public struct Backpropagation: Sendable {
             let context = BackwardContext(node: node, inputs: inputs,
                                           outputs: node.outputs.map { pass.values[$0] ?? Tensor(shape: [0]) },
                                           saved: pass.saved[i] ?? [], outputGradients: outGrads, opset: graph.opset,
-                                          wanted: wanted)
+                                          wanted: wanted, plan: backwardPlans[i] ?? runner.steps[i].plan)
             let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let inGrads = try rule.backward(context)
             timed?(i, DispatchTime.now().uptimeNanoseconds - start)

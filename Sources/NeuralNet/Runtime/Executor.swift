@@ -7,13 +7,13 @@ public struct ModelRunner: Sendable {
     public let graph: Graph
     /// Nodes in an order where every input is computed before it is used.
     public let order: [Int]
+    /// Every node, by its index in the graph, with what the runner prepared for it once (each Conv's path
+    /// and, for the direct kernel, its filters packed here rather than on every run).
+    let steps: [Step]
     /// Conv and Add nodes that apply the Relu or Clip reading them (see `fusions`), by node index,
     /// and the activation nodes they absorb; used only when nobody observes the layers.
-    let fused: [Int: Node]
+    let fused: [Int: Step]
     let absorbed: Set<Int>
-    /// Conv nodes with many filters, marked with the path they take and, for the direct kernel, their
-    /// weights packed once here (the `packedFilters` attribute) rather than on every run, by node index.
-    let prepared: [Int: Node]
     /// The step (index into `order`) of each value's last use, so that memory is released as a run
     /// goes; computed once here rather than on every run.
     let lastUse: [String: Int]
@@ -28,36 +28,34 @@ public struct ModelRunner: Sendable {
             let n = graph.nodes[i]
             throw ModelError("unsupported operator \(n.opType) in node '\(n.displayName)' (opset \(graph.opset))")
         }
-        prepared = Self.prepareConvolutions(graph, path: convolutions)
+        steps = Self.prepare(graph, path: convolutions)
         var lastUse: [String: Int] = [:]
         for (step, i) in order.enumerated() { for name in graph.nodes[i].inputs { lastUse[name] = step } }
         self.lastUse = lastUse
-        (fused, absorbed) = Self.fusions(graph, prepared)
+        (fused, absorbed) = Self.fusions(graph, steps)
     }
 
-    /// Marks every Conv with many filters with `path`, and for the direct kernel packs its weights
+    /// Every node as a step; each Conv takes `path`, and for the direct kernel its weights are packed
     /// when they are an initializer the caller cannot replace (not also a graph input).
-    static func prepareConvolutions(_ g: Graph, path: ConvOps.Path) -> [Int: Node] {
+    static func prepare(_ g: Graph, path: ConvOps.Path) -> [Step] {
         let fed = Set(g.inputs.map(\.name))
-        var prepared: [Int: Node] = [:]
-        for (i, n) in g.nodes.enumerated() where n.opType == "Conv" {
-            var p = n
-            p.attributes[convolutionPath] = .string(path.rawValue)
-            let group = n.int("group", default: 1)
-            if n.inputs.count > 1, let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]),
-               let packed = ConvOps.packed(w, group: group, strides: n.ints("strides") ?? [1, 1],
-                                           dilations: n.ints("dilations") ?? [1, 1], path: path) {
-                p.attributes[packedFilters] = .tensor(packed)
+        return g.nodes.enumerated().map { i, n in
+            var step = Step(index: i, node: n)
+            guard n.opType == "Conv" else { return step }
+            var plan = ConvOps.Plan(path: path)
+            if n.inputs.count > 1, let w = g.initializers[n.inputs[1]], !fed.contains(n.inputs[1]) {
+                plan.packed = ConvOps.packed(w, group: n.int("group", default: 1), strides: n.ints("strides") ?? [1, 1],
+                                             dilations: n.ints("dilations") ?? [1, 1], path: path)
             }
-            prepared[i] = p
+            step.plan.convolution = plan
+            return step
         }
-        return prepared
     }
 
     /// A Conv or Add whose output only a Relu, or a Clip with constant bounds, reads computes the
     /// clipped values itself (they are clamped while still in the cache, and no separate tensor is
-    /// made for them): its node gets the `fusedClip` attribute [low, high] and the activation's output.
-    static func fusions(_ g: Graph, _ prepared: [Int: Node] = [:]) -> ([Int: Node], Set<Int>) {
+    /// made for them): its step gets the clip's bounds and the activation's output.
+    static func fusions(_ g: Graph, _ steps: [Step]) -> ([Int: Step], Set<Int>) {
         var readers: [String: [Int]] = [:], producer: [String: Int] = [:]
         for (i, n) in g.nodes.enumerated() {
             for name in n.inputs where !name.isEmpty { readers[name, default: []].append(i) }
@@ -76,7 +74,7 @@ public struct ModelRunner: Sendable {
             }
         }
         let outputs = Set(g.outputs)
-        var fused: [Int: Node] = [:], absorbed: Set<Int> = []
+        var fused: [Int: Step] = [:], absorbed: Set<Int> = []
         for (i, n) in g.nodes.enumerated() where n.opType == "Conv" || n.opType == "Add" {
             guard n.outputs.count == 1, let o = n.outputs.first, !o.isEmpty, !outputs.contains(o),
                   let r = readers[o], r.count == 1 else { continue }
@@ -94,9 +92,9 @@ public struct ModelRunner: Sendable {
             default:
                 continue
             }
-            var f = prepared[i] ?? n
-            f.outputs = a.outputs
-            f.attributes[fusedClip] = .floats([low, high])
+            var f = steps[i]
+            f.node.outputs = a.outputs
+            f.plan.clip = (low, high)
             fused[i] = f
             absorbed.insert(r[0])
         }
@@ -152,13 +150,12 @@ public struct ModelRunner: Sendable {
         for (step, i) in order.enumerated() {
             let node = graph.nodes[i]
             if !(fusing && absorbed.contains(i)) {
-                let run = (fusing ? fused[i] : nil) ?? prepared[i] ?? node
-                let args = run.inputs.map { $0.isEmpty ? nil : values[$0] }
-                let op = Operators.table[run.opType]!
+                let run = (fusing ? fused[i] : nil) ?? steps[i]
+                let args = run.node.inputs.map { $0.isEmpty ? nil : values[$0] }
                 let start = timed == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-                let outs = try op(run, args, graph.opset)
+                let outs = try run.run(args, opset: graph.opset)
                 timed?(node, DispatchTime.now().uptimeNanoseconds - start)
-                for (name, t) in zip(run.outputs, outs) where !name.isEmpty { values[name] = t }
+                for (name, t) in zip(run.node.outputs, outs) where !name.isEmpty { values[name] = t }
                 try observe?(node, outs)
             }
             for name in node.inputs where lastUse[name] == step && !keep.contains(name) && graph.initializers[name] == nil {
