@@ -46,6 +46,10 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
         GradientCheck(name: "Conv 16 filters 3x3 pad 1 (Winograd)", op: "Conv",
                       inputs: [("x", [2, 8, 6, 6]), ("w", [16, 8, 3, 3])],
                       attributes: ["pads": .ints([1, 1, 1, 1])]),
+        // 576 taps: the weight gradient unrolls each item's 256 pixels in two blocks (GEMMConv.weightGradient).
+        GradientCheck(name: "Conv 64 channels, weight gradient over pixel blocks", op: "Conv",
+                      inputs: [("x", [2, 64, 16, 16]), ("w", [8, 64, 3, 3]), ("b", [8])],
+                      attributes: ["pads": .ints([1, 1, 1, 1])]),
         GradientCheck(name: "Conv depthwise stride 1", op: "Conv", inputs: [("x", [2, 6, 5, 5]), ("w", [6, 1, 3, 3])],
                       attributes: ["group": .int(6), "pads": .ints([1, 1, 1, 1])]),
         GradientCheck(name: "Conv 2 groups", op: "Conv", inputs: [("x", [1, 4, 5, 5]), ("w", [6, 2, 3, 3])],

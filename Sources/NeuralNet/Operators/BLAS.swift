@@ -16,33 +16,11 @@ enum BLAS {
 
     /// C = A · B + beta · C on the calling thread (A m × k, B k × n, row-major), for callers
     /// that share the work out themselves.
-    static func sgemmOneThread(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func sgemmOneThread(transB: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                               b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         _ = singleThreaded
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
-    }
-
-    /// C += A · Bᵀ for A m × k and B n × k (row-major, rows `k` apart): a weight gradient, whose output is
-    /// small and whose inner dimension (batch items × pixels) is long. When the output is too small to
-    /// split, each core takes a stretch of the inner dimension into its own copy of C, then they are added.
-    static func sgemmSplittingInner(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>) {
-        _ = singleThreaded
-        let parts = min(cores, max(1, k / 2048))
-        guard parts > 1, m * n <= 1 << 16 else {
-            sgemm(transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, beta: 1, c: c, ldc: n)
-            return
-        }
-        let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * m * n)
-        defer { partial.deallocate() }
-        parallelFor(parts) { p in
-            let k0 = k * p / parts, k1 = k * (p + 1) / parts
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k1 - k0), 1,
-                        a + k0, Int32(k),
-                        b + k0, Int32(k), 0, partial + p * m * n, Int32(n))
-        }
-        for p in 0..<parts { for i in 0..<(m * n) { c[i] += partial[p * m * n + i] } }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major; op(A) is m × k, op(B) k × n.

@@ -226,9 +226,9 @@ public enum ConvOps {
 
     static let gradients: [String: GradientRule] = ["Conv": GradientRule(inputs: [0, 1, 2], convBackward)]
 
-    /// Conv's gradients on the forward pass's patch geometry, as products over many batch items at once
-    /// (im2col of a chunk of items side by side: K × items·pixels, K = C/g·kh·kw; SGEMM on every core):
-    /// dW_g += dY_g · colsᵀ, dCols = W_gᵀ · dY_g folded back onto dX (col2im), and db = Σ dY.
+    /// Conv's gradients on the forward pass's patch geometry: dW_g = Σ dY_g · patchesᵀ
+    /// (`GEMMConv.weightGradient`), dX as a convolution of dY at stride 1 or else col2im(W_gᵀ · dY_g)
+    /// (`foldedInputGradient`), and db = Σ dY.
     static func convBackward(_ c: BackwardContext) throws -> [Tensor?] {
         let node = c.node, x = try c.input(0), w = try c.input(1), dy = c.gradient()
         let (n, ch, h, wd) = try nchw(x, node)
@@ -239,7 +239,7 @@ public enum ConvOps {
         guard dy.shape == [n, m, oh, ow] else {
             throw ModelError.node(node, "output gradient \(dy.shape) for \([n, m, oh, ow])")
         }
-        let cg = ch / group, mg = m / group, k = cg * kh * kw, pixels = oh * ow
+        let pixels = oh * ow
         let geometry = GEMMConv.Geometry(h: h, w: wd, kh: kh, kw: kw, sy: s[0], sx: s[1], dy: d[0], dx: d[1],
                                          top: pads.top, left: pads.left, oh: oh, ow: ow)
         // At stride 1, dX is the convolution of dY with the flipped filters, channels and filters swapped in
@@ -262,55 +262,16 @@ public enum ConvOps {
             dx = try conv(transposed, [dy, prepared.flipped ?? flippedTranspose(w, group: group)],
                           plan: Plan(path: prepared.path, packed: prepared.flipped == nil ? nil : prepared.flippedPacked))[0]
         }
-        // Items per chunk: about 4 M floats of unrolled patches (16 MB), at least one item.
-        let chunk = max(1, min(n, (1 << 22) / max(k * pixels, 1)))
-        let wide = chunk * pixels
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: k * wide)
-        let outputs = UnsafeMutablePointer<Float>.allocate(capacity: mg * wide)
-        defer { columns.deallocate(); outputs.deallocate() }
-        x.storage.withUnsafeBufferPointer { xs in w.storage.withUnsafeBufferPointer { ws in
-            dy.storage.withUnsafeBufferPointer { gs in
-                dx.storage.withUnsafeMutableBufferPointer { dxs in dw.storage.withUnsafeMutableBufferPointer { dws in
-                    let xb = xs.baseAddress!, gb = gs.baseAddress!, dxb = dxs.baseAddress
-                    // Nothing left to do by products when dX came from the convolution and dW is not wanted.
-                    for first in stride(from: 0, to: c.wants(1) || !byConvolution ? n : 0, by: chunk) {
-                        let items = min(chunk, n - first), cols = items * pixels
-                        for g in 0..<group {
-                            // dY of the group's filters as Mg × items·pixels.
-                            parallelFor(items) { j in
-                                for f in 0..<mg {
-                                    let source = gb + ((first + j) * m + g * mg + f) * pixels
-                                    (outputs + f * cols + j * pixels).update(from: source, count: pixels)
-                                }
-                            }
-                            if c.wants(1) {
-                                parallelFor(items) { j in
-                                    let base = xb + ((first + j) * ch + g * cg) * h * wd
-                                    for r in 0..<k {
-                                        geometry.unroll(base, row: r, pixels: 0..<pixels,
-                                                        into: columns + r * cols + j * pixels)
-                                    }
-                                }
-                                BLAS.sgemmSplittingInner(m: mg, n: k, k: cols, a: outputs, b: columns,
-                                                         c: dws.baseAddress! + g * mg * k)
-                            }
-                            if c.wants(0) && !byConvolution {
-                                BLAS.sgemm(transA: true, m: k, n: cols, k: mg, a: ws.baseAddress! + g * mg * k, lda: k,
-                                           b: outputs, ldb: cols, beta: 0, c: columns, ldc: cols)
-                                // Each item's input channel takes its own rows only.
-                                parallelFor(items * cg) { t in
-                                    let j = t / cg, ci = t % cg
-                                    let plane = dxb! + ((first + j) * ch + g * cg) * h * wd
-                                    for r in (ci * kh * kw)..<((ci + 1) * kh * kw) {
-                                        geometry.fold(columns + r * cols + j * pixels, row: r, into: plane)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                } }
+        if c.wants(1) {
+            dw.storage.withUnsafeMutableBufferPointer {
+                GEMMConv.weightGradient(x, dy, into: $0.baseAddress!, group: group, filters: m, geometry: geometry)
             }
-        } }
+        }
+        if c.wants(0) && !byConvolution {
+            dx.storage.withUnsafeMutableBufferPointer {
+                foldedInputGradient(dy, weight: w, into: $0.baseAddress!, channels: ch, group: group, geometry: geometry)
+            }
+        }
         var db: Tensor? = nil
         if c.wants(2) {
             var sums = Tensor(shape: [m])
@@ -325,6 +286,45 @@ public enum ConvOps {
             db = sums
         }
         return [c.wants(0) ? dx : nil, c.wants(1) ? dw : nil, db]
+    }
+
+    /// dX = col2im(W_gᵀ · dY_g), the adjoint of the forward pass's im2col, over chunks of batch items (about
+    /// 4 M floats of patches, 16 MB), SGEMM on every core: where dX is not a convolution of dY (strides,
+    /// planes much smaller than the input).
+    static func foldedInputGradient(_ dy: Tensor, weight w: Tensor, into dxb: UnsafeMutablePointer<Float>,
+                                    channels ch: Int, group: Int, geometry: GEMMConv.Geometry) {
+        let n = dy.shape[0], m = w.shape[0], cg = ch / group, mg = m / group
+        let k = cg * geometry.kh * geometry.kw, pixels = geometry.oh * geometry.ow, plane = geometry.h * geometry.w
+        let chunk = max(1, min(n, (1 << 22) / max(k * pixels, 1)))
+        let wide = chunk * pixels
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: k * wide)
+        let outputs = UnsafeMutablePointer<Float>.allocate(capacity: mg * wide)
+        defer { columns.deallocate(); outputs.deallocate() }
+        w.storage.withUnsafeBufferPointer { ws in dy.storage.withUnsafeBufferPointer { gs in
+            let gb = gs.baseAddress!
+            for first in stride(from: 0, to: n, by: chunk) {
+                let items = min(chunk, n - first), cols = items * pixels
+                for g in 0..<group {
+                    // dY of the group's filters as Mg × items·pixels.
+                    parallelFor(items) { j in
+                        for f in 0..<mg {
+                            (outputs + f * cols + j * pixels).update(from: gb + ((first + j) * m + g * mg + f) * pixels,
+                                                                     count: pixels)
+                        }
+                    }
+                    BLAS.sgemm(transA: true, m: k, n: cols, k: mg, a: ws.baseAddress! + g * mg * k, lda: k,
+                               b: outputs, ldb: cols, beta: 0, c: columns, ldc: cols)
+                    // Each item's input channel takes its own rows only.
+                    parallelFor(items * cg) { t in
+                        let j = t / cg, ci = t % cg
+                        let into = dxb + ((first + j) * ch + g * cg) * plane
+                        for r in (ci * geometry.kh * geometry.kw)..<((ci + 1) * geometry.kh * geometry.kw) {
+                            geometry.fold(columns + r * cols + j * pixels, row: r, into: into)
+                        }
+                    }
+                }
+            }
+        } }
     }
 
     /// The weights of a convolution with many filters in the direct kernel's panels (Winograd's where it

@@ -10,24 +10,17 @@ enum NormOps {
     ]
 
     static func batchNorm(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
-        var x = try required(inputs, 0, node)
+        let x = try required(inputs, 0, node)
         let scale = try required(inputs, 1, node), b = try required(inputs, 2, node)
         let mean = try required(inputs, 3, node), variance = try required(inputs, 4, node)
         let eps = node.float("epsilon", default: 1e-5)
         guard x.rank >= 2 else { throw ModelError.node(node, "expects N×C×… input, got \(x.shape)") }
-        let c = x.shape[1], inner = x.shape[2...].reduce(1, *)
+        let c = x.shape[1]
         guard [scale, b, mean, variance].allSatisfy({ $0.count == c }) else {
             throw ModelError.node(node, "scale, bias, mean and variance need \(c) values each")
         }
-        for ch in 0..<c {
-            let k = scale.storage[ch] / (variance.storage[ch] + eps).squareRoot()
-            let off = b.storage[ch] - mean.storage[ch] * k
-            for item in 0..<x.shape[0] {
-                let base = (item * c + ch) * inner
-                for i in base..<(base + inner) { x.storage[i] = x.storage[i] * k + off }
-            }
-        }
-        return [x]
+        let k = (0..<c).map { scale.storage[$0] / (variance.storage[$0] + eps).squareRoot() }
+        return [scaled(x, by: k, plus: (0..<c).map { b.storage[$0] - mean.storage[$0] * k[$0] })]
     }
 
     static func instanceNorm(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
@@ -78,27 +71,46 @@ enum NormOps {
 
     // MARK: Training and backward
 
-    /// Per channel of an N×C×… tensor: the number of values, their mean and 1/√(variance + ε) (biased variance).
+    /// Per channel of an N×C×… tensor: the number of values, their mean and 1/√(variance + ε) (biased
+    /// variance, two passes: the mean, then the squares about it). Channels on all cores.
     static func channelStatistics(_ x: Tensor, epsilon: Float) -> (count: Int, mean: [Float], inverseStd: [Float]) {
-        let n = x.shape[0], c = x.shape[1], inner = x.shape[2...].reduce(1, *)
+        let n = x.shape[0], c = x.shape[1], inner = x.shape[2...].reduce(1, *), total = Double(max(n * inner, 1))
         var mean = [Float](repeating: 0, count: c), inv = mean
-        x.storage.withUnsafeBufferPointer { p in
-            for ch in 0..<c {
-                var sum: Double = 0, squares: Double = 0
-                for item in 0..<n {
-                    let base = (item * c + ch) * inner
-                    for i in base..<(base + inner) { sum += Double(p[i]) }
+        x.storage.withUnsafeBufferPointer { xs in mean.withUnsafeMutableBufferPointer { ms in
+            inv.withUnsafeMutableBufferPointer { vs in
+                let xb = xs.baseAddress!, mb = ms.baseAddress!, vb = vs.baseAddress!
+                parallelFor(c) { ch in
+                    var sum: Double = 0, squares: Double = 0
+                    for item in 0..<n { sum += Double(PlaneSums.sum(xb + (item * c + ch) * inner, inner) { $0 }) }
+                    let mu = Float(sum / total), centre = PlaneSums.Lanes(repeating: mu)
+                    for item in 0..<n {
+                        squares += Double(PlaneSums.sum(xb + (item * c + ch) * inner, inner) {
+                            ($0 - centre) * ($0 - centre)
+                        })
+                    }
+                    mb[ch] = mu
+                    vb[ch] = Float(1 / (squares / total + Double(epsilon)).squareRoot())
                 }
-                let mu = sum / Double(max(n * inner, 1))
-                for item in 0..<n {
-                    let base = (item * c + ch) * inner
-                    for i in base..<(base + inner) { let d = Double(p[i]) - mu; squares += d * d }
+            }
+        } }
+        return (n * inner, mean, inv)
+    }
+
+    /// y = x·k[ch] + offset[ch] over an N×C×… tensor, channels on all cores.
+    static func scaled(_ x: Tensor, by k: [Float], plus offset: [Float]) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], inner = x.shape[2...].reduce(1, *)
+        return x.storage.withUnsafeBufferPointer { xs in
+            makeTensor(shape: x.shape) { ys in
+                let xb = xs.baseAddress!, yb = ys.baseAddress!
+                parallelFor(c) { ch in
+                    let a = k[ch], b = offset[ch]
+                    for item in 0..<n {
+                        let base = (item * c + ch) * inner
+                        for i in base..<(base + inner) { yb[i] = xb[i] * a + b }
+                    }
                 }
-                mean[ch] = Float(mu)
-                inv[ch] = Float(1 / (squares / Double(max(n * inner, 1)) + Double(epsilon)).squareRoot())
             }
         }
-        return (n * inner, mean, inv)
     }
 
     /// Batch norm in training: normalised with the batch's own statistics; the running mean and
@@ -116,16 +128,8 @@ enum NormOps {
             }
             let eps = node.float("epsilon", default: 1e-5), momentum = node.float("momentum", default: 0.9)
             let (count, mean, inv) = channelStatistics(x, epsilon: eps)
-            var y = x
-            y.storage.withUnsafeMutableBufferPointer { p in
-                for ch in 0..<c {
-                    let k = scale.storage[ch] * inv[ch], off = b.storage[ch] - mean[ch] * k
-                    for item in 0..<x.shape[0] {
-                        let base = (item * c + ch) * inner
-                        for i in base..<(base + inner) { p[i] = p[i] * k + off }
-                    }
-                }
-            }
+            let k = (0..<c).map { scale.storage[$0] * inv[$0] }
+            let y = scaled(x, by: k, plus: (0..<c).map { b.storage[$0] - mean[$0] * k[$0] })
             let unbiased = Float(count) / Float(max(count - 1, 1))
             let newMean = Tensor(shape: runningMean.shape, values: (0..<c).map {
                 runningMean.storage[$0] * momentum + mean[$0] * (1 - momentum)
@@ -160,29 +164,32 @@ enum NormOps {
         }
         var dx = Tensor(shape: c.wants(0) ? x.shape : [0])
         var dScale = Tensor(shape: [ch]), dBias = Tensor(shape: [ch])
-        let count = Float(n * inner)
-        x.storage.withUnsafeBufferPointer { xp in g.storage.withUnsafeBufferPointer { gp in
-            dx.storage.withUnsafeMutableBufferPointer { dp in
-                for k in 0..<ch {
-                    var sumG: Double = 0, sumGX: Double = 0
-                    for item in 0..<n {
-                        let base = (item * ch + k) * inner
-                        for i in base..<(base + inner) {
-                            sumG += Double(gp[i]); sumGX += Double(gp[i]) * Double((xp[i] - mean[k]) * inv[k])
+        let count = Float(n * inner), wantsX = c.wants(0)
+        x.storage.withUnsafeBufferPointer { xs in g.storage.withUnsafeBufferPointer { gs in
+            dx.storage.withUnsafeMutableBufferPointer { ds in dScale.storage.withUnsafeMutableBufferPointer { ss in
+                dBias.storage.withUnsafeMutableBufferPointer { bs in
+                    let xp = xs.baseAddress!, gp = gs.baseAddress!, dp = ds.baseAddress, sp = ss.baseAddress!,
+                        bp = bs.baseAddress!
+                    parallelFor(ch) { k in
+                        let centre = PlaneSums.Lanes(repeating: mean[k])
+                        var sumG: Double = 0, sumGX: Double = 0
+                        for item in 0..<n {
+                            let base = (item * ch + k) * inner
+                            sumG += Double(PlaneSums.sum(gp + base, inner) { $0 })
+                            sumGX += Double(PlaneSums.sum(gp + base, xp + base, inner) { g, x in g * (x - centre) })
                         }
-                    }
-                    dScale.storage[k] = Float(sumGX); dBias.storage[k] = Float(sumG)
-                    guard c.wants(0) else { continue }
-                    let s = scale.storage[k] * inv[k]
-                    let meanG = batch ? Float(sumG) / count : 0, meanGX = batch ? Float(sumGX) / count : 0
-                    for item in 0..<n {
-                        let base = (item * ch + k) * inner
-                        for i in base..<(base + inner) {
-                            dp[i] = s * (gp[i] - meanG - (xp[i] - mean[k]) * inv[k] * meanGX)
+                        sumGX *= Double(inv[k])
+                        sp[k] = Float(sumGX); bp[k] = Float(sumG)
+                        guard wantsX, let dp else { return }
+                        let s = scale.storage[k] * inv[k], mu = mean[k], iv = inv[k]
+                        let meanG = batch ? Float(sumG) / count : 0, meanGX = batch ? Float(sumGX) / count : 0
+                        for item in 0..<n {
+                            let base = (item * ch + k) * inner
+                            for i in base..<(base + inner) { dp[i] = s * (gp[i] - meanG - (xp[i] - mu) * iv * meanGX) }
                         }
                     }
                 }
-            }
+            } }
         } }
         return [c.wants(0) ? dx : nil, dScale.reshaped(scale.shape), dBias.reshaped(try c.input(2).shape)]
     }

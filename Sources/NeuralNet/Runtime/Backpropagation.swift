@@ -1,3 +1,4 @@
+import Convolution
 import Dispatch
 import Tensors
 
@@ -99,6 +100,7 @@ public struct Backpropagation: Sendable {
     /// `timed` gets each node's index in the graph and its wall time in nanoseconds.
     public func forward(_ feeds: [String: Tensor], training: Bool, seed: UInt64 = 0,
                         timed: ((Int, UInt64) -> Void)? = nil) throws -> Pass {
+        _ = allocatorTuned
         var values = graph.initializers
         for (name, t) in feeds { values[name] = t }
         for info in graph.inputs where values[info.name] == nil { throw ModelError("missing input '\(info.name)'") }
