@@ -63,32 +63,9 @@ public struct Conv2D: Stage {
             throw ConvolutionError.invalidParameter("dilation must be at least 1")
         }
         let extentY = (kernelHeight - 1) * dilationY + 1, extentX = (kernelWidth - 1) * dilationX + 1
-        let pad: Padding
-        switch padding {
-        case .same:
-            let v = samePadding(size: input.height, extent: extentY, stride: strideY)
-            let h = samePadding(size: input.width, extent: extentX, stride: strideX)
-            pad = Padding(top: v.before, bottom: v.after, left: h.before, right: h.after)
-        case .valid:
-            pad = Padding(top: 0, bottom: 0, left: 0, right: 0)
-        case .pixels(let p):
-            guard p >= 0 else { throw ConvolutionError.invalidParameter("padding must not be negative") }
-            pad = Padding(top: p, bottom: p, left: p, right: p)
-        case .explicit(let p):
-            guard min(p.top, p.bottom, p.left, p.right) >= 0 else { throw ConvolutionError.invalidParameter("padding must not be negative") }
-            pad = p
-        case .sameLower:
-            let v = samePadding(size: input.height, extent: extentY, stride: strideY)
-            let h = samePadding(size: input.width, extent: extentX, stride: strideX)
-            pad = Padding(top: v.after, bottom: v.before, left: h.after, right: h.before)
-        }
-        let exact = exactStride && padding != .same && padding != .sameLower
-        let oh = try slidingOutputLength(axis: "height", size: input.height, extent: extentY,
-                                         padding: pad.top + pad.bottom, stride: strideY, exact: exact,
-                                         paddingAfter: pad.bottom)
-        let ow = try slidingOutputLength(axis: "width", size: input.width, extent: extentX,
-                                         padding: pad.left + pad.right, stride: strideX, exact: exact,
-                                         paddingAfter: pad.right)
+        let placement = try WindowPlacement(height: input.height, width: input.width, extent: (extentY, extentX),
+                                            strides: (strideY, strideX), padding: padding, exact: exactStride)
+        let pad = placement.padding, oh = placement.outHeight, ow = placement.outWidth
         // Two 1-D passes pay off once they save half the taps (5×5 and up;
         // a 3×3 Sobel runs faster as 6 taps of one pass than as 3 + 3 in two).
         let worthSplitting = kernelHeight * kernelWidth >= 2 * (kernelHeight + kernelWidth)

@@ -76,3 +76,55 @@ public func samePadding(size n: Int, extent f: Int, stride s: Int) -> (before: I
     let total = max((out - 1) * s + f - n, 0)
     return (total / 2, total - total / 2)
 }
+
+/// Where a 2-D window (a convolution's dilated kernel, a pooling window) slides over a plane: the padding
+/// on each side and the output size. The one computation of it for the image filter's convolutions, ONNX's
+/// Conv and pools, their backward passes and the trainer's graphs.
+public struct WindowPlacement: Equatable, Sendable {
+    public let padding: Padding
+    public let outHeight: Int, outWidth: Int
+
+    /// `extent`: the window's height and width (dilated). `exact`: a stride that leaves input pixels over is
+    /// an error, except with `same` padding (the lecture's rule). `ceilMode`: ONNX pools' ceil_mode, where a
+    /// last window may hang over the padding but must start inside the input or its leading padding.
+    public init(height h: Int, width w: Int, extent: (Int, Int), strides: (Int, Int), padding spec: PaddingSpec,
+                exact: Bool = false, ceilMode: Bool = false) throws {
+        guard strides.0 >= 1, strides.1 >= 1 else {
+            throw ConvolutionError.invalidParameter("strides \(strides.0)×\(strides.1) must be at least 1")
+        }
+        switch spec {
+        case .same, .sameLower:
+            let v = samePadding(size: h, extent: extent.0, stride: strides.0)
+            let u = samePadding(size: w, extent: extent.1, stride: strides.1)
+            padding = spec == .same ? Padding(top: v.before, bottom: v.after, left: u.before, right: u.after)
+                                    : Padding(top: v.after, bottom: v.before, left: u.after, right: u.before)
+        case .valid:
+            padding = Padding(top: 0, bottom: 0, left: 0, right: 0)
+        case .pixels(let p):
+            padding = Padding(top: p, bottom: p, left: p, right: p)
+        case .explicit(let p):
+            padding = p
+        }
+        guard min(padding.top, padding.bottom, padding.left, padding.right) >= 0 else {
+            throw ConvolutionError.invalidParameter("padding must not be negative")
+        }
+        let exact = exact && spec != .same && spec != .sameLower
+        outHeight = try Self.length(axis: "height", size: h, extent: extent.0, before: padding.top,
+                                    after: padding.bottom, stride: strides.0, exact: exact, ceilMode: ceilMode)
+        outWidth = try Self.length(axis: "width", size: w, extent: extent.1, before: padding.left,
+                                   after: padding.right, stride: strides.1, exact: exact, ceilMode: ceilMode)
+    }
+
+    static func length(axis: String, size n: Int, extent f: Int, before: Int, after: Int, stride s: Int,
+                       exact: Bool, ceilMode: Bool) throws -> Int {
+        guard ceilMode else {
+            return try slidingOutputLength(axis: axis, size: n, extent: f, padding: before + after, stride: s,
+                                           exact: exact, paddingAfter: after)
+        }
+        guard n + before + after >= f else {
+            throw ConvolutionError.kernelLargerThanInput(axis: axis, size: n, kernel: f, padding: before + after)
+        }
+        let o = (n + before + after - f + s - 1) / s + 1
+        return (o - 1) * s >= n + before ? o - 1 : o
+    }
+}

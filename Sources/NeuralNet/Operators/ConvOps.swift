@@ -192,35 +192,14 @@ public enum ConvOps {
     /// fast kernels and the backward pass share (the filter engine plans the same from `PaddingSpec`).
     static func outputGeometry(_ node: Node, height h: Int, width wd: Int, kernel: (Int, Int), strides: [Int],
                                dilations: [Int], padding padSpec: PaddingSpec) throws -> (Padding, Int, Int) {
-        let extent = [(kernel.0 - 1) * dilations[0] + 1, (kernel.1 - 1) * dilations[1] + 1]
-        guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
-            throw ModelError.node(node, "strides \(strides) and dilations \(dilations) must be at least 1")
-        }
-        let pads: Padding
-        switch padSpec {
-        case .same, .sameLower:
-            let v = samePadding(size: h, extent: extent[0], stride: strides[0])
-            let u = samePadding(size: wd, extent: extent[1], stride: strides[1])
-            pads = padSpec == .same ? Padding(top: v.before, bottom: v.after, left: u.before, right: u.after)
-                                    : Padding(top: v.after, bottom: v.before, left: u.after, right: u.before)
-        case .explicit(let p):
-            guard min(p.top, p.bottom, p.left, p.right) >= 0 else {
-                throw ModelError.node(node, "pads must not be negative")
-            }
-            pads = p
-        case .pixels(let p):
-            pads = Padding(top: p, bottom: p, left: p, right: p)
-        case .valid:
-            pads = Padding(top: 0, bottom: 0, left: 0, right: 0)
+        guard strides.count == 2, dilations.count == 2, dilations.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError.node(node, "strides \(strides) and dilations \(dilations) must be two values of at least 1")
         }
         do {
-            let oh = try slidingOutputLength(axis: "height", size: h, extent: extent[0],
-                                             padding: pads.top + pads.bottom,
-                                             stride: strides[0], exact: false)
-            let ow = try slidingOutputLength(axis: "width", size: wd, extent: extent[1],
-                                             padding: pads.left + pads.right,
-                                             stride: strides[1], exact: false)
-            return (pads, oh, ow)
+            let p = try WindowPlacement(height: h, width: wd,
+                                        extent: ((kernel.0 - 1) * dilations[0] + 1, (kernel.1 - 1) * dilations[1] + 1),
+                                        strides: (strides[0], strides[1]), padding: padSpec)
+            return (p.padding, p.outHeight, p.outWidth)
         } catch { throw ModelError.node(node, "\(error)") }
     }
 

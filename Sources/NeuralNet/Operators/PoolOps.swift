@@ -1,3 +1,4 @@
+import Convolution
 import Foundation
 import Tensors
 
@@ -25,32 +26,19 @@ enum PoolOps {
             }
             let s = try checkedInts(node, "strides", count: 2, in: 1...windowLimit) ?? [1, 1]
             let d = try checkedInts(node, "dilations", count: 2, in: 1...windowLimit) ?? [1, 1]
-            let ceil = node.int("ceil_mode", default: 0) == 1
-            let extent = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
-            var pads = try checkedInts(node, "pads", count: 4, in: 0...windowLimit) ?? [0, 0, 0, 0]
-            func outSize(_ size: Int, _ axis: Int) -> Int {
-                let total = size + pads[axis] + pads[axis + 2] - extent[axis]
-                var o = (ceil ? (total + s[axis] - 1) / s[axis] : total / s[axis]) + 1
-                // A window must start inside the input or its leading padding.
-                if ceil && (o - 1) * s[axis] >= size + pads[axis] { o -= 1 }
-                return o
-            }
-            var oh: Int, ow: Int
-            switch node.string("auto_pad", default: "NOTSET") {
-            case let auto where auto == "SAME_UPPER" || auto == "SAME_LOWER":
-                oh = (h + s[0] - 1) / s[0]; ow = (w + s[1] - 1) / s[1]
-                let th = max(0, (oh - 1) * s[0] + extent[0] - h), tw = max(0, (ow - 1) * s[1] + extent[1] - w)
-                pads = auto == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2]
-                    : [th - th / 2, tw - tw / 2, th / 2, tw / 2]
-            case "VALID":
-                pads = [0, 0, 0, 0]; oh = outSize(h, 0); ow = outSize(w, 1)
-            default:
-                oh = outSize(h, 0); ow = outSize(w, 1)
-            }
-            guard oh > 0, ow > 0 else { throw ModelError.node(node, "the window does not fit a \(h)×\(w) input") }
-            guard pads.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(node, "pads \(pads) must not be negative") }
+            let spec = try ConvOps.padding(node)
+            let placement: WindowPlacement
+            do {
+                // SAME gives ceil(size / stride) windows whatever ceil_mode says.
+                placement = try WindowPlacement(height: h, width: w, extent: ((k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1),
+                                                strides: (s[0], s[1]), padding: spec,
+                                                ceilMode: node.int("ceil_mode", default: 0) == 1
+                                                    && spec != .same && spec != .sameLower)
+            } catch { throw ModelError.node(node, "\(error)") }
+            let pads = placement.padding
             (k0, k1, s0, s1, d0, d1) = (k[0], k[1], s[0], s[1], d[0], d[1])
-            (top, left, bottom, right, self.oh, self.ow) = (pads[0], pads[1], pads[2], pads[3], oh, ow)
+            (top, left, bottom, right) = (pads.top, pads.left, pads.bottom, pads.right)
+            (oh, ow) = (placement.outHeight, placement.outWidth)
             includePad = node.int("count_include_pad", default: 0) == 1
         }
 
