@@ -13,7 +13,7 @@ else
 RELEASE_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DCNNFILTER_FMA -Xcc -march=native
 endif
 
-.PHONY: deps build demo test install clean
+.PHONY: deps build demo test install clean fuzz fuzz-build fuzz-regressions
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -50,6 +50,7 @@ demo: build
 # of what cnnfilter writes (Pillow, pypng and numpy from PyPI) and onnxruntime on a model
 # fine-tuned from the command line.
 # The Python packages come first: the batch CLI test makes its photos with scripts/make-batch-photos.py.
+# Last, every fuzz finding and seed is replayed, and each fuzz target runs briefly (2,000 inputs, fixed seed).
 test: deps
 	@python3 -c "import numpy, PIL, png, onnx, onnxruntime" 2>/dev/null || \
 	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
@@ -58,6 +59,41 @@ test: deps
 	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests|GradientFixtureTests|OperatorGradientTests|ExplainTests'
 	python3 scripts/check-written.py .build/debug/cnnfilter
 	python3 scripts/check-finetune.py .build/debug/cnnfilter
+	$(MAKE) fuzz-regressions
+	$(MAKE) fuzz FUZZ_OPTIONS="-runs=2000 -seed=1"
+
+# Coverage-guided fuzzing of every parser (docs/robustness.md): libFuzzer from the toolchain, AddressSanitizer,
+# each target for FUZZ_SECONDS on its seeds (fuzz/seeds/TARGET) and what it found before (out/fuzz/corpus).
+# A crash, hang or leak is written to fuzz/regressions/TARGET/, which `make test` replays.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := png jpeg pnm npy text kernel arch onnx
+FUZZ_BIN := .build-fuzz/debug/cnnfilter-fuzz
+FUZZ_RUNTIME = $(firstword $(wildcard $(dir $(realpath $(shell which $(SWIFT))))../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a))
+FUZZ_FLAGS = -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,trace-cmp,pc-table -Xswiftc -sanitize=address \
+  -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address -Xlinker $(FUZZ_RUNTIME) -Xlinker -lstdc++
+FUZZ_OPTIONS ?= -max_total_time=$(FUZZ_SECONDS)
+
+fuzz-build: deps
+	$(SWIFT) build --scratch-path .build-fuzz --product cnnfilter-fuzz $(FUZZ_FLAGS)
+
+fuzz: fuzz-build
+	@mkdir -p out/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p out/fuzz/corpus/$$t fuzz/regressions/$$t; \
+	  echo "fuzzing $$t ($(FUZZ_OPTIONS))"; \
+	  $(FUZZ_BIN) $$t $(FUZZ_OPTIONS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=fuzz/regressions/$$t/ out/fuzz/corpus/$$t fuzz/seeds/$$t > out/fuzz/$$t.log 2>&1 \
+	    || { echo "$$t: finding in fuzz/regressions/$$t/ (log out/fuzz/$$t.log)"; tail -n 30 out/fuzz/$$t.log; exit 1; }; \
+	  grep -E "^#[0-9]+ *DONE|stat::number_of_executed_units|stat::average_exec_per_sec" out/fuzz/$$t.log | tr '\n' ' '; \
+	  echo; \
+	done
+
+# The seeds and every earlier finding, once each, in the ordinary debug build.
+fuzz-regressions:
+	$(SWIFT) build --product cnnfilter-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  .build/debug/cnnfilter-fuzz $$t $$(find fuzz/seeds/$$t fuzz/regressions/$$t -type f 2>/dev/null | sort) || exit 1; \
+	done
 
 # The release binary and its man page (made from the command-line parser by swift-argument-parser's
 # generate-manual tool, all subcommands on one page):

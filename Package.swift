@@ -46,6 +46,8 @@ let package = Package(
             "Visualize", "Training", "Explain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The parsers behind libFuzzer (`make fuzz`), or run once on given files.
+        .executableTarget(name: "cnnfilter-fuzz", dependencies: ["ImageCodecs", "Kernels", "NeuralNet", "Training"]),
         .testTarget(name: "ConvolutionTests", dependencies: ["Convolution", "Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Convolution", "Tensors"]),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
