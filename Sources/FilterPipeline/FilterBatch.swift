@@ -68,29 +68,9 @@ public struct FilterBatch: Sendable {
         return state.report
     }
 
-    /// Removes the temporary files a killed run left beside these targets'
-    /// outputs (".NAME.XXXXXX", as OutputFile makes them) and returns their paths.
-    /// Only this batch's own targets are looked for, so shards running at the
-    /// same time never remove each other's files in progress.
+    /// Removes the temporary files a killed run left beside these targets' outputs (`OutputFile.removeLeftovers`).
     public static func removeLeftovers(of targets: [OutputTarget]) -> [String] {
-        var byDir: [String: Set<String>] = [:]
-        for t in targets where t.path != "-" {
-            let dir = (t.path as NSString).deletingLastPathComponent
-            byDir[dir.isEmpty ? "." : dir, default: []].insert((t.path as NSString).lastPathComponent)
-        }
-        var removed: [String] = []
-        for (dir, names) in byDir.sorted(by: { $0.key < $1.key }) {
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
-            for entry in entries.sorted() where entry.hasPrefix(".") && entry.utf8.count > 8 {
-                let suffix = entry.suffix(7)
-                let random = suffix.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
-                guard suffix.first == ".", random,
-                      names.contains(String(entry.dropFirst().dropLast(7))) else { continue }
-                let path = (dir as NSString).appendingPathComponent(entry)
-                if unlink(path) == 0 { removed.append(path) }
-            }
-        }
-        return removed
+        OutputFile.removeLeftovers(of: targets.map(\.path))
     }
 
     static func isFile(_ path: String) -> Bool {

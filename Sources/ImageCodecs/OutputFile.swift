@@ -38,11 +38,46 @@ public enum OutputFile {
             unlink(tmp)
             throw CodecError(path, "write error (disk full?)")
         }
+        if let name = stopBeforeRename, name == url.lastPathComponent { raise(SIGSTOP) }
         guard rename(tmp, path) == 0 else {
             let why = String(cString: strerror(errno))
             unlink(tmp)
             throw CodecError(path, "cannot move the finished file into place: \(why)")
         }
+    }
+
+    /// For the tests: a file name whose write stops (SIGSTOP) when the temporary file is complete and not yet
+    /// renamed, so that a SIGKILL lands in the middle of a write.
+    static let stopBeforeRename = ProcessInfo.processInfo.environment["CNNFILTER_STOP_BEFORE_RENAME"]
+
+    /// Removes the temporary files a killed run left beside `paths` (".NAME.XXXXXX", as `write` makes them)
+    /// and returns theirs. Only these targets' own are looked for, so runs writing other files into the same
+    /// directory at the same time never lose a file in progress.
+    public static func removeLeftovers(of paths: [String]) -> [String] {
+        var byDir: [String: Set<String>] = [:]
+        for path in paths where path != "-" {
+            let dir = (path as NSString).deletingLastPathComponent
+            byDir[dir.isEmpty ? "." : dir, default: []].insert((path as NSString).lastPathComponent)
+        }
+        return byDir.sorted { $0.key < $1.key }.flatMap { removeLeftovers(in: $0.key, where: $0.value.contains) }
+    }
+
+    /// Removes the temporary files a killed run left in `dir` for any target (a report's own directory).
+    public static func removeLeftovers(inDirectory dir: String) -> [String] {
+        removeLeftovers(in: dir) { _ in true }
+    }
+
+    static func removeLeftovers(in dir: String, where target: (String) -> Bool) -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        var removed: [String] = []
+        for entry in entries.sorted() where entry.hasPrefix(".") && entry.utf8.count > 8 {
+            let suffix = entry.suffix(7)
+            let random = suffix.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            guard suffix.first == ".", random, target(String(entry.dropFirst().dropLast(7))) else { continue }
+            let path = (dir as NSString).appendingPathComponent(entry)
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
     }
 
     public static func write(_ path: String, bytes: [UInt8]) throws {

@@ -34,6 +34,8 @@ public struct TrainingJob {
 
     public var checkpointPath: String { checkpoint ?? output + ".ckpt" }
     public var logPath: String { log ?? ((output as NSString).deletingPathExtension + ".csv") }
+    /// The files a run writes: the model, its checkpoint and its log.
+    public var outputs: [String] { [output, checkpointPath, logPath] }
 
     public struct Outcome {
         public var trainer: Trainer

@@ -63,8 +63,12 @@ public struct ActivationDump {
         guard fm.fileExists(atPath: parent) else {
             throw CodecError(target, "the directory '\(parent)' does not exist")
         }
-        let dir = parent + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        try? fm.removeItem(atPath: dir)
+        let stem = "." + url.lastPathComponent + ".tmp-", dir = parent + "/" + stem + "\(getpid())"
+        // What a killed run left (its process is gone) goes first; a run still writing keeps its own.
+        for entry in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(stem) {
+            guard let pid = Int32(entry.dropFirst(stem.count)), pid == getpid() || kill(pid, 0) != 0 else { continue }
+            try? fm.removeItem(atPath: parent + "/" + entry)
+        }
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: false)
         do {
             let written = try write(runner: runner, graph: graph, input: input, into: dir)

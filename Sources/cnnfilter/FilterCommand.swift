@@ -152,10 +152,8 @@ struct FilterCommand: ParsableCommand {
                 try r.run(target)
             }
         }
-        if batch.skipExisting {
-            let removed = FilterBatch.removeLeftovers(of: targets)
-            if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
-        }
+        let removed = FilterBatch.removeLeftovers(of: targets)
+        if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
         let progress = BatchProgressLine(enabled: targets.count > 1)
         // For the tests: stop (SIGSTOP) once that many files are done, for a SIGKILL half-way.
         let stopAfter = ProcessInfo.processInfo.environment["CNNFILTER_STOP_AFTER"].flatMap(Int.init)

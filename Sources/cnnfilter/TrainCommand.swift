@@ -104,6 +104,8 @@ struct TrainCommand: ParsableCommand {
             job.given = given
 
             let (trainer, source, train, validation) = try job.prepare()
+            let removed = OutputFile.removeLeftovers(of: job.outputs + (plot.map { [$0] } ?? []))
+            if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
             let net = trainer.network, settings = trainer.settings
             net.profiling = profile
             var intro = "training \(net.names.count) layers, \(net.trainableCount) parameters on \(train.count) samples"
