@@ -235,7 +235,7 @@ enum ShapeOps {
         let value = opset >= 11 ? (optional(i, 2)?.scalar ?? 0) : n.float("value", default: 0)
         let mode = n.string("mode", default: "constant")
         guard pads.count == 2 * x.rank else { throw ModelError.node(n, "pads has \(pads.count) values for rank \(x.rank)") }
-        guard pads.allSatisfy({ abs($0) <= 1 << 40 }) else { throw ModelError.node(n, "pads \(pads) are out of range") }
+        guard pads.allSatisfy({ (-(1 << 40)...(1 << 40)).contains($0) }) else { throw ModelError.node(n, "pads \(pads) are out of range") }
         let shape = (0..<x.rank).map { x.shape[$0] + pads[$0] + pads[$0 + x.rank] }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(n, "pads \(pads) shrink \(x.shape) below zero") }
         _ = try MemoryBudget.count(shape, "the output", node: n)
