@@ -37,6 +37,16 @@ public enum ONNXLoader {
         guard model.hasGraph, !model.graph.node.isEmpty else { throw ModelError("the model has no graph") }
         let opset = Int(model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 0)
         guard opset >= 1 else { throw ModelError("the model names no default-domain opset") }
+        guard Operators.opsets.contains(opset) else {
+            throw ModelError("opset \(opset) is outside the opsets \(Operators.opsets.lowerBound) to "
+                             + "\(Operators.opsets.upperBound) that cnnfilter runs")
+        }
+        // Every operator that cannot run is named before any weight is decoded (or read from external data).
+        let named = model.graph.node.map { n in
+            let shown = Node(name: n.name, opType: n.opType, inputs: [], outputs: n.output).displayName
+            return (op: n.opType, domain: n.domain, node: shown)
+        }
+        if let why = Operators.unsupported(named, opset: opset) { throw ModelError(why) }
         var initializers: [String: Tensor] = [:]
         for t in model.graph.initializer { initializers[t.name] = try tensor(t, directory: directory) }
         let inputs = model.graph.input.filter { initializers[$0.name] == nil }.map { info in
@@ -44,9 +54,6 @@ public enum ONNXLoader {
         }
         var nodes: [Node] = []
         for n in model.graph.node {
-            guard n.domain.isEmpty || n.domain == "ai.onnx" else {
-                throw ModelError("node '\(n.name)' uses operator \(n.opType) of domain '\(n.domain)', which cnnfilter does not support")
-            }
             var attributes: [String: Attribute] = [:]
             // The runner's own marks (fused activations, packed filters, the convolution path) are not ONNX
             // attributes: one a file carries could change how the model runs, so none is read.

@@ -32,6 +32,8 @@ enum ElementwiseOps {
         },
         "HardSwish": unary { _ in { $0 * max(0, min(1, $0 / 6 + 0.5)) } },
         "Exp": unary { _ in { Foundation.exp($0) } },
+        "Erf": unary { _ in { Foundation.erf($0) } },
+        "Gelu": gelu,
         "Sqrt": unary { _ in { $0.squareRoot() } },
         "Neg": unary { _ in { -$0 } },
         "Abs": unary { _ in { abs($0) } },
@@ -65,6 +67,21 @@ enum ElementwiseOps {
         "Softmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: false)] },
         "LogSoftmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: true)] },
     ]
+
+    /// x·Φ(x), Φ the normal distribution (approximate "none"), or its tanh approximation.
+    static func gelu(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(inputs, 0, node)
+        switch node.string("approximate", default: "none") {
+        case "none":
+            let r = Float(0.5).squareRoot()
+            return [mapValues(x) { 0.5 * $0 * (1 + Foundation.erf($0 * r)) }]
+        case "tanh":
+            let c = (2 / Float.pi).squareRoot()
+            return [mapValues(x) { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) }]
+        case let other:
+            throw ModelError.node(node, "approximate '\(other)' is neither 'none' nor 'tanh'")
+        }
+    }
 
     /// Values stay Float32 here, but take the target type's values: integers
     /// truncated toward zero and clipped to the type's range, booleans 0 or 1,
