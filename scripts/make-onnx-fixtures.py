@@ -703,6 +703,27 @@ def logic():
                                          "(the dividend's sign)") + ", both signs, B broadcast over rows")
 
 
+    name = "div_int64_truncates"
+    rng = rng_for(name)
+    a, b = np.round(randn(rng, 5, 6) * 20), np.round(randn(rng, 6) * 4)
+    b[b == 0] = 3
+    case(name, [node("Cast", ["A"], ["Ai"], to=I64), node("Cast", ["B"], ["Bi"], to=I64),
+                node("Div", ["Ai", "Bi"], ["D"]), to_float("D", "Y")], [("A", a), ("B", b)],
+         note="int64 Div truncates toward zero (both signs), B broadcast over rows")
+
+    name = "chunk_arithmetic"
+    rng = rng_for(name)
+    x = randn(rng, 2, 7, 12)
+    consts = [i64("last", [-1]), i64("two", 2), i64("three", 3), i64("one", 1)]
+    nodes = [node("Shape", ["X"], ["shape"]), node("Gather", ["shape", "last"], ["d"], axis=0),
+             node("Add", ["d", "two"], ["d2"]), node("Div", ["d2", "three"], ["chunk"]),
+             node("Mul", ["chunk", "one"], ["start"]), node("Mul", ["chunk", "two"], ["end"]),
+             node("Slice", ["X", "start", "end", "last"], ["Y"])]
+    case(name, nodes, [("X", x)], inits=consts,
+         note="torch.chunk(x, 3, -1)[1] as the classic exporter writes it (MaxViT's q, k, v): chunk = (12 + 2) / 3 "
+              "in int64 = 4, so columns 4 to 8 (float division would give 4.67 and end at 9)")
+
+
 def index_ops():
     name = "expand_both_ways"
     rng = rng_for(name)

@@ -82,13 +82,21 @@ SHAPE = (1, 3, 224, 224)
 PAUSE = 0.3  # seconds of quiet before each timing (bench)
 
 
-def export(name, path):
-    torch.manual_seed(0)
-    model = MODELS[name](weights=None).eval()
-    example = torch.from_numpy(np.random.default_rng(0).standard_normal(SHAPE).astype(np.float32))
-    kwargs = {"opset_version": 17, "input_names": ["input"], "output_names": ["output"], "do_constant_folding": True}
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kwargs["dynamo"] = False
+def export(name, path, model=None, shape=SHAPE, dynamo=False):
+    """Exports torchvision's `name` (or `model`, already built) for one random input of `shape` and returns
+    PyTorch's own output on it. dynamo=False: the classic exporter at opset 17; dynamo=True: torch.export's,
+    at its default opset, weights in PATH.data beside the model."""
+    if model is None:
+        torch.manual_seed(0)
+        model = MODELS[name](weights=None).eval()
+    example = torch.from_numpy(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
+    kwargs = {"input_names": ["input"], "output_names": ["output"]}
+    if dynamo:
+        kwargs["dynamo"] = True
+    else:
+        kwargs.update(opset_version=17, do_constant_folding=True)
+        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+            kwargs["dynamo"] = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the classic exporter's deprecation notice
         torch.onnx.export(model, (example,), path, **kwargs)

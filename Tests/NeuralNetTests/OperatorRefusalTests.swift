@@ -57,13 +57,16 @@ import Tensors
                 == "node 'n' (Range): cannot count from 0.0 to 5.0 by 0.0")
     }
 
-    /// fmod 0 is ONNX's integer remainder: fractions mean a floating-point tensor, which needs fmod 1.
-    @Test func integerModRefusesFractionsAndZeroDivisors() {
-        let halves = Tensor(shape: [2], values: [1.5, 2])
-        #expect(refusal("Mod", [:], [halves, Tensor(shape: [2], values: [2, 2])])?
-                    .hasPrefix("node 'n' (Mod): fmod 0 is defined for integer tensors only") == true)
-        #expect(refusal("Mod", [:], [matrix, Tensor(shape: [3], values: [1, 0, 2])])
-                == "node 'n' (Mod): integer division by zero")
+    /// fmod 0 is ONNX's integer remainder: a Mod of floating-point tensors needs fmod 1. Integer Div
+    /// and Mod by zero are errors (C leaves them undefined).
+    @Test func integerModRefusesFloatsAndZeroDivisors() {
+        #expect(refusal("Mod", [:], [matrix, matrix])
+                == "node 'n' (Mod): fmod 0 is defined for integer tensors only (a floating-point Mod needs fmod 1)")
+        let integer: [String: Attribute] = ["cnnfilter.integer": .int(1)]
+        for op in ["Mod", "Div"] {
+            #expect(refusal(op, integer, [matrix, Tensor(shape: [3], values: [1, 0, 2])])
+                    == "node 'n' (\(op)): integer division by zero")
+        }
     }
 
     /// Every operator the runner cannot run is in one line, grouped by operator in the order of the nodes;

@@ -47,8 +47,11 @@ public enum ONNXLoader {
             return (op: n.opType, domain: n.domain, node: shown)
         }
         if let why = Operators.unsupported(named, opset: opset) { throw ModelError(why) }
-        var initializers: [String: Tensor] = [:]
-        for t in model.graph.initializer { initializers[t.name] = try tensor(t, directory: directory) }
+        var initializers: [String: Tensor] = [:], types: [String: Int] = [:]
+        for t in model.graph.initializer {
+            initializers[t.name] = try tensor(t, directory: directory)
+            types[t.name] = Int(t.dataType)
+        }
         let inputs = model.graph.input.filter { initializers[$0.name] == nil }.map { info in
             ValueInfo(name: info.name, shape: info.type.tensorType.shape.dim.map { dim -> Int? in if case .dimValue(let v)? = dim.value { return Int(v) } else { return nil } })
         }
@@ -61,10 +64,28 @@ public enum ONNXLoader {
                 attributes[a.name] = try attribute(a, directory: directory)
             }
             nodes.append(Node(name: n.name, opType: n.opType, inputs: n.input, outputs: n.output, attributes: attributes))
+            if ["Constant", "ConstantOfShape"].contains(n.opType), let out = n.output.first {
+                types[out] = constantType(n)
+            }
         }
         var graph = Graph(nodes: nodes, initializers: initializers, inputs: inputs, outputs: model.graph.output.map(\.name), opset: opset)
         for entry in model.metadataProps { graph.metadata[entry.key] = entry.value }
+        graph.elementTypes = types
+        graph.markIntegerArithmetic()
         return graph
+    }
+
+    /// The element type of a Constant's or ConstantOfShape's value (float when ConstantOfShape has none).
+    static func constantType(_ n: Onnx_NodeProto) -> Int {
+        for a in n.attribute {
+            switch a.name {
+            case "value": return Int(a.t.dataType)
+            case "value_int", "value_ints": return 7
+            case "value_string", "value_strings": return 8
+            default: continue
+            }
+        }
+        return 1
     }
 
     static func attribute(_ a: Onnx_AttributeProto, directory: String) throws -> Attribute {

@@ -60,7 +60,13 @@ enum ElementwiseOps {
         },
         "Sub": binary(-),
         "Mul": binary(*),
-        "Div": binary(/),
+        "Div": { node, inputs, _ in
+            let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
+            guard node.int(integerArithmetic, default: 0) == 1 else { return [try elementwise(a, b, node: node, /)] }
+            // Integers: the quotient truncated toward zero, as C and onnxruntime divide them.
+            guard !b.storage.contains(0) else { throw ModelError.node(node, "integer division by zero") }
+            return [try elementwise(a, b, node: node) { Float((Double($0) / Double($1)).rounded(.towardZero)) }]
+        },
         "Pow": binary { Foundation.pow($0, $1) },
         "Max": binary { max($0, $1) },
         "Min": binary { min($0, $1) },

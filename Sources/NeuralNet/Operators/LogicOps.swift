@@ -50,9 +50,9 @@ enum LogicOps {
         case 1:
             return [try elementwise(a, b, node: node) { Foundation.fmod($0, $1) }]
         case 0:
-            for t in [a, b] where t.storage.contains(where: { $0 != $0.rounded(.towardZero) }) {
-                throw ModelError.node(node, "fmod 0 is defined for integer tensors only, and an input holds "
-                                      + "fractions (a floating-point Mod needs fmod 1)")
+            guard node.int(integerArithmetic, default: 0) == 1 else {
+                throw ModelError.node(node, "fmod 0 is defined for integer tensors only (a floating-point Mod "
+                                      + "needs fmod 1)")
             }
             guard !b.storage.contains(0) else { throw ModelError.node(node, "integer division by zero") }
             return [try elementwise(a, b, node: node) { x, y in

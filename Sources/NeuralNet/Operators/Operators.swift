@@ -97,6 +97,9 @@ let convolutionPath = "cnnfilter.convolution_path"
 /// A fixed Conv's flipped, transposed filters and their packing, for its backward pass (`ConvOps.preparedBackward`).
 let transposedFilters = "cnnfilter.transposed_filters", transposedPacked = "cnnfilter.transposed_packed"
 
+/// The attribute the loader gives a Div or Mod whose operands are integers (`Graph.markIntegerArithmetic`).
+let integerArithmetic = "cnnfilter.integer"
+
 /// The fused clip's bounds, if the runner gave the node one.
 func fusedBounds(_ node: Node) -> (low: Float, high: Float)? {
     guard let b = node.floats(fusedClip), b.count == 2 else { return nil }
