@@ -112,8 +112,7 @@ def main():
         if e not in ("legacy", "dynamo"):
             parser.error(f"unknown exporter {e}")
     binary = os.path.abspath(args.cnnfilter)
-    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnxruntime {vt.ort.__version__}, "
-          f"numpy {np.__version__}; cnnfilter {binary}; load {os.getloadavg()[0]:.2f}")
+    print(vt.versions(binary))
     print(f"max|cnnfilter - onnxruntime| / max|onnxruntime| on one random input, bound {TOLERANCE:g}")
     print(f"{'model':<20} {'exporter':<8} {'opset':>5} {'nodes':>6} {'cnnfilter':>10} {'torch':>10} "
           f"{'run s':>6}  result")

@@ -12,8 +12,8 @@ expects exit status 1 with one line naming the problem.
 
 The models named unsupported-*, opset-* and gelu-opset17 are sound but ask
 for what cnnfilter does not implement (operators, an operator newer than the
-model's opset, opsets outside 6 to 21); Tests/CLITests/UnsupportedModelCLITests.swift
-expects one line naming every such operator, before any weight is read.
+model's opset, opsets outside 6 to 21): the same test expects one line naming
+every such operator, before any weight is read.
 
     pip install onnx numpy
     python3 scripts/make-hostile-models.py      # writes Tests/NeuralNetTests/Fixtures/hostile/
@@ -75,7 +75,6 @@ def main():
     pads = numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 0, 2**24], np.int64), "pads")
     model("pad-huge", [helper.make_node("Pad", ["x", "pads"], ["y"])], [x([1, 1, 28, 28])], [pads])
     # Models cnnfilter cannot run, which must say so in one line before any weight is read
-    # (Tests/CLITests/UnsupportedModelCLITests.swift).
     # 9. Three operators it does not have (one of another domain), five nodes, and a weight in an external
     #    file that does not exist: the operators are named, all of them, and the file is never opened.
     absent = numpy_helper.from_array(np.zeros([4], np.float32), "k")

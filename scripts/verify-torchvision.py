@@ -119,6 +119,12 @@ def relative_error(got, want):
     return float(np.max(np.abs(got.astype(np.float64) - want)) / max(float(np.max(np.abs(want))), 1e-12))
 
 
+def versions(binary):
+    """What a run was made with, for the first line of its output."""
+    return (f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnxruntime {ort.__version__}, "
+            f"numpy {np.__version__}; cnnfilter {binary}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+
+
 def run_ours(binary, model, x_path, y_path):
     result = subprocess.run([binary, "run", model, "--input", x_path, "-o", y_path], capture_output=True, text=True)
     if result.returncode != 0:
@@ -157,8 +163,7 @@ def main():
         if n not in MODELS:
             parser.error(f"unknown model {n}")
     binary = os.path.abspath(args.cnnfilter)
-    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnxruntime {ort.__version__}, "
-          f"numpy {np.__version__}; cnnfilter {binary}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+    print(versions(binary))
     failures = []
     with tempfile.TemporaryDirectory(prefix="cnnfilter-tv-") as tmp:
         folder = args.keep or tmp
