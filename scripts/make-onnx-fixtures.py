@@ -750,6 +750,20 @@ def index_ops():
              inits=[raw(n, np.array(v, dtype)) for n, v in zip(["start", "limit", "delta"], [start, limit, delta])],
              note=f"X + Range({start}, {limit}, {delta}) in {np.dtype(dtype).name}: {count} values")
 
+    name = "gathernd_slices"
+    rng = rng_for(name)
+    x = randn(rng, 4, 5, 6)
+    case(name, [node("GatherND", ["X", "idx"], ["Y"])], [("X", x)],
+         inits=[i64("idx", [[[1, 2], [3, -1]], [[0, 0], [2, 4]]])], opset=11,
+         note="indices 2x2x2 into 4x5x6 (one negative): a 2x2x6 output of rows, opset 11")
+
+    name = "gathernd_batch_dims"
+    rng = rng_for(name)
+    x = randn(rng, 2, 3, 4, 5)
+    case(name, [node("GatherND", ["X", "idx"], ["Y"], batch_dims=1)], [("X", x)],
+         inits=[i64("idx", [[[2, 3], [0, 1], [1, 0]], [[1, 1], [2, 2], [0, 3]]])], opset=13,
+         note="batch_dims 1: each of the 2 items picks 3 rows of 5 from its own 3x4x5 part")
+
     name = "scatternd_slices"
     rng = rng_for(name)
     x, u = randn(rng, 4, 5, 6), randn(rng, 2, 5, 6)
@@ -794,6 +808,31 @@ def einsums():
     einsum("einsum_implicit", "ij,jk", [(3, 4), (4, 5)], note="(implicit output: ik)")
     einsum("einsum_transpose", "ijk->kij", [(3, 4, 5)], note="(one operand permuted)")
     einsum("einsum_outer", "i,j->ij", [(3,), (4,)], note="(no summed label: an outer product)")
+
+
+def reductions():
+    def reduce(name, op, x_shape, opset, axes=None, as_input=False, **attrs):
+        rng = rng_for(name)
+        x = randn(rng, *x_shape)
+        inits, ins = [], ["X"]
+        if axes is not None and as_input:
+            inits, ins = [i64("axes", axes)], ["X", "axes"]
+        elif axes is not None:
+            attrs["axes"] = axes
+        shown = ", ".join(f"{k} {v}" for k, v in attrs.items())
+        case(name, [node(op, ins, ["Y"], **attrs)], [("X", x)], inits=inits, opset=opset, ir_version=ir_for(opset),
+             note=f"{op} of {'x'.join(map(str, x_shape))}"
+                  + (f", axes {axes} as {'an input' if as_input else 'an attribute'}" if axes is not None else "")
+                  + (f", {shown}" if shown else "") + f" (opset {opset})")
+
+    reduce("reducel2_last", "ReduceL2", (2, 3, 8), 13, axes=[-1], keepdims=1)
+    reduce("reducel2_axes_input", "ReduceL2", (2, 3, 4, 5), 18, axes=[1, 3], as_input=True, keepdims=0)
+    reduce("reducesum_all", "ReduceSum", (2, 3, 4), 13, keepdims=0)
+    reduce("reducesum_axes_input", "ReduceSum", (2, 3, 4), 13, axes=[0, -1], as_input=True)
+    reduce("reducesum_noop", "ReduceSum", (2, 3, 4), 13, noop_with_empty_axes=1)
+    reduce("reducemean_empty_axes", "ReduceMean", (2, 3, 4), 18, axes=[], as_input=True, keepdims=0)
+    reduce("reducemax_axis", "ReduceMax", (3, 4, 5), 13, axes=[1], keepdims=0)
+    reduce("reducemin_axes_input", "ReduceMin", (3, 4, 5), 18, axes=[0, 2], as_input=True)
 
 
 def transformer_norms():
@@ -995,6 +1034,7 @@ def main():
     logic()
     index_ops()
     einsums()
+    reductions()
     transformer_norms()
     networks()
     fusions()

@@ -16,7 +16,7 @@ extension Graph {
     /// Operators whose outputs have the element type of their first input (Where: of its second).
     static let typePreserving: Set<String> = [
         "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice",
-        "Gather", "Expand", "Tile", "Pad", "ScatterND", "Range", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs",
+        "Gather", "GatherND", "Expand", "Tile", "Pad", "ScatterND", "Range", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs",
         "Max", "Min", "Pow", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Where", "Einsum", "MatMul",
     ]
 

@@ -1,9 +1,11 @@
 import Tensors
 
-/// Operators that make tensors from shapes and indices: Expand, Range, ScatterND. Shapes and indices
+/// Operators that make tensors from shapes and indices: Expand, Range, GatherND, ScatterND. Shapes and indices
 /// arrive as int64 tensors held as Float32 (exact up to 2^24), as the loader reads them.
 enum IndexOps {
-    static let table: [String: Operator] = ["Expand": expand, "Range": range, "ScatterND": scatterND]
+    static let table: [String: Operator] = [
+        "Expand": expand, "Range": range, "GatherND": gatherND, "ScatterND": scatterND,
+    ]
 
     /// The input broadcast with `shape` (both ways, as NumPy broadcasts two operands).
     static func expand(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
@@ -32,6 +34,38 @@ enum IndexOps {
         let count = max(Int(steps), 0)
         _ = try MemoryBudget.count([count], "the output", node: node)
         return [makeTensor(shape: [count]) { q in for i in 0..<count { q[i] = start + Float(i) * delta } }]
+    }
+
+    /// The slices of `data` the last axis of `indices` addresses, after `batch_dims` leading axes that
+    /// data and indices share (each batch item indexes its own part of data).
+    static func gatherND(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let data = try required(inputs, 0, node), indices = try required(inputs, 1, node)
+        let b = node.int("batch_dims", default: 0)
+        guard indices.rank >= 1, let k = indices.shape.last, b >= 0, b < indices.rank, b + k <= data.rank,
+              Array(data.shape[..<b]) == Array(indices.shape[..<b]) else {
+            throw ModelError.node(node, "indices of shape \(indices.shape) with batch_dims \(b) do not address "
+                                  + "data of shape \(data.shape)")
+        }
+        let shape = Array(indices.shape.dropLast()) + Array(data.shape[(b + k)...])
+        _ = try MemoryBudget.count(shape, "the output", node: node)
+        let batches = data.shape[..<b].reduce(1, *), perBatch = indices.shape[b..<(indices.rank - 1)].reduce(1, *)
+        let slice = data.shape[(b + k)...].reduce(1, *), batchSize = data.shape[b...].reduce(1, *)
+        let strides = Tensor.strides(Array(data.shape[b...])), addresses = indices.integers
+        var values: [Float] = []
+        values.reserveCapacity(shape.reduce(1, *))
+        for batch in 0..<batches { for u in 0..<perBatch {
+            var base = batch * batchSize
+            for d in 0..<k {
+                let raw = addresses[(batch * perBatch + u) * k + d], dim = data.shape[b + d]
+                let j = raw < 0 ? raw + dim : raw
+                guard j >= 0 && j < dim else {
+                    throw ModelError.node(node, "index \(raw) is out of range for an axis of \(dim)")
+                }
+                base += j * strides[d]
+            }
+            values += data.storage[base..<(base + slice)]
+        } }
+        return [Tensor(shape: shape, values: values)]
     }
 
     /// A copy of `data` with the slices the last axis of `indices` addresses replaced by `updates`

@@ -16,6 +16,7 @@ enum Operators {
         for (k, v) in NormOps.table { t[k] = v }
         for (k, v) in ShapeOps.table { t[k] = v }
         for (k, v) in LogicOps.table { t[k] = v }
+        for (k, v) in ReduceOps.table { t[k] = v }
         for (k, v) in IndexOps.table { t[k] = v }
         for (k, v) in LayerNormOps.table { t[k] = v }
         for (k, v) in EinsumOps.table { t[k] = v }
@@ -33,8 +34,8 @@ enum Operators {
     /// is deprecated: onnx's checker refuses it and onnxruntime cannot check it, so 21's is the first here.)
     static let introduced: [String: Int] = [
         "Expand": 8, "Erf": 9, "Where": 9, "ConstantOfShape": 9, "Mod": 10, "Resize": 10, "Range": 11,
-        "ScatterND": 11, "Einsum": 12, "HardSwish": 14, "LayerNormalization": 17, "GroupNormalization": 21,
-        "Gelu": 20,
+        "GatherND": 11, "ScatterND": 11, "Einsum": 12, "HardSwish": 14, "LayerNormalization": 17,
+        "GroupNormalization": 21, "Gelu": 20,
     ]
 
     /// One line naming every node cnnfilter cannot run, grouped by operator in the order they first
@@ -167,7 +168,7 @@ extension Operators {
     static let gradients: [String: GradientRule] = {
         var t: [String: GradientRule] = [:]
         for table in [ConvOps.gradients, PoolOps.gradients, ElementwiseOps.gradients, LinearOps.gradients,
-                      NormOps.gradients, ShapeOps.gradients, LogicOps.gradients] {
+                      NormOps.gradients, ShapeOps.gradients, LogicOps.gradients, ReduceOps.gradients] {
             for (k, v) in table { t[k] = v }
         }
         return t

@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// Operators that move values around: reshaping, transposing, joining,
-/// padding, resizing, reducing, constants. Integer tensors (shapes, axes,
+/// padding, resizing, constants. Integer tensors (shapes, axes,
 /// indices) are held as Float32, exact up to 2^24.
 enum ShapeOps {
     static let table: [String: Operator] = [
@@ -107,7 +107,6 @@ enum ShapeOps {
             return [Tensor(shape: plan.shape, values: values)]
         },
         "Pad": pad,
-        "ReduceMean": reduceMean,
         "Resize": resize,
         "Upsample": resize,
         "DepthToSpace": depthToSpace,
@@ -279,27 +278,6 @@ enum ShapeOps {
         }
     }
 
-    static func reduceMean(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
-        let x = try required(i, 0, n)
-        let given = opset >= 18 ? optional(i, 1)?.integers : n.ints("axes")
-        let axes = Set(try (given ?? Array(0..<x.rank)).map { try axis($0, rank: x.rank, node: n) })
-        let keep = n.int("keepdims", default: 1) == 1
-        let reducedShape = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
-        var sums = Tensor(shape: reducedShape)
-        let strides = Tensor.strides(reducedShape)
-        var index = [Int](repeating: 0, count: x.rank)
-        for v in x.storage {
-            var o = 0
-            for d in 0..<x.rank where !axes.contains(d) { o += index[d] * strides[d] }
-            sums.storage[o] += v
-            var k = x.rank - 1
-            while k >= 0 { index[k] += 1; if index[k] < x.shape[k] { break }; index[k] = 0; k -= 1 }
-        }
-        let count = Float(axes.map { x.shape[$0] }.reduce(1, *))
-        for j in 0..<sums.count { sums.storage[j] /= count }
-        return [keep ? sums : sums.reshaped(x.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element))]
-    }
-
     /// Resize (opset 10+) and Upsample: nearest or (bi)linear over the last two axes.
     static func resize(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
         let x = try required(i, 0, n)
@@ -453,20 +431,6 @@ enum ShapeOps {
                 }
             }
             return [dx]
-        },
-        "ReduceMean": GradientRule(inputs: [0]) { c in
-            // Each input value gets its mean's gradient divided by the count averaged.
-            let x = try c.input(0), y = c.outputs[0], g = c.gradient()
-            let share = Float(y.count) / Float(max(x.count, 1))
-            let kept = x.shape.indices.map { d in x.rank == y.rank ? y.shape[d] : (y.count == 1 ? 1 : -1) }
-            let reduced: [Int]
-            if !kept.contains(-1) { reduced = kept } else {
-                // keepdims = 0: put the reduced axes back as ones.
-                let given = c.opset >= 18 ? optional(c.inputs, 1)?.integers : c.node.ints("axes")
-                let axes = Set(try (given ?? Array(0..<x.rank)).map { try axis($0, rank: x.rank, node: c.node) })
-                reduced = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
-            }
-            return [try elementwise(Tensor(shape: x.shape), g.reshaped(reduced), node: c.node) { _, v in v * share }]
         },
     ]
 }
