@@ -724,6 +724,32 @@ def logic():
               "in int64 = 4, so columns 4 to 8 (float division would give 4.67 and end at 9)")
 
 
+    name = "max_three_inputs"
+    rng = rng_for(name)
+    a, b, c = randn(rng, 2, 3, 4), randn(rng, 3, 1), randn(rng, 4)
+    case(name, [node("Max", ["A", "B", "C"], ["Y"])], [("A", a), ("B", b), ("C", c)],
+         note="Max of three inputs, 2x3x4, 3x1 and 4, broadcast together")
+    name = "min_one_input"
+    rng = rng_for(name)
+    case(name, [node("Min", ["X"], ["Y"])], [("X", randn(rng, 2, 3))], note="Min of one input: the input")
+
+    name = "upsample_nearest_scale3"
+    rng = rng_for(name)
+    case(name, [node("Upsample", ["X", "scales"], ["Y"], mode="nearest")], [("X", randn(rng, 1, 2, 3, 4))],
+         inits=[raw("scales", np.array([1, 1, 3, 3], np.float32))], opset=9,
+         note="Upsample nearest by 3 (opset 9): output pixel o reads floor(o / 3)")
+    name = "resize10_nearest_scale3"
+    rng = rng_for(name)
+    case(name, [node("Resize", ["X", "scales"], ["Y"], mode="nearest")], [("X", randn(rng, 1, 2, 3, 4))],
+         inits=[raw("scales", np.array([1, 1, 3, 3], np.float32))], opset=10,
+         note="Resize-10 nearest by 3")
+    name = "resize10_nearest_shrink"
+    rng = rng_for(name)
+    case(name, [node("Resize", ["X", "scales"], ["Y"], mode="nearest")], [("X", randn(rng, 1, 2, 9, 10))],
+         inits=[raw("scales", np.array([1, 1, 0.6, 0.45], np.float32))], opset=10,
+         note="Resize-10 nearest by 0.6 and 0.45 (shrinking)")
+
+
 def index_ops():
     name = "expand_both_ways"
     rng = rng_for(name)

@@ -57,6 +57,28 @@ import Tensors
                 == "node 'n' (Range): cannot count from 0.0 to 5.0 by 0.0")
     }
 
+    /// Resize computes nearest and bilinear over the last two axes; other modes were once approximated.
+    @Test(arguments: [
+        (["mode": Attribute.string("cubic")], [1, 1, 2, 2], "mode 'cubic' is not implemented"),
+        (["antialias": .int(1), "mode": .string("linear")], [1, 1, 0.5, 0.5], "antialias 1 is not implemented"),
+        (["coordinate_transformation_mode": .string("tf_crop_and_resize")], [1, 1, 2, 2],
+         "coordinate_transformation_mode 'tf_crop_and_resize' is not implemented"),
+        (["coordinate_transformation_mode": .string("half_pixel_symmetric")], [1, 1, 2, 2],
+         "coordinate_transformation_mode 'half_pixel_symmetric' is not implemented"),
+        ([:], [1, 2, 2, 2], "scales [1.0, 2.0, 2.0, 2.0] resize the batch or channel axis, which is not implemented"),
+    ] as [([String: Attribute], [Float], String)])
+    func resizeModesOutsideTheImplementedOnesAreNamed(_ attributes: [String: Attribute], _ scales: [Float],
+                                                       _ why: String) {
+        let x = Tensor(shape: [1, 1, 4, 4], repeating: 1), none = Tensor(shape: [0])
+        #expect(refusal("Resize", attributes, [x, none, Tensor(shape: [4], values: scales)])
+                == "node 'n' (Resize): \(why)")
+    }
+
+    @Test func padModesOutsideTheImplementedOnesAreNamed() {
+        #expect(refusal("Pad", ["mode": .string("wrap")], [matrix, Tensor(shape: [4], values: [0, 1, 0, 1])], opset: 19)
+                == "node 'n' (Pad): mode 'wrap' is not implemented")
+    }
+
     /// fmod 0 is ONNX's integer remainder: a Mod of floating-point tensors needs fmod 1. Integer Div
     /// and Mod by zero are errors (C leaves them undefined).
     @Test func integerModRefusesFloatsAndZeroDivisors() {

@@ -14,6 +14,14 @@ enum ElementwiseOps {
         return { node, inputs, _ in [try elementwise(try required(inputs, 0, node), try required(inputs, 1, node), node: node, f)] }
     }
 
+    /// An operator of one or more inputs, all broadcast together: f folded over them in order.
+    static func variadic(_ f: @escaping (Float, Float) -> Float) -> Operator {
+        return { node, inputs, _ in
+            let all = try (0..<max(inputs.count, 1)).map { try required(inputs, $0, node) }
+            return [try all.dropFirst().reduce(all[0]) { try elementwise($0, $1, node: node, f) }]
+        }
+    }
+
     static let table: [String: Operator] = [
         // Relu, Clip and Add follow most convolutions: their loops are written out (no call per value).
         "Relu": { node, inputs, _ in [mapValues(try required(inputs, 0, node)) { max($0, 0) }] },
@@ -68,8 +76,8 @@ enum ElementwiseOps {
             return [try elementwise(a, b, node: node) { Float((Double($0) / Double($1)).rounded(.towardZero)) }]
         },
         "Pow": binary { Foundation.pow($0, $1) },
-        "Max": binary { max($0, $1) },
-        "Min": binary { min($0, $1) },
+        "Max": variadic { max($0, $1) },
+        "Min": variadic { min($0, $1) },
         "Softmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: false)] },
         "LogSoftmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: true)] },
     ]
