@@ -10,6 +10,11 @@ small and on purpose; Tests/CLITests/HostileModelCLITests.swift runs both
 commands on each (`run` on NAME.input.npy: ones, each dimension cut to 64) and
 expects exit status 1 with one line naming the problem.
 
+The models named unsupported-*, opset-* and gelu-opset17 are sound but ask
+for what cnnfilter does not implement (operators, an operator newer than the
+model's opset, opsets outside 6 to 21): the same test expects one line naming
+every such operator, before any weight is read.
+
     pip install onnx numpy
     python3 scripts/make-hostile-models.py      # writes Tests/NeuralNetTests/Fixtures/hostile/
 """
@@ -23,11 +28,12 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "NeuralNetTests", "
 BIG = 2**63 - 1
 
 
-def model(name, nodes, inputs, initializers=(), output="y", opset=17):
+def model(name, nodes, inputs, initializers=(), output="y", opset=17, extra_opsets=()):
     """Writes NAME.onnx and, when its input's shape is small, NAME.input.npy (ones) for `cnnfilter run`."""
     graph = helper.make_graph(nodes, name, inputs, [helper.make_tensor_value_info(output, TensorProto.FLOAT, None)],
                               list(initializers))
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="make-hostile-models")
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)] + list(extra_opsets),
+                          producer_name="make-hostile-models")
     onnx.save(m, os.path.join(OUT, name + ".onnx"))
     shape = [d.dim_value for d in inputs[0].type.tensor_type.shape.dim]
     np.save(os.path.join(OUT, name + ".input.npy"), np.ones([min(d, 64) for d in shape], np.float32))
@@ -68,6 +74,24 @@ def main():
     # 8. A tiny model whose Pad asks for 2^24 columns on each of 28 rows: 470 million values.
     pads = numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 0, 2**24], np.int64), "pads")
     model("pad-huge", [helper.make_node("Pad", ["x", "pads"], ["y"])], [x([1, 1, 28, 28])], [pads])
+    # Models cnnfilter cannot run, which must say so in one line before any weight is read
+    # 9. Three operators it does not have (one of another domain), five nodes, and a weight in an external
+    #    file that does not exist: the operators are named, all of them, and the file is never opened.
+    absent = numpy_helper.from_array(np.zeros([4], np.float32), "k")
+    absent.ClearField("raw_data")
+    absent.data_location = TensorProto.EXTERNAL
+    absent.external_data.add(key="location", value="unsupported-three.absent.data")
+    model("unsupported-three", [helper.make_node("TopK", ["x", "k"], ["t", "i"], name="top"),
+                                helper.make_node("TopK", ["t", "k"], ["t2", "i2"], name="top2"),
+                                helper.make_node("NonZero", ["t2"], ["nz"], name="nonzero"),
+                                helper.make_node("FusedConv", ["t2"], ["f"], name="fused", domain="com.microsoft"),
+                                helper.make_node("Relu", ["f"], ["y"], name="relu")],
+          [x([1, 4])], [absent], extra_opsets=[helper.make_opsetid("com.microsoft", 1)])
+    # 10. An operator newer than the model's opset (Gelu is defined from opset 20 on).
+    model("gelu-opset17", [helper.make_node("Gelu", ["x"], ["y"], name="gelu")], [x([1, 4])], opset=17)
+    # 11. Opsets outside the 6 to 21 cnnfilter implements.
+    model("opset-22", [helper.make_node("Relu", ["x"], ["y"])], [x([1, 4])], opset=22)
+    model("opset-5", [helper.make_node("Relu", ["x"], ["y"])], [x([1, 4])], opset=5)
     print("wrote", len(os.listdir(OUT)), "models to", os.path.normpath(OUT))
 
 

@@ -7,7 +7,7 @@ into Tests/NeuralNetTests/Fixtures/onnx/.  onnxruntime is the reference for
 every operator: the Swift ONNX runtime is tested against these outputs.  Do not
 "fix" a fixture by editing its files: change this script and rerun it.
 
-Made with onnx 1.23.2, onnxruntime 1.31.1 (CPUExecutionProvider, graph
+Made with onnx 1.23.2, onnxruntime 1.32.0 (CPUExecutionProvider, graph
 optimizations disabled: ORT_DISABLE_ALL, one thread) and numpy 2.4.6.  Other
 versions should give the same files up to float rounding in the outputs.
 
@@ -610,6 +610,293 @@ def shapes():
                 "(channels 0..2); the second output is channels 3..5")
 
 
+# ---------------------------------------------------------------- transformers: logic, indices, einsum, norms
+
+BOOL = TensorProto.BOOL
+
+
+def ir_for(opset):
+    """The IR version onnx pairs with an opset (8 up to opset 18, 9 for 19-20, 10 for 21)."""
+    return IR_VERSION if opset <= 18 else (9 if opset <= 20 else 10)
+
+
+def to_float(src, dst):
+    return node("Cast", [src], [dst], name=f"{dst}.cast", to=F)
+
+
+def logic():
+    """Comparisons, boolean logic, Where and Mod on int64 and bool tensors made inside the graph by Cast."""
+    name = "equal_broadcast"
+    rng = rng_for(name)
+    a, b = np.round(randn(rng, 2, 3, 4, 5) * 1.5), np.round(randn(rng, 3, 1, 5) * 1.5)
+    case(name, [node("Equal", ["A", "B"], ["E"]), to_float("E", "Y")], [("A", a), ("B", b)],
+         note="float32 2x3x4x5 == 3x1x5 (rounded values, many equal), bool output cast to FLOAT")
+
+    name = "equal_int64"
+    rng = rng_for(name)
+    a, b = np.round(randn(rng, 4, 6) * 2), np.round(randn(rng, 6) * 2)
+    case(name, [node("Cast", ["A"], ["Ai"], to=I64), node("Cast", ["B"], ["Bi"], to=I64),
+                node("Equal", ["Ai", "Bi"], ["E"]), to_float("E", "Y")], [("A", a), ("B", b)], opset=19,
+         ir_version=ir_for(19), note="int64 4x6 == int64 6 (opset 19)")
+
+    def weighted(bools):
+        """Nodes for sum over i of 2^i * Cast(bools[i], FLOAT), and its initializers w0, w1, ...: one output
+        that shows every operand."""
+        nodes = []
+        for i, b in enumerate(bools):
+            nodes += [to_float(b, f"f{i}"), node("Mul", [f"f{i}", f"w{i}"], [f"m{i}" if i else "s0"])]
+            if i:
+                nodes.append(node("Add", [f"s{i - 1}", f"m{i}"], [f"s{i}"]))
+        nodes.append(node("Identity", [f"s{len(bools) - 1}"], ["Y"]))
+        return nodes, [raw(f"w{i}", np.float32(2 ** i)) for i in range(len(bools))]
+
+    name = "comparisons"
+    rng = rng_for(name)
+    a, b = np.round(randn(rng, 3, 4, 5)), np.round(randn(rng, 4, 1))
+    ops = ["Less", "Greater", "LessOrEqual", "GreaterOrEqual"]
+    tail, weights = weighted([f"c{i}" for i in range(len(ops))])
+    case(name, [node(op, ["A", "B"], [f"c{i}"]) for i, op in enumerate(ops)] + tail, [("A", a), ("B", b)],
+         inits=weights,
+         note="Less + 2 Greater + 4 LessOrEqual + 8 GreaterOrEqual of 3x4x5 and 4x1 (rounded, many ties)")
+
+    name = "boolean_logic"
+    rng = rng_for(name)
+    a = np.round(rng.uniform(0, 1, (3, 4, 5))).astype(np.float32)
+    b = np.round(rng.uniform(0, 1, (4, 5))).astype(np.float32)
+    nodes = [node("Cast", ["A"], ["p"], to=BOOL), node("Cast", ["B"], ["q"], to=BOOL)]
+    nodes += [node(op, ["p", "q"], [f"c{i}"]) for i, op in enumerate(["And", "Or", "Xor"])]
+    nodes += [node("Not", ["p"], ["c3"])]
+    tail, weights = weighted([f"c{i}" for i in range(4)])
+    case(name, nodes + tail, [("A", a), ("B", b)], inits=weights,
+         note="bool 3x4x5 and 4x5 (Cast of 0/1): And + 2 Or + 4 Xor + 8 Not(A)")
+
+    name = "where_broadcast"
+    rng = rng_for(name)
+    c, x, y = np.round(rng.uniform(0, 1, (4, 1))).astype(np.float32), randn(rng, 2, 4, 5), randn(rng, 5)
+    case(name, [node("Cast", ["C"], ["cond"], to=BOOL), node("Where", ["cond", "X", "Yv"], ["Y"])],
+         [("C", c), ("X", x), ("Yv", y)], opset=16,
+         note="Where(bool 4x1, float 2x4x5, float 5): all three broadcast (opset 16)")
+
+    name = "where_int64"
+    rng = rng_for(name)
+    x = np.round(randn(rng, 3, 4) * 3)
+    case(name, [node("Greater", ["X", "zero"], ["cond"]), node("Cast", ["X"], ["Xi"], to=I64),
+                node("Where", ["cond", "Xi", "minus"], ["W"]), to_float("W", "Y")], [("X", x)],
+         inits=[raw("zero", np.float32(0)), i64("minus", -7)], opset=9,
+         note="Where(X > 0, int64 X, int64 scalar -7), opset 9 (its first)")
+
+    name = "mod_fmod1_float"
+    rng = rng_for(name)
+    a, b = randn(rng, 3, 4, 5, scale=5), randn(rng, 4, 5, scale=2)
+    b[np.abs(b) < 0.1] = 0.5
+    case(name, [node("Mod", ["A", "B"], ["Y"], fmod=1)], [("A", a), ("B", b)],
+         note="float fmod 1 (C fmod: the dividend's sign), both signs, B broadcast 4x5")
+
+    for fmod in (0, 1):
+        name = f"mod_fmod{fmod}_int64"
+        rng = rng_for(name)
+        a, b = np.round(randn(rng, 6, 7) * 10), np.round(randn(rng, 7) * 4)
+        b[b == 0] = -3
+        case(name, [node("Cast", ["A"], ["Ai"], to=I64), node("Cast", ["B"], ["Bi"], to=I64),
+                    node("Mod", ["Ai", "Bi"], ["M"], fmod=fmod), to_float("M", "Y")], [("A", a), ("B", b)],
+             note=f"int64 fmod {fmod} " + ("(the divisor's sign, as Python's %)" if fmod == 0 else
+                                         "(the dividend's sign)") + ", both signs, B broadcast over rows")
+
+
+    name = "div_int64_truncates"
+    rng = rng_for(name)
+    a, b = np.round(randn(rng, 5, 6) * 20), np.round(randn(rng, 6) * 4)
+    b[b == 0] = 3
+    case(name, [node("Cast", ["A"], ["Ai"], to=I64), node("Cast", ["B"], ["Bi"], to=I64),
+                node("Div", ["Ai", "Bi"], ["D"]), to_float("D", "Y")], [("A", a), ("B", b)],
+         note="int64 Div truncates toward zero (both signs), B broadcast over rows")
+
+    name = "chunk_arithmetic"
+    rng = rng_for(name)
+    x = randn(rng, 2, 7, 12)
+    consts = [i64("last", [-1]), i64("two", 2), i64("three", 3), i64("one", 1)]
+    nodes = [node("Shape", ["X"], ["shape"]), node("Gather", ["shape", "last"], ["d"], axis=0),
+             node("Add", ["d", "two"], ["d2"]), node("Div", ["d2", "three"], ["chunk"]),
+             node("Mul", ["chunk", "one"], ["start"]), node("Mul", ["chunk", "two"], ["end"]),
+             node("Slice", ["X", "start", "end", "last"], ["Y"])]
+    case(name, nodes, [("X", x)], inits=consts,
+         note="torch.chunk(x, 3, -1)[1] as the classic exporter writes it (MaxViT's q, k, v): chunk = (12 + 2) / 3 "
+              "in int64 = 4, so columns 4 to 8 (float division would give 4.67 and end at 9)")
+
+
+    name = "max_three_inputs"
+    rng = rng_for(name)
+    a, b, c = randn(rng, 2, 3, 4), randn(rng, 3, 1), randn(rng, 4)
+    case(name, [node("Max", ["A", "B", "C"], ["Y"])], [("A", a), ("B", b), ("C", c)],
+         note="Max of three inputs, 2x3x4, 3x1 and 4, broadcast together")
+    name = "min_one_input"
+    rng = rng_for(name)
+    case(name, [node("Min", ["X"], ["Y"])], [("X", randn(rng, 2, 3))], note="Min of one input: the input")
+
+    name = "upsample_nearest_scale3"
+    rng = rng_for(name)
+    case(name, [node("Upsample", ["X", "scales"], ["Y"], mode="nearest")], [("X", randn(rng, 1, 2, 3, 4))],
+         inits=[raw("scales", np.array([1, 1, 3, 3], np.float32))], opset=9,
+         note="Upsample nearest by 3 (opset 9): output pixel o reads floor(o / 3)")
+    name = "resize10_nearest_scale3"
+    rng = rng_for(name)
+    case(name, [node("Resize", ["X", "scales"], ["Y"], mode="nearest")], [("X", randn(rng, 1, 2, 3, 4))],
+         inits=[raw("scales", np.array([1, 1, 3, 3], np.float32))], opset=10,
+         note="Resize-10 nearest by 3")
+    name = "resize10_nearest_shrink"
+    rng = rng_for(name)
+    case(name, [node("Resize", ["X", "scales"], ["Y"], mode="nearest")], [("X", randn(rng, 1, 2, 9, 10))],
+         inits=[raw("scales", np.array([1, 1, 0.6, 0.45], np.float32))], opset=10,
+         note="Resize-10 nearest by 0.6 and 0.45 (shrinking)")
+
+
+def index_ops():
+    name = "expand_both_ways"
+    rng = rng_for(name)
+    x = randn(rng, 3, 1, 5)
+    case(name, [node("Expand", ["X", "shape"], ["Y"])], [("X", x)], inits=[i64("shape", [2, 1, 4, 1])],
+         note="3x1x5 expanded with shape [2,1,4,1]: 2x3x4x5 (ones in the shape keep the input's extent)")
+
+    name = "expand_shorter_shape"
+    rng = rng_for(name)
+    x = randn(rng, 2, 3, 1)
+    case(name, [node("Expand", ["X", "shape"], ["Y"])], [("X", x)], inits=[i64("shape", [3, 4])], opset=8,
+         note="2x3x1 with shape [3,4] (shorter than the input): 2x3x4, opset 8")
+
+    for name, (start, limit, delta), dtype in [("range_int64", (2, 17, 3), np.int64),
+                                               ("range_int64_down", (10, -5, -4), np.int64),
+                                               ("range_float", (0.5, 3.7, 0.3), np.float32)]:
+        rng = rng_for(name)
+        count = max(int(np.ceil((limit - start) / delta)), 0)
+        x = randn(rng, 2, count)
+        nodes = [node("Range", ["start", "limit", "delta"], ["R"])]
+        nodes += [to_float("R", "Rf")] if dtype == np.int64 else [node("Identity", ["R"], ["Rf"])]
+        nodes += [node("Add", ["X", "Rf"], ["Y"])]
+        case(name, nodes, [("X", x)], opset=11,
+             inits=[raw(n, np.array(v, dtype)) for n, v in zip(["start", "limit", "delta"], [start, limit, delta])],
+             note=f"X + Range({start}, {limit}, {delta}) in {np.dtype(dtype).name}: {count} values")
+
+    name = "gathernd_slices"
+    rng = rng_for(name)
+    x = randn(rng, 4, 5, 6)
+    case(name, [node("GatherND", ["X", "idx"], ["Y"])], [("X", x)],
+         inits=[i64("idx", [[[1, 2], [3, -1]], [[0, 0], [2, 4]]])], opset=11,
+         note="indices 2x2x2 into 4x5x6 (one negative): a 2x2x6 output of rows, opset 11")
+
+    name = "gathernd_batch_dims"
+    rng = rng_for(name)
+    x = randn(rng, 2, 3, 4, 5)
+    case(name, [node("GatherND", ["X", "idx"], ["Y"], batch_dims=1)], [("X", x)],
+         inits=[i64("idx", [[[2, 3], [0, 1], [1, 0]], [[1, 1], [2, 2], [0, 3]]])], opset=13,
+         note="batch_dims 1: each of the 2 items picks 3 rows of 5 from its own 3x4x5 part")
+
+    name = "scatternd_slices"
+    rng = rng_for(name)
+    x, u = randn(rng, 4, 5, 6), randn(rng, 2, 5, 6)
+    case(name, [node("ScatterND", ["X", "idx", "U"], ["Y"])], [("X", x), ("U", u)],
+         inits=[i64("idx", [[1], [-1]])], note="4x5x6 data, indices [[1],[-1]] (a negative index): two 5x6 slices")
+
+    name = "scatternd_elements"
+    rng = rng_for(name)
+    x, u = randn(rng, 3, 4, 5), randn(rng, 2, 2)
+    case(name, [node("ScatterND", ["X", "idx", "U"], ["Y"])], [("X", x), ("U", u)],
+         inits=[i64("idx", [[[0, 1, 2], [2, 3, 4]], [[1, 0, 0], [0, 0, 4]]])],
+         note="single elements: indices 2x2x3 into 3x4x5, updates 2x2")
+
+    name = "scatternd_reductions"
+    rng = rng_for(name)
+    x, u = randn(rng, 4, 3), randn(rng, 3, 3)
+    idx = i64("idx", [[1], [3], [1]])
+    nodes = [node("ScatterND", ["X", "idx", "U"], ["a"], reduction="add"),
+             node("ScatterND", ["a", "idx", "U"], ["m"], reduction="mul"),
+             node("ScatterND", ["m", "idx", "U"], ["hi"], reduction="max"),
+             node("ScatterND", ["hi", "idx", "U"], ["Y"], reduction="min")]
+    case(name, nodes, [("X", x), ("U", u)], inits=[idx], opset=18,
+         note="reductions add, mul, max, min in a chain, row 1 addressed twice (opset 18)")
+
+
+def einsums():
+    def einsum(name, equation, shapes, opset=12, note=""):
+        rng = rng_for(name)
+        arrays = [randn(rng, *s) for s in shapes]
+        names = [f"X{i}" for i in range(len(shapes))]
+        case(name, [node("Einsum", names, ["Y"], equation=equation)], list(zip(names, arrays)), opset=opset,
+             note=f"equation '{equation}' " + note)
+
+    einsum("einsum_attention_scores", "bhid,bhjd->bhij", [(2, 3, 7, 8), (2, 3, 6, 8)],
+           note="(attention's q·kᵀ: B arranged as batch × summed × columns)")
+    einsum("einsum_attention_values", "bhij,bhjd->bhid", [(2, 3, 7, 6), (2, 3, 6, 8)], opset=13,
+           note="(attention's weights·v: a plain batched product)")
+    einsum("einsum_maxvit", "B G H I D, B G H J D -> B G H I J", [(1, 2, 3, 5, 4), (1, 2, 3, 6, 4)],
+           note="(MaxViT's spelling: upper case, spaces)")
+    einsum("einsum_permuted", "abcd,cbe->eda", [(2, 3, 4, 5), (4, 3, 6)],
+           note="(two summed labels, rows d,a and column e, the output in yet another order)")
+    einsum("einsum_implicit", "ij,jk", [(3, 4), (4, 5)], note="(implicit output: ik)")
+    einsum("einsum_transpose", "ijk->kij", [(3, 4, 5)], note="(one operand permuted)")
+    einsum("einsum_outer", "i,j->ij", [(3,), (4,)], note="(no summed label: an outer product)")
+
+
+def reductions():
+    def reduce(name, op, x_shape, opset, axes=None, as_input=False, **attrs):
+        rng = rng_for(name)
+        x = randn(rng, *x_shape)
+        inits, ins = [], ["X"]
+        if axes is not None and as_input:
+            inits, ins = [i64("axes", axes)], ["X", "axes"]
+        elif axes is not None:
+            attrs["axes"] = axes
+        shown = ", ".join(f"{k} {v}" for k, v in attrs.items())
+        case(name, [node(op, ins, ["Y"], **attrs)], [("X", x)], inits=inits, opset=opset, ir_version=ir_for(opset),
+             note=f"{op} of {'x'.join(map(str, x_shape))}"
+                  + (f", axes {axes} as {'an input' if as_input else 'an attribute'}" if axes is not None else "")
+                  + (f", {shown}" if shown else "") + f" (opset {opset})")
+
+    reduce("reducel2_last", "ReduceL2", (2, 3, 8), 13, axes=[-1], keepdims=1)
+    reduce("reducel2_axes_input", "ReduceL2", (2, 3, 4, 5), 18, axes=[1, 3], as_input=True, keepdims=0)
+    reduce("reducesum_all", "ReduceSum", (2, 3, 4), 13, keepdims=0)
+    reduce("reducesum_axes_input", "ReduceSum", (2, 3, 4), 13, axes=[0, -1], as_input=True)
+    reduce("reducesum_noop", "ReduceSum", (2, 3, 4), 13, noop_with_empty_axes=1)
+    reduce("reducemean_empty_axes", "ReduceMean", (2, 3, 4), 18, axes=[], as_input=True, keepdims=0)
+    reduce("reducemax_axis", "ReduceMax", (3, 4, 5), 13, axes=[1], keepdims=0)
+    reduce("reducemin_axes_input", "ReduceMin", (3, 4, 5), 18, axes=[0, 2], as_input=True)
+
+
+def transformer_norms():
+    def gelu(name, approximate):
+        rng = rng_for(name)
+        x = randn(rng, 2, 4, 7, 8, scale=3.0)
+        case(name, [node("Gelu", ["X"], ["Y"], approximate=approximate)], [("X", x)], opset=20, ir_version=ir_for(20),
+             note=f"approximate '{approximate}' (opset 20)")
+
+    unary("erf", "Erf", note="opset 13")
+    gelu("gelu_none", "none")
+    gelu("gelu_tanh", "tanh")
+
+    name = "layernorm_last_axis"
+    rng = rng_for(name)
+    x = randn(rng, 2, 5, 8, scale=3.0) + 1
+    case(name, [node("LayerNormalization", ["X", "scale", "B"], ["Y"], epsilon=1e-5)], [("X", x)],
+         inits=[raw("scale", randn(rng, 8)), raw("B", randn(rng, 8))], opset=17,
+         note="axis -1 (the default), epsilon 1e-5, scale and bias of 8 (ViT's layer norm in small)")
+
+    name = "layernorm_stats_axis1"
+    rng = rng_for(name)
+    x = randn(rng, 2, 3, 4, 5, scale=2.0) - 1
+    nodes = [node("LayerNormalization", ["X", "scale"], ["N", "mean", "inv"], axis=1, epsilon=1e-3),
+             node("Mul", ["mean", "inv"], ["mi"]), node("Add", ["N", "mi"], ["Y"])]
+    case(name, nodes, [("X", x)], inits=[raw("scale", randn(rng, 4, 5))], opset=17,
+         note="axis 1 (normalised over 3x4x5), epsilon 1e-3, scale 4x5 broadcast, no bias; "
+              "Y = normalised + Mean * InvStdDev (both 2x1x1x1 outputs checked)")
+
+    name = "groupnorm_opset21"
+    rng = rng_for(name)
+    x = randn(rng, 2, 6, 4, 5, scale=2.0) + 0.5
+    case(name, [node("GroupNormalization", ["X", "scale", "B"], ["Y"], num_groups=3, epsilon=1e-5)], [("X", x)],
+         inits=[raw("scale", randn(rng, 6)), raw("B", randn(rng, 6))], opset=21, ir_version=ir_for(21),
+         note="6 channels in 3 groups, scale and bias per channel (opset 21)")
+
+
+
 # ---------------------------------------------------------------- networks
 
 def count_params(inits):
@@ -770,6 +1057,11 @@ def main():
     normalization()
     linear()
     shapes()
+    logic()
+    index_ops()
+    einsums()
+    reductions()
+    transformer_norms()
     networks()
     fusions()
     (OUT / "manifest.json").write_text(json.dumps(MANIFEST, indent=1) + "\n")

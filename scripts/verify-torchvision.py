@@ -82,13 +82,21 @@ SHAPE = (1, 3, 224, 224)
 PAUSE = 0.3  # seconds of quiet before each timing (bench)
 
 
-def export(name, path):
-    torch.manual_seed(0)
-    model = MODELS[name](weights=None).eval()
-    example = torch.from_numpy(np.random.default_rng(0).standard_normal(SHAPE).astype(np.float32))
-    kwargs = {"opset_version": 17, "input_names": ["input"], "output_names": ["output"], "do_constant_folding": True}
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kwargs["dynamo"] = False
+def export(name, path, model=None, shape=SHAPE, dynamo=False):
+    """Exports torchvision's `name` (or `model`, already built) for one random input of `shape` and returns
+    PyTorch's own output on it. dynamo=False: the classic exporter at opset 17; dynamo=True: torch.export's,
+    at its default opset, weights in PATH.data beside the model."""
+    if model is None:
+        torch.manual_seed(0)
+        model = MODELS[name](weights=None).eval()
+    example = torch.from_numpy(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
+    kwargs = {"input_names": ["input"], "output_names": ["output"]}
+    if dynamo:
+        kwargs["dynamo"] = True
+    else:
+        kwargs.update(opset_version=17, do_constant_folding=True)
+        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+            kwargs["dynamo"] = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the classic exporter's deprecation notice
         torch.onnx.export(model, (example,), path, **kwargs)
@@ -109,6 +117,12 @@ def session(path, threads, optimize, level=None):
 
 def relative_error(got, want):
     return float(np.max(np.abs(got.astype(np.float64) - want)) / max(float(np.max(np.abs(want))), 1e-12))
+
+
+def versions(binary):
+    """What a run was made with, for the first line of its output."""
+    return (f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnxruntime {ort.__version__}, "
+            f"numpy {np.__version__}; cnnfilter {binary}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
 
 
 def run_ours(binary, model, x_path, y_path):
@@ -149,8 +163,7 @@ def main():
         if n not in MODELS:
             parser.error(f"unknown model {n}")
     binary = os.path.abspath(args.cnnfilter)
-    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, onnxruntime {ort.__version__}, "
-          f"numpy {np.__version__}; cnnfilter {binary}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+    print(versions(binary))
     failures = []
     with tempfile.TemporaryDirectory(prefix="cnnfilter-tv-") as tmp:
         folder = args.keep or tmp

@@ -13,6 +13,10 @@ public struct Graph: Sendable {
     public var opset: Int
     /// The model's metadata_props; cnnfilter's exports keep class names under "labels", one per line.
     public var metadata: [String: String] = [:]
+    /// The ONNX element types (1 float, 7 int64, 9 bool, …) the file declares for its initializers and
+    /// the outputs of its Constant and ConstantOfShape nodes; the values are Float32 whatever the type
+    /// (`integerValues`).
+    public var elementTypes: [String: Int] = [:]
 
     /// Class names from the metadata, if the model carries them.
     public var labels: [String]? {

@@ -37,25 +37,55 @@ public enum ONNXLoader {
         guard model.hasGraph, !model.graph.node.isEmpty else { throw ModelError("the model has no graph") }
         let opset = Int(model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 0)
         guard opset >= 1 else { throw ModelError("the model names no default-domain opset") }
-        var initializers: [String: Tensor] = [:]
-        for t in model.graph.initializer { initializers[t.name] = try tensor(t, directory: directory) }
+        guard Operators.opsets.contains(opset) else {
+            throw ModelError("opset \(opset) is outside the opsets \(Operators.opsets.lowerBound) to "
+                             + "\(Operators.opsets.upperBound) that cnnfilter runs")
+        }
+        // Every operator that cannot run is named before any weight is decoded (or read from external data).
+        let named = model.graph.node.map { n in
+            let shown = Node(name: n.name, opType: n.opType, inputs: [], outputs: n.output).displayName
+            return (op: n.opType, domain: n.domain, node: shown)
+        }
+        if let why = Operators.unsupported(named, opset: opset) { throw ModelError(why) }
+        var initializers: [String: Tensor] = [:], types: [String: Int] = [:]
+        for t in model.graph.initializer {
+            initializers[t.name] = try tensor(t, directory: directory)
+            types[t.name] = Int(t.dataType)
+        }
         let inputs = model.graph.input.filter { initializers[$0.name] == nil }.map { info in
             ValueInfo(name: info.name, shape: info.type.tensorType.shape.dim.map { dim -> Int? in if case .dimValue(let v)? = dim.value { return Int(v) } else { return nil } })
         }
         var nodes: [Node] = []
         for n in model.graph.node {
-            guard n.domain.isEmpty || n.domain == "ai.onnx" else {
-                throw ModelError("node '\(n.name)' uses operator \(n.opType) of domain '\(n.domain)', which cnnfilter does not support")
-            }
             var attributes: [String: Attribute] = [:]
-            for a in n.attribute {
+            // The loader's own marks (integer arithmetic) are not ONNX attributes: one a file carries could change
+            // how the model runs, so none is read.
+            for a in n.attribute where !a.name.hasPrefix(loaderAttributePrefix) {
                 attributes[a.name] = try attribute(a, directory: directory)
             }
             nodes.append(Node(name: n.name, opType: n.opType, inputs: n.input, outputs: n.output, attributes: attributes))
+            if ["Constant", "ConstantOfShape"].contains(n.opType), let out = n.output.first {
+                types[out] = constantType(n)
+            }
         }
         var graph = Graph(nodes: nodes, initializers: initializers, inputs: inputs, outputs: model.graph.output.map(\.name), opset: opset)
         for entry in model.metadataProps { graph.metadata[entry.key] = entry.value }
+        graph.elementTypes = types
+        graph.markIntegerArithmetic()
         return graph
+    }
+
+    /// The element type of a Constant's or ConstantOfShape's value (float when ConstantOfShape has none).
+    static func constantType(_ n: Onnx_NodeProto) -> Int {
+        for a in n.attribute {
+            switch a.name {
+            case "value": return Int(a.t.dataType)
+            case "value_int", "value_ints": return 7
+            case "value_string", "value_strings": return 8
+            default: continue
+            }
+        }
+        return 1
     }
 
     static func attribute(_ a: Onnx_AttributeProto, directory: String) throws -> Attribute {

@@ -15,7 +15,9 @@ public enum ONNXWriter {
         g.node = graph.nodes.map { n in
             var p = Onnx_NodeProto()
             p.name = n.name; p.opType = n.opType; p.input = n.inputs; p.output = n.outputs
-            p.attribute = n.attributes.keys.sorted().map { attribute($0, n.attributes[$0]!) }
+            // The runner's and loader's marks are not ONNX attributes (and the loader would not read them).
+            p.attribute = n.attributes.keys.sorted().filter { !$0.hasPrefix(loaderAttributePrefix) }
+                .map { attribute($0, n.attributes[$0]!) }
             return p
         }
         g.initializer = graph.initializers.keys.sorted().map { tensor($0, graph.initializers[$0]!) }

@@ -14,6 +14,14 @@ enum ElementwiseOps {
         return { node, inputs, _ in [try elementwise(try required(inputs, 0, node), try required(inputs, 1, node), node: node, f)] }
     }
 
+    /// An operator of one or more inputs, all broadcast together: f folded over them in order.
+    static func variadic(_ f: @escaping (Float, Float) -> Float) -> Operator {
+        return { node, inputs, _ in
+            let all = try (0..<max(inputs.count, 1)).map { try required(inputs, $0, node) }
+            return [try all.dropFirst().reduce(all[0]) { try elementwise($0, $1, node: node, f) }]
+        }
+    }
+
     static let table: [String: Operator] = [
         // Relu, Clip and Add follow most convolutions: their loops are written out (no call per value).
         "Relu": { node, inputs, _ in [mapValues(try required(inputs, 0, node)) { max($0, 0) }] },
@@ -32,6 +40,8 @@ enum ElementwiseOps {
         },
         "HardSwish": unary { _ in { $0 * max(0, min(1, $0 / 6 + 0.5)) } },
         "Exp": unary { _ in { Foundation.exp($0) } },
+        "Erf": unary { _ in { Foundation.erf($0) } },
+        "Gelu": gelu,
         "Sqrt": unary { _ in { $0.squareRoot() } },
         "Neg": unary { _ in { -$0 } },
         "Abs": unary { _ in { abs($0) } },
@@ -54,13 +64,34 @@ enum ElementwiseOps {
         "Add": { node, inputs, _ in try add(node, inputs, clip: nil) },
         "Sub": binary(-),
         "Mul": binary(*),
-        "Div": binary(/),
+        "Div": { node, inputs, _ in
+            let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
+            guard node.int(integerArithmetic, default: 0) == 1 else { return [try elementwise(a, b, node: node, /)] }
+            // Integers: the quotient truncated toward zero, as C and onnxruntime divide them.
+            guard !b.storage.contains(0) else { throw ModelError.node(node, "integer division by zero") }
+            return [try elementwise(a, b, node: node) { Float((Double($0) / Double($1)).rounded(.towardZero)) }]
+        },
         "Pow": binary { Foundation.pow($0, $1) },
-        "Max": binary { max($0, $1) },
-        "Min": binary { min($0, $1) },
+        "Max": variadic { max($0, $1) },
+        "Min": variadic { min($0, $1) },
         "Softmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: false)] },
         "LogSoftmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: true)] },
     ]
+
+    /// x·Φ(x), Φ the normal distribution (approximate "none"), or its tanh approximation.
+    static func gelu(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {
+        let x = try required(inputs, 0, node)
+        switch node.string("approximate", default: "none") {
+        case "none":
+            let r = Float(0.5).squareRoot()
+            return [mapValues(x) { 0.5 * $0 * (1 + Foundation.erf($0 * r)) }]
+        case "tanh":
+            let c = (2 / Float.pi).squareRoot()
+            return [mapValues(x) { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) }]
+        case let other:
+            throw ModelError.node(node, "approximate '\(other)' is neither 'none' nor 'tanh'")
+        }
+    }
 
     /// Values stay Float32 here, but take the target type's values: integers
     /// truncated toward zero and clipped to the type's range, booleans 0 or 1,

@@ -5,7 +5,7 @@ import Tensors
 typealias Operator = (_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor]
 
 /// The operators cnnfilter runs, by ONNX name, with their attributes as the
-/// ONNX specification defines them for opsets 6 to 21.
+/// ONNX specification defines them for opsets 6 to 21 (`opsets`).
 enum Operators {
     static let table: [String: Operator] = {
         var t: [String: Operator] = [:]
@@ -15,11 +15,57 @@ enum Operators {
         for (k, v) in LinearOps.table { t[k] = v }
         for (k, v) in NormOps.table { t[k] = v }
         for (k, v) in ShapeOps.table { t[k] = v }
+        for (k, v) in LogicOps.table { t[k] = v }
+        for (k, v) in ReduceOps.table { t[k] = v }
+        for (k, v) in IndexOps.table { t[k] = v }
+        for (k, v) in LayerNormOps.table { t[k] = v }
+        for (k, v) in EinsumOps.table { t[k] = v }
         return t
     }()
 
     /// The names, for messages and the README.
     static var names: [String] { table.keys.sorted() }
+
+    /// The default-domain opsets whose operators cnnfilter implements (a model outside is refused).
+    public static let opsets = 6...21
+
+    /// Operators that ONNX added after opset 6: the first opset that defines each. A model of an older
+    /// opset that uses one is not a valid model. (GroupNormalization-18, with a scale and bias per group,
+    /// is deprecated: onnx's checker refuses it and onnxruntime cannot check it, so 21's is the first here.)
+    static let introduced: [String: Int] = [
+        "Expand": 8, "Erf": 9, "Where": 9, "ConstantOfShape": 9, "Mod": 10, "Resize": 10, "Range": 11,
+        "GatherND": 11, "ScatterND": 11, "Einsum": 12, "HardSwish": 14, "LayerNormalization": 17,
+        "GroupNormalization": 21, "Gelu": 20,
+    ]
+
+    /// One line naming every node cnnfilter cannot run, grouped by operator in the order they first
+    /// appear: operators it does not have, of another domain, or newer than the model's opset; nil
+    /// when it can run them all. The loader asks before it reads any weight, the runner when it is built.
+    static func unsupported(_ nodes: [(op: String, domain: String, node: String)], opset: Int) -> String? {
+        var order: [String] = [], where_: [String: [String]] = [:], why: [String: String] = [:]
+        for n in nodes {
+            let name: String
+            if !(n.domain.isEmpty || n.domain == "ai.onnx") {
+                name = "\(n.domain).\(n.op)"
+            } else if table[n.op] == nil {
+                name = n.op
+            } else if let first = introduced[n.op], first > opset {
+                name = n.op; why[name] = "defined from opset \(first) on"
+            } else { continue }
+            if where_[name] == nil { order.append(name) }
+            where_[name, default: []].append(n.node)
+        }
+        guard !order.isEmpty else { return nil }
+        func entry(_ op: String) -> String {
+            let names = where_[op]!
+            let more = names.count > 1 ? " (and \(names.count - 1) more)" : ""
+            return "\(op) in node '\(names[0])'\(more)" + (why[op].map { ": \($0)" } ?? "")
+        }
+        if order.count == 1 {
+            return "unsupported operator \(entry(order[0])) (opset \(opset))"
+        }
+        return "\(order.count) unsupported operators (opset \(opset)): " + order.map(entry).joined(separator: ", ")
+    }
 }
 
 /// Input `i`, which the operator needs.
@@ -38,6 +84,11 @@ func nchw(_ t: Tensor, _ node: Node) throws -> (n: Int, c: Int, h: Int, w: Int) 
     guard t.rank == 4 else { throw ModelError.node(node, "expects a 4-D N×C×H×W input, got shape \(t.shape)") }
     return (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
 }
+
+/// The namespace of marks cnnfilter's loader gives nodes; the loader drops attributes of that name from a file.
+let loaderAttributePrefix = "cnnfilter."
+/// The mark the loader gives a Div or Mod whose operands are integers (`Graph.markIntegerArithmetic`).
+let integerArithmetic = "cnnfilter.integer"
 
 /// Clamps count values in place.
 @inline(__always)
@@ -102,7 +153,7 @@ extension Operators {
     static let gradients: [String: GradientRule] = {
         var t: [String: GradientRule] = [:]
         for table in [ConvOps.gradients, PoolOps.gradients, ElementwiseOps.gradients, LinearOps.gradients,
-                      NormOps.gradients, ShapeOps.gradients] {
+                      NormOps.gradients, ShapeOps.gradients, LogicOps.gradients, ReduceOps.gradients] {
             for (k, v) in table { t[k] = v }
         }
         return t

@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// Operators that move values around: reshaping, transposing, joining,
-/// padding, resizing, reducing, constants. Integer tensors (shapes, axes,
+/// padding, resizing, constants. Integer tensors (shapes, axes,
 /// indices) are held as Float32, exact up to 2^24.
 enum ShapeOps {
     static let table: [String: Operator] = [
@@ -107,7 +107,6 @@ enum ShapeOps {
             return [Tensor(shape: plan.shape, values: values)]
         },
         "Pad": pad,
-        "ReduceMean": reduceMean,
         "Resize": resize,
         "Upsample": resize,
         "DepthToSpace": depthToSpace,
@@ -234,6 +233,9 @@ enum ShapeOps {
         let pads = opset >= 11 ? try required(i, 1, n).integers : (n.ints("pads") ?? [])
         let value = opset >= 11 ? (optional(i, 2)?.scalar ?? 0) : n.float("value", default: 0)
         let mode = n.string("mode", default: "constant")
+        guard ["constant", "reflect", "edge"].contains(mode) else {
+            throw ModelError.node(n, "mode '\(mode)' is not implemented")
+        }
         guard pads.count == 2 * x.rank else { throw ModelError.node(n, "pads has \(pads.count) values for rank \(x.rank)") }
         guard pads.allSatisfy({ (-(1 << 40)...(1 << 40)).contains($0) }) else { throw ModelError.node(n, "pads \(pads) are out of range") }
         let shape = (0..<x.rank).map { x.shape[$0] + pads[$0] + pads[$0 + x.rank] }
@@ -279,25 +281,24 @@ enum ShapeOps {
         }
     }
 
-    static func reduceMean(_ n: Node, _ i: [Tensor?], _ opset: Int) throws -> [Tensor] {
-        let x = try required(i, 0, n)
-        let given = opset >= 18 ? optional(i, 1)?.integers : n.ints("axes")
-        let axes = Set(try (given ?? Array(0..<x.rank)).map { try axis($0, rank: x.rank, node: n) })
-        let keep = n.int("keepdims", default: 1) == 1
-        let reducedShape = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
-        var sums = Tensor(shape: reducedShape)
-        let strides = Tensor.strides(reducedShape)
-        var index = [Int](repeating: 0, count: x.rank)
-        for v in x.storage {
-            var o = 0
-            for d in 0..<x.rank where !axes.contains(d) { o += index[d] * strides[d] }
-            sums.storage[o] += v
-            var k = x.rank - 1
-            while k >= 0 { index[k] += 1; if index[k] < x.shape[k] { break }; index[k] = 0; k -= 1 }
+    /// What `resize` implements; any other mode or attribute value is refused rather than approximated.
+    static func checkResizeModes(_ n: Node, mode: String, transform: String, nearest: String) throws {
+        let modes = n.opType == "Upsample" ? ["nearest", "linear", "bilinear"] : ["nearest", "linear"]
+        let transforms = ["half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"]
+        let nearestModes = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
+        let choices = [("mode", mode, modes), ("coordinate_transformation_mode", transform, transforms),
+                       ("nearest_mode", nearest, nearestModes)]
+        for (key, value, known) in choices where !known.contains(value) {
+            throw ModelError.node(n, "\(key) '\(value)' is not implemented")
         }
-        let count = Float(axes.map { x.shape[$0] }.reduce(1, *))
-        for j in 0..<sums.count { sums.storage[j] /= count }
-        return [keep ? sums : sums.reshaped(x.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element))]
+        for key in ["antialias", "exclude_outside"] where n.int(key, default: 0) != 0 {
+            throw ModelError.node(n, "\(key) \(n.int(key, default: 0)) is not implemented")
+        }
+        let policy = n.string("keep_aspect_ratio_policy", default: "stretch")
+        guard policy == "stretch" else {
+            throw ModelError.node(n, "keep_aspect_ratio_policy '\(policy)' is not implemented")
+        }
+        guard n.ints("axes") == nil else { throw ModelError.node(n, "the axes attribute is not implemented") }
     }
 
     /// Resize (opset 10+) and Upsample: nearest or (bi)linear over the last two axes.
@@ -318,11 +319,17 @@ enum ShapeOps {
             guard sizes.allSatisfy({ (1...windowLimit * 16).contains($0) }) else {
                 throw ModelError.node(n, "sizes \(sizes) are out of range")
             }
+            guard sizes[0] == batch, sizes[1] == c else {
+                throw ModelError.node(n, "sizes \(sizes) resize the batch or channel axis, which is not implemented")
+            }
             oh = sizes[2]; ow = sizes[3]; sy = Float(oh) / Float(h); sx = Float(ow) / Float(w)
         } else if let scales, scales.count == 4 {
             // Scales beyond what any output could use are refused before they become sizes.
             guard scales.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= Float(windowLimit) }) else {
                 throw ModelError.node(n, "scales \(scales) must be positive and at most \(windowLimit)")
+            }
+            guard scales[0] == 1, scales[1] == 1 else {
+                throw ModelError.node(n, "scales \(scales) resize the batch or channel axis, which is not implemented")
             }
             sy = scales[2]; sx = scales[3]; oh = Int((Float(h) * sy).rounded(.down)); ow = Int((Float(w) * sx).rounded(.down))
         } else {
@@ -333,6 +340,7 @@ enum ShapeOps {
         let mode = n.string("mode", default: "nearest")
         let transform = n.string("coordinate_transformation_mode", default: opset >= 11 ? "half_pixel" : "asymmetric")
         let nearest = n.string("nearest_mode", default: "round_prefer_floor")
+        try checkResizeModes(n, mode: mode, transform: transform, nearest: nearest)
         func source(_ o: Int, _ scale: Float, _ inLen: Int, _ outLen: Int) -> Float {
             switch transform {
             case "align_corners": return outLen > 1 ? Float(o) * Float(inLen - 1) / Float(outLen - 1) : 0
@@ -341,7 +349,11 @@ enum ShapeOps {
             default: return (Float(o) + 0.5) / scale - 0.5 // half_pixel
             }
         }
-        func round(_ v: Float) -> Int {
+        // Before opset 11 (Upsample, Resize-10) there is no nearest_mode: onnxruntime floors when enlarging
+        // and takes the ceiling when shrinking.
+        let legacy = opset < 11 || n.opType == "Upsample"
+        func round(_ v: Float, _ scale: Float) -> Int {
+            if legacy { return Int(scale < 1 ? v.rounded(.up) : v.rounded(.down)) }
             switch nearest {
             case "floor": return Int(v.rounded(.down))
             case "ceil": return Int(v.rounded(.up))
@@ -357,7 +369,7 @@ enum ShapeOps {
                 for ox in 0..<ow {
                     let fx = source(ox, sx, w, ow)
                     if mode == "nearest" || (n.opType == "Upsample" && mode != "linear" && mode != "bilinear") {
-                        let yy = min(max(round(fy), 0), h - 1), xx = min(max(round(fx), 0), w - 1)
+                        let yy = min(max(round(fy, sy), 0), h - 1), xx = min(max(round(fx, sx), 0), w - 1)
                         out.storage[dst + oy * ow + ox] = x.storage[src + yy * w + xx]
                     } else {
                         let cy = min(max(fy, 0), Float(h - 1)), cx = min(max(fx, 0), Float(w - 1))
@@ -453,20 +465,6 @@ enum ShapeOps {
                 }
             }
             return [dx]
-        },
-        "ReduceMean": GradientRule(inputs: [0]) { c in
-            // Each input value gets its mean's gradient divided by the count averaged.
-            let x = try c.input(0), y = c.outputs[0], g = c.gradient()
-            let share = Float(y.count) / Float(max(x.count, 1))
-            let kept = x.shape.indices.map { d in x.rank == y.rank ? y.shape[d] : (y.count == 1 ? 1 : -1) }
-            let reduced: [Int]
-            if !kept.contains(-1) { reduced = kept } else {
-                // keepdims = 0: put the reduced axes back as ones.
-                let given = c.opset >= 18 ? optional(c.inputs, 1)?.integers : c.node.ints("axes")
-                let axes = Set(try (given ?? Array(0..<x.rank)).map { try axis($0, rank: x.rank, node: c.node) })
-                reduced = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
-            }
-            return [try elementwise(Tensor(shape: x.shape), g.reshaped(reduced), node: c.node) { _, v in v * share }]
         },
     ]
 }

@@ -24,10 +24,8 @@ public struct ModelRunner: Sendable {
         _ = BLAS.singleThreaded
         self.graph = graph
         self.order = try Self.topologicalOrder(graph)
-        for i in order where Operators.table[graph.nodes[i].opType] == nil {
-            let n = graph.nodes[i]
-            throw ModelError("unsupported operator \(n.opType) in node '\(n.displayName)' (opset \(graph.opset))")
-        }
+        let named = order.map { (op: graph.nodes[$0].opType, domain: "", node: graph.nodes[$0].displayName) }
+        if let why = Operators.unsupported(named, opset: graph.opset) { throw ModelError(why) }
         steps = Self.prepare(graph, path: convolutions)
         var lastUse: [String: Int] = [:]
         for (step, i) in order.enumerated() { for name in graph.nodes[i].inputs { lastUse[name] = step } }

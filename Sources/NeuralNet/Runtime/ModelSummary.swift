@@ -32,7 +32,8 @@ public enum ModelSummary {
         "Conv": [1: true, 2: true], "ConvTranspose": [1: true, 2: true],
         "Gemm": [0: true, 1: true, 2: true], "MatMul": [0: true, 1: true],
         "BatchNormalization": [1: true, 2: true, 3: false, 4: false],
-        "InstanceNormalization": [1: true, 2: true], "PRelu": [1: true],
+        "InstanceNormalization": [1: true, 2: true], "LayerNormalization": [1: true, 2: true],
+        "GroupNormalization": [1: true, 2: true], "PRelu": [1: true],
         "Add": [0: true, 1: true],
     ]
 

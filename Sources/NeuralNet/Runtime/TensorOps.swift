@@ -171,3 +171,25 @@ extension Tensor {
         }
     }
 }
+
+/// `x` repeated along the axes where NumPy broadcasting widens it to `shape` (which it must broadcast to).
+func broadcast(_ x: Tensor, to shape: [Int]) -> Tensor {
+    if x.shape == shape { return x }
+    if x.count == shape.reduce(1, *) { return x.reshaped(shape) }
+    let s = broadcastStrides(x.shape, to: shape), n = shape.count
+    return x.storage.withUnsafeBufferPointer { p in
+        makeTensor(shape: shape) { q in
+            var index = [Int](repeating: 0, count: n), src = 0
+            for i in 0..<q.count {
+                q[i] = p[src]
+                var k = n - 1
+                while k >= 0 {
+                    index[k] += 1; src += s[k]
+                    if index[k] < shape[k] { break }
+                    src -= s[k] * shape[k]; index[k] = 0
+                    k -= 1
+                }
+            }
+        }
+    }
+}
