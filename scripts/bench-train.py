@@ -417,7 +417,14 @@ def run_cnnfilter(net, args, xte, yte, quiet):
     say(f"cnnfilter {net}: {shlex.join(cmd)}  (in {ROOT})")
     cpu0, t0 = children_cpu(), time.perf_counter()
     with open(base + ".stdout", "w") as out, open(base + ".stderr", "w") as err:
-        rc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=err).returncode
+        # GNU time reports the train command's peak resident memory (KiB); a child of this process would
+        # inherit its peak, data set and PyTorch included, across fork and exec.
+        rc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", base + ".peak"] + cmd, cwd=ROOT,
+                            stdout=out, stderr=err).returncode
+    try:
+        row["peak_mib"] = int(open(base + ".peak").read().split()[-1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     row["wall_seconds"] = time.perf_counter() - t0
     row["cores"] = (children_cpu() - cpu0) / row["wall_seconds"]
     row["other_cores"], row["load"] = quiet.done(children_cpu() - cpu0)
@@ -521,12 +528,12 @@ def acc(v):
 def table(rows, notes, head):
     lines = [head, "",
              "| net | tool | threads | epochs | epoch s (median) | min–max | cores | others' cores | last train loss "
-             "| test accuracy | `cnnfilter eval` | onnxruntime on the export | ÷ PyTorch |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| test accuracy | `cnnfilter eval` | onnxruntime on the export | ÷ PyTorch | peak MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     torch_median = {r["net"]: r.get("epoch_seconds_median") for r in rows if r["tool"] == "pytorch"}
     for r in rows:
         if "epoch_seconds_median" not in r:
-            lines.append(f"| {r['net']} | {r['tool']} | | | n/a | | | | | n/a | | | |")
+            lines.append(f"| {r['net']} | {r['tool']} | | | n/a | | | | | n/a | | | | |")
             continue
         ratio = ""
         if r["tool"] == "cnnfilter" and torch_median.get(r["net"]):
@@ -539,14 +546,16 @@ def table(rows, notes, head):
         cores = f"{r['cores']:.2f}" if r.get("cores") is not None else ""
         lines.append(f"| {r['net']} | {r['tool']} | {r['threads']} | {len(r['epochs'])} | "
                      f"{r['epoch_seconds_median']:.2f} | {r['epoch_seconds_min']:.2f}–{r['epoch_seconds_max']:.2f} | "
-                     f"{cores} | {r.get('other_cores', 0):.2f} | {r['last_train_loss']:.4f} | {acc(r.get('test_accuracy'))} | {evals} | {ort} | {ratio} |")
+                     f"{cores} | {r.get('other_cores', 0):.2f} | {r['last_train_loss']:.4f} | {acc(r.get('test_accuracy'))} | {evals} | {ort} | {ratio} | "
+                     f"{r.get('peak_mib', 0):.0f} |")
     lines.append("")
     lines.append("epoch s: seconds of one epoch's batch loop (60,000 images unless noted), median over the epochs; "
                  "÷ PyTorch: cnnfilter's median divided by PyTorch's (below 1: cnnfilter is faster). cores: CPU "
                  "seconds / wall seconds (PyTorch: its timed loops; cnnfilter: the whole `train` command); others' cores: "
                  "what all other processes kept busy meanwhile (/proc/stat), above about 0.1 the machine was not "
                  "quiet and the row is slowed (PyTorch's OpenMP threads badly so). Test accuracy on the 10,000 test "
-                 "images after the last epoch.")
+                 "images after the last epoch. peak MiB: the most resident memory (PyTorch: the benchmark's own process, "
+                 "with the data set; cnnfilter: the train command).")
     for n in notes:
         lines.append(f"- {n}")
     return "\n".join(lines)
@@ -623,6 +632,8 @@ def main():
                 + (f", --augment {NETS[net][1]}" if NETS[net][1] else ""))
             cpu0 = time.process_time()
             row = train_torch(net, layers, data, args)
+            # This process's peak so far: PyTorch, the data set as arrays and tensors, the training.
+            row["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             row["other_cores"], row["load"] = quiet.done(time.process_time() - cpu0)
             rows.append(row)
             notes.append(f"PyTorch {net}: load average {row['load']}; {row['parameters']:,} parameters; torch.manual_seed({args.seed}), "
