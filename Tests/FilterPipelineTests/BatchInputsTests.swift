@@ -104,7 +104,7 @@ import Testing
             try Data("x".utf8).write(to: dir.appendingPathComponent(name))
         }
         let target = OutputTarget(input: "in/a.png", path: dir.path + "/a.png", format: .png)
-        #expect(FilterBatch.removeLeftovers(of: [target]) == [dir.path + "/.a.png.Xy12Z9"])
+        #expect(TargetBatch.removeLeftovers(of: [target]) == [dir.path + "/.a.png.Xy12Z9"])
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
                 == [".b.png.Qq11Ww", ".a.png.short", "a.png", ".a.png"])
     }
