@@ -10,7 +10,9 @@ extension ActivationDump {
                              overlay: Bool) throws -> (tensor: Tensor, background: OverlayBackground?) {
         let x = try preparation.tensor(from: file, for: graph.inputs[0])
         guard overlay else { return (x, nil) }
-        guard x.rank == 4 else { throw CodecError(file, "--overlay needs a photo and an N×C×H×W model input") }
+        guard x.rank == 4, ImageFormat.sniff(try ImageReader.readBytes(file)) != .npy else {
+            throw CodecError(file, "--overlay needs a photo and an N×C×H×W model input")
+        }
         return (x, try preparation.background(from: file, height: x.shape[2], width: x.shape[3]))
     }
 

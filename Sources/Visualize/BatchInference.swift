@@ -26,6 +26,8 @@ public struct BatchInference: Sendable {
     public let batchSize: Int
     /// Told once, when the model turns out not to run batches.
     public var onNote: @Sendable (String) -> Void = { _ in }
+    /// The model's file, which errors from running it name.
+    public var name = "the model"
 
     /// `batchSize` nil: `defaultBatchSize(for:)`. A model that does not take batches gets 1.
     public init(graph: Graph, preparation: InputPreparation, batchSize: Int? = nil) throws {
@@ -115,10 +117,12 @@ public struct BatchInference: Sendable {
     }
 
     func runOne(_ x: Tensor) throws -> Tensor {
-        guard let y = try runner.run([graph.inputs[0].name: x])[graph.outputs[0]] else {
-            throw ModelError("the model computed no output")
-        }
-        return y
+        do {
+            guard let y = try runner.run([graph.inputs[0].name: x])[graph.outputs[0]] else {
+                throw ModelError("the model computed no output")
+            }
+            return y
+        } catch let e as ModelError { throw ModelError("\(name): \(e.message)") }
     }
 
     /// The items stacked along the first dimension with zeros after them up to `size` items, run
