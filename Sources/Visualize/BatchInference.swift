@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import ImageCodecs
 import NeuralNet
@@ -28,6 +29,9 @@ public struct BatchInference: Sendable {
     public var onNote: @Sendable (String) -> Void = { _ in }
     /// The model's file, which errors from running it name.
     public var name = "the model"
+    /// Called after each batch with the nanoseconds spent preparing its inputs and running the model
+    /// (CNNFILTER_PROFILE).
+    public var timed: @Sendable (_ prepare: UInt64, _ model: UInt64) -> Void = { _, _ in }
 
     /// `batchSize` nil: `defaultBatchSize(for:)`. A model that does not take batches gets 1.
     public init(graph: Graph, preparation: InputPreparation, batchSize: Int? = nil) throws {
@@ -77,7 +81,9 @@ public struct BatchInference: Sendable {
         var start = 0
         while start < inputs.count {
             let chunk = Array(start..<min(inputs.count, start + size))
+            let began = DispatchTime.now().uptimeNanoseconds
             let prepared = prepare(chunk.map { inputs[$0] })
+            let ready = DispatchTime.now().uptimeNanoseconds
             var outputs = prepared.map { _ in Result<Tensor, Error>?.none }
             let alike = size == 1 ? [] : prepared.indices.filter { (try? prepared[$0].get())?.shape == itemShape }
             var failure: String? = nil
@@ -98,6 +104,7 @@ public struct BatchInference: Sendable {
                 onNote("a batch of \(size) failed (\(failure)); running one input at a time")
                 size = 1
             }
+            timed(ready - began, DispatchTime.now().uptimeNanoseconds - ready)
             try deliver(chunk.enumerated().map { k, i in (i, outputs[k]!) })
             start += chunk.count
         }

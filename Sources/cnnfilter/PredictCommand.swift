@@ -82,6 +82,7 @@ struct PredictCommand: ParsableCommand {
             try runner.predict(mine, lines: lines, header: (keep ?? 0) > 0 ? nil : lines.header, skipping: answered,
                                into: LineLog(out, keeping: keep), tally: tally)
             progress.finish()
+            BatchProfile.shared.report()
             (report, selected, listed) = (tally.report, mine.count, all.count)
         } catch { fail(error) }
         try batch.finish(report, selected: selected, listed: listed)

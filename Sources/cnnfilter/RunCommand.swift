@@ -53,6 +53,7 @@ struct RunCommand: ParsableCommand {
             let tally = BatchTally(total: targets.count, onFailure: progress.onFailure, onProgress: progress.onProgress)
             runner.writeOutputs(targets, skipExisting: batch.skipExisting, makeDirectories: batch.keepTree, tally: tally)
             progress.finish()
+            BatchProfile.shared.report()
             (report, selected, listed) = (tally.report, targets.count, all.count)
         } catch { fail(error) }
         try batch.finish(report, selected: selected, listed: listed)
