@@ -13,7 +13,7 @@ import Synchronization
 /// holding only a share of it (or from inside a pool job) stays within that share.
 public func parallelFor(_ count: Int, _ body: @escaping (Int) -> Void) {
     guard count > 1 else { if count == 1 { body(0) }; return }
-    if ThreadLimit.isLimited && ThreadLimit.budget < ThreadLimit.count {
+    if ThreadLimit.budget < ThreadLimit.count {
         ThreadLimit.perform(iterations: count, execute: body)
         return
     }
