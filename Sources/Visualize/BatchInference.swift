@@ -8,11 +8,9 @@ import Tensors
 /// every core (`ThreadLimit`), stacked into one N×C×H×W tensor and run at once, and each item's
 /// output is handed back in input order, as its own 1×… tensor.
 ///
-/// Every batch has `batchSize` items: the last one of a list is filled up with zeros. An input's
-/// answer then depends on the model, the batch size and the input alone, never on its neighbours,
-/// its shard or its place in the list (the products of a fully connected layer are summed in an
-/// order that depends on the number of rows, so a batch of 3 and a batch of 8 differ in the last
-/// bits). Against a run of the input alone (a batch of one) the last bits of the scores may differ.
+/// An item's scores may differ from those of the same input run alone in their last bits: the
+/// products of a fully connected layer (OpenBLAS) are summed in an order that depends on the number
+/// of rows and on a row's place among them (LeNet-5 and ResNet-18: probabilities within 1e-6).
 ///
 /// Only models whose input fixes every size but the batch's run batches: each photo is prepared to
 /// that size, so a batch's items are alike. An input whose tensor is not that size (a .npy) runs
@@ -89,7 +87,7 @@ public struct BatchInference: Sendable {
             var failure: String? = nil
             if !alike.isEmpty {
                 do {
-                    if let items = try runBatch(alike.map { try! prepared[$0].get() }, size: size) {
+                    if let items = try runBatch(alike.map { try! prepared[$0].get() }) {
                         for (k, i) in alike.enumerated() { outputs[i] = .success(items[k]) }
                     } else {
                         failure = "its output does not keep a batch's items apart"
@@ -132,17 +130,15 @@ public struct BatchInference: Sendable {
         } catch let e as ModelError { throw ModelError("\(name): \(e.message)") }
     }
 
-    /// The items stacked along the first dimension with zeros after them up to `size` items, run
-    /// once, and the output cut back into items; nil when the output's first dimension is not `size`.
-    func runBatch(_ items: [Tensor], size: Int) throws -> [Tensor]? {
-        let shape = [size] + itemShape.dropFirst()
-        let count = try MemoryBudget.count(shape, "a batch of \(size) inputs")
+    /// The items stacked along the first dimension, run once, and the output cut back into items;
+    /// nil when the output's first dimension is not the number of items.
+    func runBatch(_ items: [Tensor]) throws -> [Tensor]? {
+        let shape = [items.count] + itemShape.dropFirst()
         var values: [Float] = []
-        values.reserveCapacity(count)
+        values.reserveCapacity(try MemoryBudget.count(shape, "a batch of \(items.count) inputs"))
         for x in items { values += x.storage }
-        values += repeatElement(0, count: count - values.count)
         let y = try runOne(Tensor(shape: shape, values: values))
-        guard y.rank >= 1, y.shape[0] == size else { return nil }
+        guard y.rank >= 1, y.shape[0] == items.count else { return nil }
         let rest = Array(y.shape.dropFirst()), per = rest.reduce(1, *)
         return (0..<items.count).map { k in Tensor(shape: [1] + rest, values: Array(y.storage[(k * per)..<((k + 1) * per)])) }
     }

@@ -55,7 +55,7 @@ import Tensors
         let b = try BatchInference(graph: Self.linear(), preparation: InputPreparation(), batchSize: 3)
         #expect(b.batchSize == 3)
         let (outputs, sizes) = Self.collect(b, paths)
-        #expect(sizes == [3, 3, 2])  // 8 inputs in batches of 3 (the last one run filled up with zeros)
+        #expect(sizes == [3, 3, 2])  // 8 inputs in batches of 3
         for (k, path) in paths.enumerated() {
             guard k != 3 else {
                 #expect(throws: CodecError.self) { try outputs[3]!.get() }
