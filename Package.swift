@@ -40,7 +40,7 @@ let package = Package(
                                                  .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Saliency, SmoothGrad, integrated gradients and Grad-CAM on the runtime's backward pass.
         .target(name: "Explain", dependencies: ["NeuralNet", "Tensors", "Kernels"]),
-        .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors"]),
+        .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors", "FilterPipeline"]),
         .executableTarget(name: "cnnfilter", dependencies: [
             "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet",
             "Visualize", "Training", "Explain",

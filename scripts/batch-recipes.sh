@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the recipes of docs/batch.md on generated photos and checks each against one
-# plain run over the same list: GNU parallel, the Slurm job script (its tasks run by
+# plain run over the same list: GNU parallel, the Slurm job scripts (their tasks run by
 # hand, with the variables Slurm would set), Python's subprocess, and a run killed
-# with SIGKILL and resumed.
+# with SIGKILL and resumed; for the filter (the same files, byte for byte), then for
+# predict (the same answers: every photo once, the same classes, probabilities within 2e-6).
 #   scripts/batch-recipes.sh [CNNFILTER] [COUNT]     (default .build/release/cnnfilter, 200 photos)
+# MODEL (default models/lenet5-fashion.onnx) is the classifier predict runs.
 # Needs GNU parallel (Debian: parallel), numpy and Pillow.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,3 +51,71 @@ outputs=$(find ../resumed -type f -not -name '.*' | wc -l)
 echo "at the kill: $outputs outputs, $(find ../resumed -name '.*' | wc -l) temporary"
 "$bin" --files-from list.txt --kernel gaussian:sigma=2 -o ../resumed/ --keep-tree --skip-existing
 same ../resumed "killed and resumed"
+
+# predict: JSON Lines answers, compared by path with one plain run's.
+model=${MODEL:-$repo/models/lenet5-fashion.onnx}
+same_answers() {  # REFERENCE WHAT PART...
+    python3 - "$@" <<'PY'
+import json, sys
+ref, what, parts = sys.argv[1], sys.argv[2], sys.argv[3:]
+def read(path):
+    return [json.loads(line) for line in open(path)]
+want = {a["path"]: a["top"] for a in read(ref)}
+got = {}
+for part in parts:
+    for a in read(part):
+        if a["path"] in got:
+            sys.exit(f"FAILED: {what}: {a['path']} answered twice")
+        got[a["path"]] = a["top"]
+if set(got) != set(want):
+    sys.exit(f"FAILED: {what}: {len(set(got) ^ set(want))} photos differ from one plain run")
+worst = 0.0
+for path, top in want.items():
+    if [c["class"] for c in top] != [c["class"] for c in got[path]]:
+        sys.exit(f"FAILED: {what}: {path} has other classes")
+    worst = max([worst] + [abs(a["probability"] - b["probability"]) for a, b in zip(top, got[path])])
+if worst > 2e-6:
+    sys.exit(f"FAILED: {what}: probabilities differ by {worst}")
+print(f"ok: {what}: the same answers for {len(want)} photos (probabilities within {worst:.1e})")
+PY
+}
+echo "--- predict: one process"
+/usr/bin/time -f "one process: %e s" "$bin" predict "$model" --files-from list.txt --json -o ../answers.jsonl
+
+echo "--- predict: GNU parallel, 4 shards, one thread each"
+parallel "$bin" predict "$model" --files-from list.txt --shard {}/4 --threads 1 --json -o ../part-{}.jsonl \
+    ::: 1 2 3 4
+same_answers ../answers.jsonl "GNU parallel" ../part-*.jsonl
+
+echo "--- predict: the Slurm job script, its 4 tasks run as Slurm would (SLURM_ARRAY_TASK_*)"
+for id in 0 1 2 3; do
+    SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=4 SLURM_CPUS_PER_TASK=1 \
+        CNNFILTER="$bin" PREDICT_OPTIONS="" \
+        bash "$repo/scripts/slurm-predict-array.sh" "$work/photos" list.txt "$model" "$work/answers" &
+done
+wait
+same_answers ../answers.jsonl "Slurm job script" "$work"/answers/part-*.jsonl
+
+echo "--- predict from Python, reading --json"
+python3 "$repo/scripts/predict-from-python.py" "$bin" "$model" . > ../python.tsv
+python3 - ../answers.jsonl ../python.tsv <<'PY'
+import json, sys
+want = {a["path"]: a["top"][0] for a in map(json.loads, open(sys.argv[1]))}
+got = dict(line.rstrip("\n").split("\t")[:2] for line in open(sys.argv[2]))
+bad = [p for p, top in want.items() if got.get(p) != (top["name"] or str(top["class"]))]
+sys.exit(f"FAILED: Python subprocess: {len(bad)} photos differ") if bad or len(got) != len(want) else \
+    print(f"ok: Python subprocess: the same top class for {len(want)} photos")
+PY
+
+echo "--- predict killed with SIGKILL half-way, then resumed"
+# CNNFILTER_STOP_AFTER makes cnnfilter stop itself (SIGSTOP) once that many photos are answered,
+# so that the SIGKILL lands half-way however fast the build is.
+CNNFILTER_STOP_AFTER=$((count / 2)) "$bin" predict "$model" --files-from list.txt --json --batch-size 4 \
+    -o ../resumed.jsonl 2>/dev/null &
+pid=$!
+while [ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" != T ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+kill -KILL $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+echo "at the kill: $(wc -l < ../resumed.jsonl) answers"
+"$bin" predict "$model" --files-from list.txt --json -o ../resumed.jsonl --skip-existing
+same_answers ../answers.jsonl "killed and resumed" ../resumed.jsonl

@@ -95,7 +95,7 @@ public struct PipelinePlan: Sendable {
         if bands <= 1 {
             (0..<bands).forEach(work)
         } else {
-            DispatchQueue.concurrentPerform(iterations: bands, execute: work)
+            ThreadLimit.perform(iterations: bands, execute: work)
         }
     }
 

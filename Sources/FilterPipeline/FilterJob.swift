@@ -60,7 +60,7 @@ public enum FilterJob {
             let raster = try makeRaster(out, alpha: alpha, format: format, settings: settings, inputDepth: inputDepth)
             let range = planes.range()
             let step = plan.defaultBandRows()
-            DispatchQueue.concurrentPerform(iterations: (out.height + step - 1) / step) { b in
+            ThreadLimit.perform(iterations: (out.height + step - 1) / step) { b in
                 let band = whole.slice((b * step)..<min(out.height, (b + 1) * step))
                 emit(band, into: raster, mapping: settings.mapping, range: range, alpha: alpha, plan: plan)
             }

@@ -13,6 +13,21 @@ public struct OutputTarget: Equatable, Sendable {
         self.path = path
         self.format = format
     }
+
+    /// Whether the output file is there. Outputs are written to a temporary file and renamed into
+    /// place, so one that exists is complete (--skip-existing).
+    public var isWritten: Bool {
+        var isDir: ObjCBool = false
+        return path != "-" && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+    }
+
+    /// Creates the directory the output goes into when it is missing (--keep-tree).
+    public func createDirectory() throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        guard path != "-", !dir.isEmpty else { return }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        catch { throw CodecError(dir, "cannot create the output directory") }
+    }
 }
 
 public enum OutputPlan {
@@ -35,29 +50,9 @@ public enum OutputPlan {
                 throw CodecError(output, "the output directory does not exist"
                                  + (inputs.count > 1 ? " (several inputs write one file each into a directory)" : ""))
             }
-            var used = Set<String>()
-            return try inputs.map { input -> OutputTarget in
-                let f = format ?? defaultFormat(forInput: input)
-                let base = ((input == "-" ? "stdin" : (input as NSString).lastPathComponent) as NSString).deletingPathExtension
-                var dir = output
-                if keepTree {
-                    guard input != "-" else { throw SpecError("--keep-tree needs input files, not standard input") }
-                    let parts = BatchInputs.key(input).split(separator: "/").dropLast()
-                    guard !parts.contains("..") else {
-                        throw CodecError(input, "--keep-tree cannot place a path with '..' under the output directory")
-                    }
-                    if !parts.isEmpty {
-                        dir = (output as NSString).appendingPathComponent(parts.joined(separator: "/"))
-                    }
-                }
-                var path = (dir as NSString).appendingPathComponent(base + "." + f.fileExtension)
-                if !used.insert(path).inserted {
-                    throw CodecError(path, "two inputs would write the same output file"
-                                     + (keepTree ? "" : " (--keep-tree keeps their directories apart)"))
-                }
-                path = path.replacingOccurrences(of: "//", with: "/")
-                return OutputTarget(input: input, path: path, format: f)
-            }
+            return try zip(inputs, paths(inputs, in: output, keepTree: keepTree) { input, base in
+                base + "." + (format ?? defaultFormat(forInput: input)).fileExtension
+            }).map { input, path in OutputTarget(input: input, path: path, format: format ?? defaultFormat(forInput: input)) }
         }
         guard inputs.count == 1 else {
             throw SpecError("several inputs need -o DIR/ (one output file each)")
@@ -73,6 +68,46 @@ public enum OutputPlan {
             throw CodecError(output, "cannot tell the output format from the extension; use --format png|jpeg|ppm|pgm|npy|txt")
         }
         return [OutputTarget(input: inputs[0], path: output, format: f)]
+    }
+
+    /// One directory per input in the existing directory `output` (`DIR/NAME`, NAME the input's file
+    /// name without its extension; with `keepTree` under its relative directory), for outputs that
+    /// are directories of files (a layer dump). The targets' format is their images' (PNG).
+    public static func directories(inputs: [String], output: String, keepTree: Bool) throws -> [OutputTarget] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: output, isDirectory: &isDir), isDir.boolValue else {
+            throw CodecError(output, "the output directory does not exist (several inputs write one directory each into it)")
+        }
+        return try zip(inputs, paths(inputs, in: output, keepTree: keepTree) { _, base in base })
+            .map { OutputTarget(input: $0, path: $1, format: .png) }
+    }
+
+    /// `output/NAME` for each input, NAME from `name(input, base)` (base: the input's file name without
+    /// its extension), with `keepTree` under the input's relative directory; two inputs with one path
+    /// are an error.
+    static func paths(_ inputs: [String], in output: String, keepTree: Bool,
+                      name: (String, String) -> String) throws -> [String] {
+        var used = Set<String>()
+        return try inputs.map { input -> String in
+            let base = ((input == "-" ? "stdin" : (input as NSString).lastPathComponent) as NSString).deletingPathExtension
+            var dir = output
+            if keepTree {
+                guard input != "-" else { throw SpecError("--keep-tree needs input files, not standard input") }
+                let parts = BatchInputs.key(input).split(separator: "/").dropLast()
+                guard !parts.contains("..") else {
+                    throw CodecError(input, "--keep-tree cannot place a path with '..' under the output directory")
+                }
+                if !parts.isEmpty {
+                    dir = (output as NSString).appendingPathComponent(parts.joined(separator: "/"))
+                }
+            }
+            let path = (dir as NSString).appendingPathComponent(name(input, base))
+            if !used.insert(path).inserted {
+                throw CodecError(path, "two inputs would write the same output file"
+                                 + (keepTree ? "" : " (--keep-tree keeps their directories apart)"))
+            }
+            return path.replacingOccurrences(of: "//", with: "/")
+        }
     }
 
     /// An input's own format (by its name), used when writing many results into a directory.

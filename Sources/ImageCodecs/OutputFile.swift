@@ -50,34 +50,38 @@ public enum OutputFile {
     /// renamed, so that a SIGKILL lands in the middle of a write.
     static let stopBeforeRename = ProcessInfo.processInfo.environment["CNNFILTER_STOP_BEFORE_RENAME"]
 
-    /// Removes the temporary files a killed run left beside `paths` (".NAME.XXXXXX", as `write` makes them)
-    /// and returns theirs. Only these targets' own are looked for, so runs writing other files into the same
-    /// directory at the same time never lose a file in progress.
+    /// Removes what a killed run left beside `paths`, the temporary files (".NAME.XXXXXX", as `write` makes
+    /// them) and directories being filled (".NAME.tmp-PID", as a layer dump makes them), and returns their
+    /// paths. Only these targets' own are looked for, so runs writing other files into the same directory at
+    /// the same time never lose work in progress.
     public static func removeLeftovers(of paths: [String]) -> [String] {
         var byDir: [String: Set<String>] = [:]
         for path in paths where path != "-" {
             let dir = (path as NSString).deletingLastPathComponent
             byDir[dir.isEmpty ? "." : dir, default: []].insert((path as NSString).lastPathComponent)
         }
-        return byDir.sorted { $0.key < $1.key }.flatMap { removeLeftovers(in: $0.key, where: $0.value.contains) }
-    }
-
-    /// Removes the temporary files a killed run left in `dir` for any target (a report's own directory).
-    public static func removeLeftovers(inDirectory dir: String) -> [String] {
-        removeLeftovers(in: dir) { _ in true }
-    }
-
-    static func removeLeftovers(in dir: String, where target: (String) -> Bool) -> [String] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         var removed: [String] = []
-        for entry in entries.sorted() where entry.hasPrefix(".") && entry.utf8.count > 8 {
-            let suffix = entry.suffix(7)
-            let random = suffix.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
-            guard suffix.first == ".", random, target(String(entry.dropFirst().dropLast(7))) else { continue }
-            let path = (dir as NSString).appendingPathComponent(entry)
-            if unlink(path) == 0 { removed.append(path) }
+        for (dir, names) in byDir.sorted(by: { $0.key < $1.key }) {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            for entry in entries.sorted() {
+                guard let name = leftoverName(entry), names.contains(name) else { continue }
+                let path = (dir as NSString).appendingPathComponent(entry)
+                if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+            }
         }
         return removed
+    }
+
+    /// The output a temporary entry was to become: NAME for ".NAME.XXXXXX" (six letters or digits)
+    /// and ".NAME.tmp-PID"; nil for anything else.
+    public static func leftoverName(_ entry: String) -> String? {
+        guard entry.hasPrefix("."), let dot = entry.lastIndex(of: "."), dot > entry.startIndex else { return nil }
+        let tail = entry[entry.index(after: dot)...]
+        let random = tail.count == 6 && tail.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        let process = tail.hasPrefix("tmp-") && tail.count > 4 && tail.dropFirst(4).allSatisfy { $0.isASCII && $0.isNumber }
+        guard random || process else { return nil }
+        let name = entry[entry.index(after: entry.startIndex)..<dot]
+        return name.isEmpty ? nil : String(name)
     }
 
     public static func write(_ path: String, bytes: [UInt8]) throws {

@@ -1,6 +1,7 @@
 import CCodecs
 import Dispatch
 import Foundation
+import Tensors
 import Convolution
 
 /// Writes PNG with every core: the rows are cut into segments of about 1 MB,
@@ -27,7 +28,7 @@ enum PNGWriter {
             let count = min(batch, segments - start)
             try rowsReady?.wait(for: min(image.height, (start + count) * segmentRows))
             let results = SegmentResults(count: count)
-            DispatchQueue.concurrentPerform(iterations: count) { i in
+            ThreadLimit.perform(iterations: count) { i in
                 let s = start + i
                 let y0 = s * segmentRows, y1 = min(image.height, y0 + segmentRows)
                 var seg = cc_png_segment()

@@ -107,9 +107,22 @@ public struct RasterImage: Sendable {
     /// The whole image as a C×H×W tensor in [0, 1], alpha included.
     public func tensor(includingAlpha: Bool = true) -> Tensor {
         let cc = includingAlpha ? channels : colourChannels
-        var t = Tensor(shape: [cc, height, width])
-        let scale = 1 / maxValue
-        for y in 0..<height { for x in 0..<width { for c in 0..<cc { t[c, y, x] = Float(sample(y, x, c)) * scale } } }
+        var t = Tensor(uninitializedShape: [cc, height, width])
+        let scale = 1 / maxValue, w = width, h = height, ch = channels
+        // Row by row in C, as `band` loads them (a sample at a time through Tensor's subscript took
+        // most of the time `predict` spends preparing a 1920×1080 photo).
+        t.storage.withUnsafeMutableBufferPointer { out in
+            for c in 0..<cc {
+                for y in 0..<h {
+                    let d = out.baseAddress! + (c * h + y) * w
+                    if bitDepth == 8 {
+                        cc_load_u8(rowPointer(y).assumingMemoryBound(to: UInt8.self) + c, ch, d, w, scale)
+                    } else {
+                        cc_load_u16(rowPointer(y).assumingMemoryBound(to: UInt16.self) + c, ch, d, w, scale)
+                    }
+                }
+            }
+        }
         return t
     }
 }

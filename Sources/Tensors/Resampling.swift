@@ -1,17 +1,36 @@
-/// Bilinear resampling with pixel centres aligned (the half-pixel convention).
+/// Bilinear resampling of one height×width plane to oh×ow, sampling at pixel centres (the half-pixel
+/// convention, edges clamped); nothing is averaged when shrinking.
 public func bilinearResize(_ v: ArraySlice<Float>, height: Int, width: Int, toHeight oh: Int, width ow: Int) -> [Float] {
     if oh == height && ow == width { return Array(v) }
     let b = v.startIndex
-    var out = [Float](repeating: 0, count: oh * ow)
-    for y in 0..<oh {
+    return bilinearResize(height: height, width: width, toHeight: oh, width: ow) { y, x in v[b + y * width + x] }
+}
+
+/// The rows `rows` and columns `columns` of a plane resized as above to oh×ow (all of it by default),
+/// reading the source's values through `value(y, x)`: a crop of the resized plane costs only its own
+/// pixels, and the source may be samples not yet converted to Float32. The same arithmetic, so the
+/// same values, as resizing the whole plane and cropping.
+@inlinable
+public func bilinearResize(height: Int, width: Int, toHeight oh: Int, width ow: Int,
+                           rows: Range<Int>? = nil, columns: Range<Int>? = nil,
+                           _ value: (Int, Int) -> Float) -> [Float] {
+    let rows = rows ?? 0..<oh, columns = columns ?? 0..<ow
+    var out = [Float](repeating: 0, count: rows.count * columns.count)
+    var i = 0
+    if oh == height && ow == width {
+        for y in rows { for x in columns { out[i] = value(y, x); i += 1 } }
+        return out
+    }
+    for y in rows {
         let fy = min(max((Float(y) + 0.5) * Float(height) / Float(oh) - 0.5, 0), Float(height - 1))
         let y0 = Int(fy), y1 = min(y0 + 1, height - 1), dy = fy - Float(y0)
-        for x in 0..<ow {
+        for x in columns {
             let fx = min(max((Float(x) + 0.5) * Float(width) / Float(ow) - 0.5, 0), Float(width - 1))
             let x0 = Int(fx), x1 = min(x0 + 1, width - 1), dx = fx - Float(x0)
-            let top = v[b + y0 * width + x0] * (1 - dx) + v[b + y0 * width + x1] * dx
-            let bottom = v[b + y1 * width + x0] * (1 - dx) + v[b + y1 * width + x1] * dx
-            out[y * ow + x] = top * (1 - dy) + bottom * dy
+            let top = value(y0, x0) * (1 - dx) + value(y0, x1) * dx
+            let bottom = value(y1, x0) * (1 - dx) + value(y1, x1) * dx
+            out[i] = top * (1 - dy) + bottom * dy
+            i += 1
         }
     }
     return out

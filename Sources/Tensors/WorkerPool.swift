@@ -8,16 +8,22 @@ import Synchronization
 /// MobileNet layer on 7×7 planes is tens of microseconds); Dispatch's workers go to sleep between
 /// them, and waking one took longer than such a job (measured: 8 × 3.8 µs of work took 22–33 µs
 /// with `concurrentPerform`, 17 µs here, 31 µs on one thread). When the pool is busy (a job from
-/// another thread, or a nested call from inside a job) the job runs on Dispatch instead.
+/// another thread, or a nested call from inside a job) the job runs on Dispatch instead. The pool
+/// has `ThreadLimit.count` threads (the caller and its workers); under a limit, a call from a thread
+/// holding only a share of it (or from inside a pool job) stays within that share.
 public func parallelFor(_ count: Int, _ body: @escaping (Int) -> Void) {
     guard count > 1 else { if count == 1 { body(0) }; return }
-    if !WorkerPool.shared.run(count, body) { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
+    if ThreadLimit.budget < ThreadLimit.count {
+        ThreadLimit.perform(iterations: count, execute: body)
+        return
+    }
+    if !WorkerPool.shared.run(count, body) { ThreadLimit.perform(iterations: count, execute: body) }
 }
 
 // `body` escapes because a worker may still hold the finished job (never calling it again) when
 // parallelFor has returned.
 final class WorkerPool: @unchecked Sendable {
-    static let shared = WorkerPool(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
+    static let shared = WorkerPool(workers: ThreadLimit.count - 1)
 
     /// How long an idle worker spins before it sleeps on `wake` (a forward pass's jobs come
     /// microseconds apart; an idle program should not keep a core busy for long).
@@ -72,13 +78,18 @@ final class WorkerPool: @unchecked Sendable {
         generation.add(1, ordering: .releasing)
         if sleeping > 0 { wake.broadcast() }
         wake.unlock()
-        job.claim()
+        // Under a limit the pool's threads are all of it: a nested loop runs on the thread it is on.
+        if ThreadLimit.isLimited { ThreadLimit.withBudget(1) { job.claim() } } else { job.claim() }
         while job.finished.load(ordering: .acquiring) < count {}
         current.withLock { $0 = nil }
         return true
     }
 
     private func serve() {
+        if ThreadLimit.isLimited { ThreadLimit.withBudget(1) { serveJobs() } } else { serveJobs() }
+    }
+
+    private func serveJobs() {
         var seen = 0
         while true {
             var spins = 0, since = DispatchTime.now().uptimeNanoseconds

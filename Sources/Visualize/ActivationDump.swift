@@ -63,12 +63,9 @@ public struct ActivationDump {
         guard fm.fileExists(atPath: parent) else {
             throw CodecError(target, "the directory '\(parent)' does not exist")
         }
-        let stem = "." + url.lastPathComponent + ".tmp-", dir = parent + "/" + stem + "\(getpid())"
-        // What a killed run left (its process is gone) goes first; a run still writing keeps its own.
-        for entry in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(stem) {
-            guard let pid = Int32(entry.dropFirst(stem.count)), pid == getpid() || kill(pid, 0) != 0 else { continue }
-            try? fm.removeItem(atPath: parent + "/" + entry)
-        }
+        // What a killed run left goes first (OutputFile.removeLeftovers knows this directory's name).
+        _ = OutputFile.removeLeftovers(of: [target])
+        let dir = parent + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: false)
         do {
             let written = try write(runner: runner, graph: graph, input: input, into: dir)

@@ -36,7 +36,7 @@ public struct InputPreparation: Sendable {
         }
         switch try ImageReader.decode(bytes, path: path) {
         case .tensor(let t): return t.rank == input.shape.count - 1 ? t.reshaped([1] + t.shape) : t
-        case .raster(let r): return try prepare(r.tensor(includingAlpha: false), for: input, path: path)
+        case .raster(let r): return try prepare(r, for: input, path: path)
         }
     }
 
@@ -47,40 +47,54 @@ public struct InputPreparation: Sendable {
         let p = t.planes
         var planes = (0..<p.channels).map { Array(t.storage[($0 * p.height * p.width)..<(($0 + 1) * p.height * p.width)]) }
         if planes.count == 1 { planes = [planes[0], planes[0], planes[0]] }
-        let rgb = planes.prefix(3).flatMap { fit($0, height: p.height, width: p.width, toHeight: height, width: width) }
+        let rgb = planes.prefix(3).flatMap { plane in
+            fit(height: p.height, width: p.width, toHeight: height, width: width) { plane[$0 * p.width + $1] }
+        }
         return OverlayBackground(height: height, width: width, rgb: rgb)
     }
 
-    func prepare(_ image: Tensor, for input: ValueInfo, path: String) throws -> Tensor {
+    func prepare(_ image: RasterImage, for input: ValueInfo, path: String) throws -> Tensor {
         guard input.shape.count == 4 else {
             throw CodecError(path, "the model's input '\(input.name)' is not N×C×H×W, so a photo cannot be fed to it; give a .npy")
         }
-        let p = image.planes
-        let c = input.shape[1] ?? p.channels, h = input.shape[2] ?? p.height, w = input.shape[3] ?? p.width
-        // Channels: RGB → grey by luma, grey → RGB by repetition.
-        let planes = matchChannels((0..<p.channels).map { ch in Array(image.storage[(ch * p.height * p.width)..<((ch + 1) * p.height * p.width)]) }, to: c)
-        guard planes.count == c else { throw CodecError(path, "the image has \(planes.count) channels and the model wants \(c)") }
+        let have = image.colourChannels, ih = image.height, iw = image.width
+        let c = input.shape[1] ?? have, h = input.shape[2] ?? ih, w = input.shape[3] ?? iw
+        // Channels: RGB → grey by luma (over the whole photo), grey → RGB by repetition, else as they are.
+        // Planes are read from the samples as they are resized, each as sample / maximum, the values
+        // of `RasterImage.tensor`, without converting the whole photo first.
+        let scale = 1 / image.maxValue
+        var planes: [[Float]]
+        if c == 1 && have >= 3 {
+            let t = image.tensor(includingAlpha: false), n = ih * iw
+            let grey = matchChannels((0..<3).map { Array(t.storage[($0 * n)..<(($0 + 1) * n)]) }, to: 1)[0]
+            planes = [fit(height: ih, width: iw, toHeight: h, width: w) { grey[$0 * iw + $1] }]
+        } else if c == have || (c == 3 && have == 1) {
+            planes = (0..<have).map { ch in
+                fit(height: ih, width: iw, toHeight: h, width: w) { Float(image.sample($0, $1, ch)) * scale }
+            }
+            if have < c { planes = [planes[0], planes[0], planes[0]] }
+        } else {
+            throw CodecError(path, "the image has \(have) channels and the model wants \(c)")
+        }
         var out: [Float] = []
         out.reserveCapacity(c * h * w)
         for (ch, plane) in planes.enumerated() {
             let m = mean.count == 1 ? mean[0] : mean[ch], s = std.count == 1 ? std[0] : std[ch]
-            out += fit(plane, height: p.height, width: p.width, toHeight: h, width: w).map { ($0 - m) / s }
+            out += plane.map { ($0 - m) / s }
         }
         // A model with a fixed batch size gets the photo that many times.
         let batch = max(1, input.shape[0] ?? 1)
         return Tensor(shape: [batch, c, h, w], values: Array([[Float]](repeating: out, count: batch).joined()))
     }
 
-    /// One plane at the input's size: squashed, or resized and cropped (`centreCrop`).
-    func fit(_ v: [Float], height: Int, width: Int, toHeight oh: Int, width ow: Int) -> [Float] {
+    /// One plane at the input's size, its values read through `value(y, x)`: squashed, or resized and
+    /// cropped (`centreCrop`; only the crop's pixels are computed).
+    func fit(height: Int, width: Int, toHeight oh: Int, width ow: Int, _ value: (Int, Int) -> Float) -> [Float] {
         guard let g = cropGeometry(height: height, width: width, toHeight: oh, width: ow) else {
-            return bilinearResize(v[...], height: height, width: width, toHeight: oh, width: ow)
+            return bilinearResize(height: height, width: width, toHeight: oh, width: ow, value)
         }
-        let resized = bilinearResize(v[...], height: height, width: width, toHeight: g.height, width: g.width)
-        var out: [Float] = []
-        out.reserveCapacity(oh * ow)
-        for y in g.top..<(g.top + oh) { out += resized[(y * g.width + g.left)..<(y * g.width + g.left + ow)] }
-        return out
+        return bilinearResize(height: height, width: width, toHeight: g.height, width: g.width,
+                              rows: g.top..<(g.top + oh), columns: g.left..<(g.left + ow), value)
     }
 
     /// The size a `height`×`width` photo is resized to and where the `oh`×`ow` crop starts in it; nil

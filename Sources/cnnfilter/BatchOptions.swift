@@ -2,6 +2,7 @@ import ArgumentParser
 import FilterPipeline
 import Foundation
 import ImageCodecs
+import Tensors
 
 /// Many inputs: a list of files, one shard of it, resuming, and the output tree (docs/batch.md).
 struct BatchOptions: ParsableArguments {
@@ -11,19 +12,29 @@ struct BatchOptions: ParsableArguments {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "The list is NUL-separated, as find -print0 writes.")
     var nulSeparated = false
 
-    @Option(help: ArgumentHelp("Filter only shard I of N (1-based): a file's shard comes from a hash of its path.",
+    @Option(help: ArgumentHelp("Process only shard I of N (1-based): a file's shard comes from a hash of its path.",
                                valueName: "I/N"))
     var shard: String?
 
-    @Flag(name: .customLong("skip-existing"), help: "Skip inputs whose output file exists (resumes a killed run).")
+    @Flag(name: .customLong("skip-existing"), help: "Skip inputs whose output exists (resumes a killed run).")
     var skipExisting = false
 
     @Flag(name: .customLong("keep-tree"), help: "With -o DIR/, write each output under the input's relative directory.")
     var keepTree = false
 
+    @Option(help: ArgumentHelp("Threads to compute on (default: every core; 1 when GNU parallel already runs a "
+                               + "process per core).", valueName: "N"))
+    var threads: Int?
+
     /// A bad --shard fails before any list is read.
     func validate() throws {
         if let shard { _ = try Shard(parsing: shard) }
+        if let threads, threads < 1 { throw ValidationError("--threads \(threads): give at least 1") }
+    }
+
+    /// Holds the parallel loops to --threads; first thing in a command, before any parallel work.
+    func limitThreads() {
+        if let threads { ThreadLimit.set(threads) }
     }
 
     /// The summary is for batch runs (any of these options); a few files named on the
@@ -32,8 +43,9 @@ struct BatchOptions: ParsableArguments {
         filesFrom != nil || shard != nil || skipExisting || keepTree
     }
 
-    /// The positional inputs, then the list's, each file once (repeats are reported on stderr).
-    func inputs(positional: [String]) throws -> [String] {
+    /// The positional inputs, then the list's, each file once (repeats are reported on stderr, as
+    /// "given 2 times; `done` once").
+    func inputs(positional: [String], done: String = "filtered") throws -> [String] {
         var all = positional
         if nulSeparated && filesFrom == nil { throw SpecError("-0 reads a NUL-separated list: give --files-from FILE") }
         if let filesFrom {
@@ -50,7 +62,7 @@ struct BatchOptions: ParsableArguments {
         }
         let unique = BatchInputs.unique(all)
         for (name, times) in unique.repeated {
-            note("cnnfilter: \(CodecError(name, "given \(times) times; filtered once"))")
+            note("cnnfilter: \(CodecError(name, "given \(times) times; \(done) once"))")
         }
         return unique.inputs
     }
@@ -60,18 +72,44 @@ struct BatchOptions: ParsableArguments {
         if skipExisting, targets.contains(where: { $0.path == "-" }) {
             throw SpecError("--skip-existing needs output files: give -o FILE or -o DIR/")
         }
-        guard let shard else { return targets }
-        let s = try Shard(parsing: shard)
-        if targets.contains(where: { $0.path == "-" }) {
-            throw SpecError("--shard \(s) needs output files: give -o DIR/")
+        if let shard, targets.contains(where: { $0.path == "-" }) {
+            throw SpecError("--shard \(shard) needs output files: give -o DIR/")
         }
-        return targets.filter { s.contains($0.input) }
+        let mine = Set(try self.shard(targets.map(\.input)))
+        return targets.filter { mine.contains($0.input) }
     }
 
-    func printSummary(_ report: BatchReport, selected: Int, listed: Int) {
-        let scope = shard.map { "shard \($0): \(selected) of \(listed) files; " } ?? ""
-        note("cnnfilter: \(scope)\(report.summary)\(report.failed > 0 ? ":" : "")")
-        for f in report.failures { note("cnnfilter: \(f.error)") }
+    /// This process's share of the inputs (all of them without --shard).
+    func shard(_ inputs: [String]) throws -> [String] {
+        guard let shard else { return inputs }
+        let s = try Shard(parsing: shard)
+        return inputs.filter { s.contains($0) }
+    }
+
+    /// Work over targets with --skip-existing and --keep-tree, drawing `progress`.
+    func targetBatch(_ progress: BatchProgressLine) -> TargetBatch {
+        var job = TargetBatch()
+        job.skipExisting = skipExisting
+        job.makeDirectories = keepTree
+        job.onProgress = progress.onProgress
+        job.onFailure = progress.onFailure
+        return job
+    }
+
+    /// Removes what a killed run left beside the targets' outputs.
+    func removeLeftovers(of targets: [OutputTarget]) {
+        let removed = TargetBatch.removeLeftovers(of: targets)
+        if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
+    }
+
+    /// The summary (for batch runs), then exit status 1 if any input failed.
+    func finish(_ report: BatchReport, selected: Int, listed: Int) throws {
+        if isBatch {
+            let scope = shard.map { "shard \($0): \(selected) of \(listed) files; " } ?? ""
+            note("cnnfilter: \(scope)\(report.summary)\(report.failed > 0 ? ":" : "")")
+            for f in report.failures { note("cnnfilter: \(f.error)") }
+        }
+        if report.failed > 0 { throw ExitCode.failure }
     }
 }
 
@@ -84,6 +122,20 @@ final class BatchProgressLine: @unchecked Sendable {
     private var drawn = false
 
     init(enabled: Bool) { self.enabled = enabled }
+
+    /// For the tests: stop (SIGSTOP) once that many files are done, for a SIGKILL half-way.
+    private static let stopAfter = ProcessInfo.processInfo.environment["CNNFILTER_STOP_AFTER"].flatMap(Int.init)
+
+    /// Draws the progress (a batch's onProgress).
+    var onProgress: @Sendable (Int, Int) -> Void {
+        { done, total in
+            self.update(done, total)
+            if done == Self.stopAfter { raise(SIGSTOP) }
+        }
+    }
+
+    /// Prints a failure as it happens (a batch's onFailure).
+    var onFailure: @Sendable (String) -> Void { { self.print("cnnfilter: \($0)") } }
 
     /// Called under the batch's lock, so one at a time.
     func update(_ done: Int, _ total: Int) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FilterPipeline
 import Foundation
 import ImageCodecs
 import Kernels
@@ -23,6 +24,9 @@ struct DumpActivationsCommand: ParsableCommand {
           cnnfilter dump-activations lenet5.onnx digit.png -o acts/
           cnnfilter dump-activations model.onnx --input x.npy -o acts/ --layers c1,c3 --colormap viridis --npy
           cnnfilter dump-activations --kernel edge --kernel sobel-x --kernel laplacian photo.png -o acts/
+          cnnfilter dump-activations model.onnx --files-from list.txt -o acts/ --keep-tree --skip-existing
+        Several photos (or --files-from) write one directory each, DIR/NAME/, into the
+        existing directory DIR; --skip-existing skips those that have their index.html.
         With --kernel (repeatable) there is no model: the kernels are one layer
         over the grey photo, as in the lecture's "image convolved with six filters".
         """
@@ -31,8 +35,10 @@ struct DumpActivationsCommand: ParsableCommand {
     @Argument(help: "An ONNX model file (or, with --kernel, the photo).")
     var model: String
 
-    @Argument(help: "A photo (resized and converted to the model's input).")
-    var photo: String?
+    @Argument(help: "Photos (resized and converted to the model's input).")
+    var photos: [String] = []
+
+    @OptionGroup var batch: BatchOptions
 
     @Option(name: [.short, .long], help: "A kernel to use as a filter of a one-layer model; repeatable.")
     var kernel: [String] = []
@@ -74,14 +80,16 @@ struct DumpActivationsCommand: ParsableCommand {
     @OptionGroup var preparation: InputOptions
 
     func run() throws {
+        batch.limitThreads()
         if !kernel.isEmpty { return runKernels() }
-        guard (photo == nil) != (input == nil) else { fail(ValidationError("give either a photo or --input X.npy")) }
         guard let cmap = Colormap(rawValue: colormapName) else {
             fail(ValidationError("--colormap '\(colormapName)': expected gray, viridis, inferno, magma or turbo"))
         }
         guard let norm = Normalization(rawValue: normalize) else {
             fail(ValidationError("--normalize '\(normalize)': expected percentile, channel or layer"))
         }
+        if batch.isBatch || photos.count > 1 { return try runMany(colormap: cmap, normalization: norm) }
+        guard (photos.first == nil) != (input == nil) else { fail(ValidationError("give either a photo or --input X.npy")) }
         let prep: InputPreparation
         do { prep = try preparation.preparation() } catch { fail(error) }
         do {
@@ -89,17 +97,39 @@ struct DumpActivationsCommand: ParsableCommand {
             guard graph.inputs.count == 1 else {
                 throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
             }
-            let x = try prep.tensor(from: photo ?? input!, for: graph.inputs[0])
-            var background: OverlayBackground? = nil
-            if overlay {
-                guard let photo, x.rank == 4 else {
-                    throw ValidationError("--overlay needs a photo and an N×C×H×W model input")
-                }
-                background = try prep.background(from: photo, height: x.shape[2], width: x.shape[3])
-            }
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background,
-                      source: photo ?? input!)
+            let source = photos.first ?? input!
+            let (x, background) = try ActivationDump.input(source, for: graph, preparation: prep, overlay: overlay)
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: source)
         } catch { fail(error) }
+    }
+
+    /// Many inputs: DIR/NAME/ for each, several at once.
+    func runMany(colormap: Colormap, normalization: Normalization) throws {
+        let report: BatchReport, selected: Int, listed: Int
+        do {
+            guard output != "-" else { throw SpecError("-o -: several inputs write one directory each; give -o DIR/") }
+            let all = try batch.inputs(positional: (input.map { [$0] } ?? []) + photos, done: "dumped")
+            let targets = try batch.select(try OutputPlan.directories(inputs: all, output: output,
+                                                                      keepTree: batch.keepTree))
+            let prep = try preparation.preparation()
+            let graph = try ONNXLoader.load(path: model)
+            guard graph.inputs.count == 1 else {
+                throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
+            }
+            var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
+            dump.progress = { _ in }
+            batch.removeLeftovers(of: targets)
+            let progress = BatchProgressLine(enabled: targets.count > 1)
+            var job = batch.targetBatch(progress)
+            job.isDone = { FileManager.default.fileExists(atPath: $0.path + "/index.html") }
+            let overlay = self.overlay
+            report = job.run(targets) { t in
+                try dump.run(graph: graph, file: t.input, preparation: prep, overlay: overlay, into: t.path)
+            }
+            progress.finish()
+            (selected, listed) = (targets.count, all.count)
+        } catch { fail(error) }
+        try batch.finish(report, selected: selected, listed: listed)
     }
 
     /// Heat maps over a photo read best in a colour map; maps alone in grey.
@@ -107,26 +137,9 @@ struct DumpActivationsCommand: ParsableCommand {
 
     func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization,
                overlay: OverlayBackground? = nil, source: String) throws {
-        var dump = ActivationDump()
-        dump.allNodes = allNodes
-        dump.top = top
-        dump.title = URL(fileURLWithPath: model).lastPathComponent
+        var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
         dump.inputDescription = source
-        if let labels {
-            dump.labels = try Prediction.labels(file: labels)
-            dump.labelSource = labels
-        }
         dump.overlay = overlay
-        dump.colormap = colormap
-        dump.normalization = normalization
-        dump.writeNPY = npy
-        if layers != "all" {
-            let words = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            do { dump.layers = try LayerSelection.names(words, in: graph) } catch let e as ModelError {
-                throw ModelError("\(kernel.isEmpty ? model : "--layers"): \(e.message)")
-            }
-        }
-        dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
         if output == "-" {
             guard !npy else { throw ValidationError("-o -: --npy writes files; give a directory") }
             let (layer, image) = try dump.sheet(graph: graph, input: x)
@@ -140,9 +153,35 @@ struct DumpActivationsCommand: ParsableCommand {
         FileHandle.standardError.write(Data(done.utf8))
     }
 
+    /// The dump as the options ask for it.
+    func configure(graph: Graph, colormap: Colormap, normalization: Normalization) throws -> ActivationDump {
+        var dump = ActivationDump()
+        dump.allNodes = allNodes
+        dump.top = top
+        dump.title = URL(fileURLWithPath: model).lastPathComponent
+        if let labels {
+            dump.labels = try Prediction.labels(file: labels)
+            dump.labelSource = labels
+        }
+        dump.colormap = colormap
+        dump.normalization = normalization
+        dump.writeNPY = npy
+        if layers != "all" {
+            let words = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            do { dump.layers = try LayerSelection.names(words, in: graph) } catch let e as ModelError {
+                throw ModelError("\(kernel.isEmpty ? model : "--layers"): \(e.message)")
+            }
+        }
+        dump.progress = { FileHandle.standardError.write(Data("cnnfilter: \($0)\n".utf8)) }
+        return dump
+    }
+
     /// Classic kernels as one layer over the grey photo at its own size.
     func runKernels() {
-        guard photo == nil, input == nil else { fail(ValidationError("with --kernel, give only the photo")) }
+        guard photos.isEmpty, input == nil else { fail(ValidationError("with --kernel, give only the photo")) }
+        guard !batch.isBatch else {
+            fail(ValidationError("--kernel draws one photo; for many, run 'cnnfilter --files-from LIST --kernel K'"))
+        }
         guard let cmap = Colormap(rawValue: colormapName), let norm = Normalization(rawValue: normalize) else {
             fail(ValidationError("unknown --colormap or --normalize"))
         }

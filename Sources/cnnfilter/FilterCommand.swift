@@ -91,6 +91,7 @@ struct FilterCommand: ParsableCommand {
     }
 
     func run() throws {
+        batch.limitThreads()
         // Checked here, not in validate(): ArgumentParser validates before it reports unknown options,
         // so a misspelled --kernel would read as "nothing to do".
         guard !kernel.isEmpty || !pool.isEmpty || !activation.isEmpty || grayscale else {
@@ -141,31 +142,17 @@ struct FilterCommand: ParsableCommand {
         runner.settings = settings
         runner.encode = encode
         runner.applyOrientation = !noOrient
-        var job = FilterBatch(runner: runner)
-        job.skipExisting = batch.skipExisting
-        job.makeDirectories = batch.keepTree
-        if profile {
-            job.work = { runner, target in
-                var r = runner
-                let clock = PhaseClock(enabled: true, label: target.input)
-                r.phase = { clock.lap($0) }
-                try r.run(target)
-            }
-        }
-        let removed = FilterBatch.removeLeftovers(of: targets)
-        if !removed.isEmpty { note("cnnfilter: removed \(removed.count) temporary files a killed run left") }
+        batch.removeLeftovers(of: targets)
         let progress = BatchProgressLine(enabled: targets.count > 1)
-        // For the tests: stop (SIGSTOP) once that many files are done, for a SIGKILL half-way.
-        let stopAfter = ProcessInfo.processInfo.environment["CNNFILTER_STOP_AFTER"].flatMap(Int.init)
-        job.onProgress = { done, total in
-            progress.update(done, total)
-            if done == stopAfter { raise(SIGSTOP) }
+        let report = batch.targetBatch(progress).run(targets) { target in
+            guard profile else { return try runner.run(target) }
+            var r = runner
+            let clock = PhaseClock(enabled: true, label: target.input)
+            r.phase = { clock.lap($0) }
+            try r.run(target)
         }
-        job.onFailure = { progress.print("cnnfilter: \($0)") }
-        let report = job.run(targets)
         progress.finish()
-        if batch.isBatch { batch.printSummary(report, selected: targets.count, listed: all.count) }
-        if report.failed > 0 { throw ExitCode.failure }
+        try batch.finish(report, selected: targets.count, listed: all.count)
     }
 }
 

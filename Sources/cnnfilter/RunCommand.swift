@@ -1,4 +1,5 @@
 import ArgumentParser
+import FilterPipeline
 import Foundation
 import ImageCodecs
 import NeuralNet
@@ -12,9 +13,11 @@ struct RunCommand: ParsableCommand {
         discussion: """
           cnnfilter run model.onnx --input x.npy -o y.npy
           cnnfilter run model.onnx --input photo.jpg --preset imagenet -o y.npy
+          cnnfilter run model.onnx --files-from list.txt --preset imagenet -o out/ --keep-tree
         A .npy is used as it is (its shape must match the model's input); a photo
         is resized to the input's size, converted to its channel count and
-        normalised with --mean/--std or --preset.
+        normalised with --mean/--std or --preset. Many inputs are run in batches
+        (--batch-size), each output to DIR/NAME.npy.
         """
     )
 
@@ -22,22 +25,37 @@ struct RunCommand: ParsableCommand {
     var model: String
 
     @Option(help: "A .npy tensor (float32 or float64), or a photo.")
-    var input: String
+    var input: String?
+
+    @OptionGroup var batch: BatchOptions
 
     @OptionGroup var preparation: InputOptions
 
-    @Option(name: [.short, .long], help: "Where the first output goes (.npy, or - for standard output).")
+    @OptionGroup var inference: InferenceOptions
+
+    @Option(name: [.short, .long], help: "Where the first output goes (.npy, DIR/ for many inputs, or - for standard output).")
     var output: String
 
     func run() throws {
+        batch.limitThreads()
+        let report: BatchReport, selected: Int, listed: Int
         do {
+            let all = try batch.inputs(positional: input.map { [$0] } ?? [], done: "run")
+            guard !all.isEmpty else { throw SpecError("no input: give --input X.npy or a photo, or --files-from LIST") }
+            let targets = try batch.select(try OutputPlan.targets(
+                inputs: all, output: output, format: .npy, printText: false,
+                stdoutIsTerminal: isatty(STDOUT_FILENO) != 0, keepTree: batch.keepTree))
             let graph = try ONNXLoader.load(path: model)
-            guard graph.inputs.count == 1 else { throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; run feeds one") }
-            let x = try preparation.preparation().tensor(from: input, for: graph.inputs[0])
-            let outputs: [String: Tensor]
-            do { outputs = try ModelRunner(graph).run([graph.inputs[0].name: x]) }
-            catch let e as ModelError { throw ModelError("\(model): \(e.message)") }
-            try OutputFile.write(output, bytes: NPYCodec.encode(outputs[graph.outputs[0]]!))
+            let runner = try inference.inference(graph, model: model, preparation: try preparation.preparation(),
+                                                 inputs: targets.count)
+            batch.removeLeftovers(of: targets)
+            let progress = BatchProgressLine(enabled: targets.count > 1)
+            let tally = BatchTally(total: targets.count, onFailure: progress.onFailure, onProgress: progress.onProgress)
+            runner.writeOutputs(targets, skipExisting: batch.skipExisting, makeDirectories: batch.keepTree, tally: tally)
+            progress.finish()
+            BatchProfile.shared.report()
+            (report, selected, listed) = (tally.report, targets.count, all.count)
         } catch { fail(error) }
+        try batch.finish(report, selected: selected, listed: listed)
     }
 }

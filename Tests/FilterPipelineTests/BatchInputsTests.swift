@@ -104,8 +104,17 @@ import Testing
             try Data("x".utf8).write(to: dir.appendingPathComponent(name))
         }
         let target = OutputTarget(input: "in/a.png", path: dir.path + "/a.png", format: .png)
-        #expect(FilterBatch.removeLeftovers(of: [target]) == [dir.path + "/.a.png.Xy12Z9"])
+        #expect(TargetBatch.removeLeftovers(of: [target]) == [dir.path + "/.a.png.Xy12Z9"])
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
                 == [".b.png.Qq11Ww", ".a.png.short", "a.png", ".a.png"])
+        // A layer dump's directory being filled (".NAME.tmp-PID"), with what it holds.
+        for name in [".acts.tmp-4242", ".other.tmp-17", ".acts.tmp-x1"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(name + "/c1"),
+                                                    withIntermediateDirectories: true)
+        }
+        let dump = OutputTarget(input: "p.png", path: dir.path + "/acts", format: .png)
+        #expect(TargetBatch.removeLeftovers(of: [dump]) == [dir.path + "/.acts.tmp-4242"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+                == [".b.png.Qq11Ww", ".a.png.short", "a.png", ".a.png", ".other.tmp-17", ".acts.tmp-x1"])
     }
 }
