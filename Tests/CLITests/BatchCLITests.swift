@@ -119,26 +119,10 @@ import Testing
         let photos = try Self.makePhotos(dir)
         let full = try Self.reference(dir, photos)
         let out = try Self.mkdir(dir, "resumed")
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["--files-from", "list.txt"] + Self.filter + ["-o", out, "--keep-tree"]
-        p.currentDirectoryURL = photos
         // The binary stops itself (SIGSTOP) once half the files are done; the SIGKILL then lands half-way.
-        p.environment = ProcessInfo.processInfo.environment
-            .merging(["CNNFILTER_STOP_AFTER": "\(Self.count / 2)"]) { $1 }
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        func stopped() -> Bool {
-            guard let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            return stat[stat.index(after: close)...].hasPrefix(" T")
-        }
-        while p.isRunning && !stopped() && Date() < deadline { usleep(2000) }
-        #expect(p.isRunning, "the run ended before it was killed")
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+        #expect(try CLI.killWhenStopped(["--files-from", "list.txt"] + Self.filter + ["-o", out, "--keep-tree"],
+                                        env: ["CNNFILTER_STOP_AFTER": "\(Self.count / 2)"], cwd: photos),
+                "the run ended before it was killed")
 
         let partial = try Self.tree(URL(fileURLWithPath: out))
         let complete = partial.filter { full[$0.key] != nil }

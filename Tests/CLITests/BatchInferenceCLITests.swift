@@ -134,24 +134,10 @@ import Testing
         #expect(reference.status == 0)
         for format in ["--json", "--csv"] {
             let out = dir.appendingPathComponent("answers" + format.dropFirst(2).description).path
-            let p = Process()
-            p.executableURL = CLI.binary
-            p.arguments = ["predict", Self.model, "--files-from", "list.txt", format, "--batch-size", "4", "-o", out]
-            p.currentDirectoryURL = photos
             // It stops itself (SIGSTOP) once 16 photos (4 batches) are answered; the SIGKILL lands there.
-            p.environment = ProcessInfo.processInfo.environment.merging(["CNNFILTER_STOP_AFTER": "16"]) { $1 }
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let deadline = Date().addingTimeInterval(120)
-            func stopped() -> Bool {
-                guard let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
-                      let close = stat.lastIndex(of: ")") else { return false }
-                return stat[stat.index(after: close)...].hasPrefix(" T")
-            }
-            while p.isRunning && !stopped() && Date() < deadline { usleep(2000) }
-            #expect(p.isRunning, "\(format): the run ended before it was killed")
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            let args = ["predict", Self.model, "--files-from", "list.txt", format, "--batch-size", "4", "-o", out]
+            #expect(try CLI.killWhenStopped(args, env: ["CNNFILTER_STOP_AFTER": "16"], cwd: photos),
+                    "\(format): the run ended before it was killed")
             let header = format == "--csv" ? 1 : 0
             let written = try String(contentsOfFile: out, encoding: .utf8)
             #expect(written.split(separator: "\n").count == 16 + header && written.hasSuffix("\n"), "\(format)")

@@ -44,6 +44,30 @@ struct CLI {
         return Result(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts cnnfilter with `env` (one of the hooks that make it stop itself with SIGSTOP at a chosen moment),
+    /// waits until it has stopped, then kills it with SIGKILL; true when it was still running at the kill.
+    static func killWhenStopped(_ args: [String], env: [String: String], cwd: URL? = nil) throws -> Bool {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = cwd ?? repo
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(300)
+        func stopped() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return stat[stat.index(after: close)...].hasPrefix(" T")
+        }
+        while p.isRunning && !stopped() && Date() < deadline { usleep(2000) }
+        let running = p.isRunning
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        return running && p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL
+    }
+
     /// A fresh empty directory for one test.
     static func tempDir(_ name: String = #function) throws -> URL {
         let safe = name.filter { $0.isLetter || $0.isNumber }

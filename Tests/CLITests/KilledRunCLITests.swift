@@ -9,25 +9,8 @@ import Testing
 
     /// Runs cnnfilter until it stops itself writing `name`, then kills it.
     func killWhileWriting(_ name: String, _ args: [String]) throws {
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = args
-        p.currentDirectoryURL = CLI.repo
-        p.environment = ProcessInfo.processInfo.environment.merging(["CNNFILTER_STOP_BEFORE_RENAME": name]) { $1 }
-        p.standardError = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(300)
-        func stopped() -> Bool {
-            guard let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            return stat[stat.index(after: close)...].hasPrefix(" T")
-        }
-        while p.isRunning && !stopped() && Date() < deadline { usleep(2000) }
-        #expect(p.isRunning, "the run ended before it was killed")
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+        #expect(try CLI.killWhenStopped(args, env: ["CNNFILTER_STOP_BEFORE_RENAME": name]),
+                "the run ended before it was killed")
     }
 
     func hidden(_ dir: URL) -> [String] {
