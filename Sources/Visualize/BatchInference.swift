@@ -10,7 +10,7 @@ import Tensors
 ///
 /// An item's scores may differ from those of the same input run alone in their last bits: the
 /// products of a fully connected layer (OpenBLAS) are summed in an order that depends on the number
-/// of rows and on a row's place among them (LeNet-5 and ResNet-18: probabilities within 1e-6).
+/// of rows and on a row's place among them (docs/batch.md: probabilities within 4e-7 for LeNet-5).
 ///
 /// Only models whose input fixes every size but the batch's run batches: each photo is prepared to
 /// that size, so a batch's items are alike. An input whose tensor is not that size (a .npy) runs
