@@ -74,7 +74,8 @@ public struct BatchInference: Sendable {
     /// Runs every input, a batch at a time; after each batch `deliver` gets, for each of its inputs
     /// in order, the input's index in `inputs` and the model's first output for it (or the error it
     /// met), on the calling thread. An error `deliver` throws ends the run.
-    public func run(_ inputs: [String], deliver: ([(index: Int, output: Result<Tensor, Error>)]) throws -> Void) rethrows {
+    public func run(_ inputs: [String],
+                    deliver: ([(index: Int, output: Result<Tensor, Error>)]) throws -> Void) rethrows {
         var size = batchSize
         var start = 0
         while start < inputs.count {
@@ -140,6 +141,8 @@ public struct BatchInference: Sendable {
         let y = try runOne(Tensor(shape: shape, values: values))
         guard y.rank >= 1, y.shape[0] == items.count else { return nil }
         let rest = Array(y.shape.dropFirst()), per = rest.reduce(1, *)
-        return (0..<items.count).map { k in Tensor(shape: [1] + rest, values: Array(y.storage[(k * per)..<((k + 1) * per)])) }
+        return (0..<items.count).map { k in
+            Tensor(shape: [1] + rest, values: Array(y.storage[(k * per)..<((k + 1) * per)]))
+        }
     }
 }
