@@ -52,7 +52,9 @@ public enum OutputPlan {
             }
             return try zip(inputs, paths(inputs, in: output, keepTree: keepTree) { input, base in
                 base + "." + (format ?? defaultFormat(forInput: input)).fileExtension
-            }).map { input, path in OutputTarget(input: input, path: path, format: format ?? defaultFormat(forInput: input)) }
+            }).map { input, path in
+                OutputTarget(input: input, path: path, format: format ?? defaultFormat(forInput: input))
+            }
         }
         guard inputs.count == 1 else {
             throw SpecError("several inputs need -o DIR/ (one output file each)")
@@ -76,7 +78,8 @@ public enum OutputPlan {
     public static func directories(inputs: [String], output: String, keepTree: Bool) throws -> [OutputTarget] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: output, isDirectory: &isDir), isDir.boolValue else {
-            throw CodecError(output, "the output directory does not exist (several inputs write one directory each into it)")
+            throw CodecError(output, "the output directory does not exist "
+                             + "(several inputs write one directory each into it)")
         }
         return try zip(inputs, paths(inputs, in: output, keepTree: keepTree) { _, base in base })
             .map { OutputTarget(input: $0, path: $1, format: .png) }
@@ -89,7 +92,8 @@ public enum OutputPlan {
                       name: (String, String) -> String) throws -> [String] {
         var used = Set<String>()
         return try inputs.map { input -> String in
-            let base = ((input == "-" ? "stdin" : (input as NSString).lastPathComponent) as NSString).deletingPathExtension
+            let file = input == "-" ? "stdin" : (input as NSString).lastPathComponent
+            let base = (file as NSString).deletingPathExtension
             var dir = output
             if keepTree {
                 guard input != "-" else { throw SpecError("--keep-tree needs input files, not standard input") }

@@ -10,7 +10,7 @@ import Tensors
 ///
 /// An item's scores may differ from those of the same input run alone in their last bits: the
 /// products of a fully connected layer (OpenBLAS) are summed in an order that depends on the number
-/// of rows and on a row's place among them (LeNet-5 and ResNet-18: probabilities within 1e-6).
+/// of rows and on a row's place among them (docs/batch.md: probabilities within 4e-7 for LeNet-5).
 ///
 /// Only models whose input fixes every size but the batch's run batches: each photo is prepared to
 /// that size, so a batch's items are alike. An input whose tensor is not that size (a .npy) runs
@@ -74,7 +74,8 @@ public struct BatchInference: Sendable {
     /// Runs every input, a batch at a time; after each batch `deliver` gets, for each of its inputs
     /// in order, the input's index in `inputs` and the model's first output for it (or the error it
     /// met), on the calling thread. An error `deliver` throws ends the run.
-    public func run(_ inputs: [String], deliver: ([(index: Int, output: Result<Tensor, Error>)]) throws -> Void) rethrows {
+    public func run(_ inputs: [String],
+                    deliver: ([(index: Int, output: Result<Tensor, Error>)]) throws -> Void) rethrows {
         var size = batchSize
         var start = 0
         while start < inputs.count {
@@ -140,6 +141,8 @@ public struct BatchInference: Sendable {
         let y = try runOne(Tensor(shape: shape, values: values))
         guard y.rank >= 1, y.shape[0] == items.count else { return nil }
         let rest = Array(y.shape.dropFirst()), per = rest.reduce(1, *)
-        return (0..<items.count).map { k in Tensor(shape: [1] + rest, values: Array(y.storage[(k * per)..<((k + 1) * per)])) }
+        return (0..<items.count).map { k in
+            Tensor(shape: [1] + rest, values: Array(y.storage[(k * per)..<((k + 1) * per)]))
+        }
     }
 }

@@ -89,7 +89,9 @@ struct DumpActivationsCommand: ParsableCommand {
             fail(ValidationError("--normalize '\(normalize)': expected percentile, channel or layer"))
         }
         if batch.isBatch || photos.count > 1 { return try runMany(colormap: cmap, normalization: norm) }
-        guard (photos.first == nil) != (input == nil) else { fail(ValidationError("give either a photo or --input X.npy")) }
+        guard (photos.first == nil) != (input == nil) else {
+            fail(ValidationError("give either a photo or --input X.npy"))
+        }
         let prep: InputPreparation
         do { prep = try preparation.preparation() } catch { fail(error) }
         do {

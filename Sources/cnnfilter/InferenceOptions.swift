@@ -22,7 +22,8 @@ struct InferenceOptions: ParsableArguments {
         }
         var inference: BatchInference
         do {
-            inference = try BatchInference(graph: graph, preparation: preparation, batchSize: inputs > 1 ? batchSize : 1)
+            inference = try BatchInference(graph: graph, preparation: preparation,
+                                           batchSize: inputs > 1 ? batchSize : 1)
         } catch let e as ModelError { throw ModelError("\(model): \(e.message)") }
         inference.onNote = { note("cnnfilter: \(model): \($0)") }
         inference.name = model

@@ -57,7 +57,9 @@ struct PredictCommand: ParsableCommand {
         let report: BatchReport, selected: Int, listed: Int
         do {
             guard !(json && csv) else { throw ValidationError("give --json or --csv, not both") }
-            guard !batch.keepTree else { throw SpecError("--keep-tree: predict writes every answer to one file (-o FILE)") }
+            guard !batch.keepTree else {
+                throw SpecError("--keep-tree: predict writes every answer to one file (-o FILE)")
+            }
             let all = try batch.inputs(positional: photos, done: "predicted")
             guard !all.isEmpty else { throw SpecError("no input: give a photo, or --files-from LIST") }
             guard all.count == 1 || !all.contains("-") else {

@@ -33,7 +33,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var inference: InferenceOptions
 
-    @Option(name: [.short, .long], help: "Where the first output goes (.npy, DIR/ for many inputs, or - for standard output).")
+    @Option(name: [.short, .long],
+            help: "Where the first output goes (.npy, DIR/ for many inputs, or - for standard output).")
     var output: String
 
     func run() throws {
@@ -51,7 +52,8 @@ struct RunCommand: ParsableCommand {
             batch.removeLeftovers(of: targets)
             let progress = BatchProgressLine(enabled: targets.count > 1)
             let tally = BatchTally(total: targets.count, onFailure: progress.onFailure, onProgress: progress.onProgress)
-            runner.writeOutputs(targets, skipExisting: batch.skipExisting, makeDirectories: batch.keepTree, tally: tally)
+            runner.writeOutputs(targets, skipExisting: batch.skipExisting, makeDirectories: batch.keepTree,
+                                tally: tally)
             progress.finish()
             BatchProfile.shared.report()
             (report, selected, listed) = (tally.report, targets.count, all.count)

@@ -22,7 +22,9 @@ import Testing
             #expect(answers[path] == nil && errors[path] == nil, "\(path) answered twice")
             if let e = o["error"] as? String { errors[path] = e; continue }
             let top = try #require(o["top"] as? [[String: Any]], "\(line)")
-            answers[path] = top.map { ($0["class"] as? Int ?? -1, $0["name"] as? String ?? "", $0["probability"] as? Double ?? -1) }
+            answers[path] = top.map {
+                ($0["class"] as? Int ?? -1, $0["name"] as? String ?? "", $0["probability"] as? Double ?? -1)
+            }
         }
         return (answers, errors)
     }
@@ -46,7 +48,8 @@ import Testing
         let dir = try CLI.tempDir()
         let photos = try BatchCLITests.makePhotos(dir)
         // Batches of 5: 36 photos make 7 full batches and one of a single photo.
-        let r = try CLI.run(["predict", Self.model, "--files-from", "list.txt", "--json", "--batch-size", "5"], cwd: photos)
+        let r = try CLI.run(["predict", Self.model, "--files-from", "list.txt", "--json", "--batch-size", "5"],
+                            cwd: photos)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr == "cnnfilter: 36 processed, 0 skipped (output exists), 0 failed\n")
         let batched = try Self.answers(r.text).answers
@@ -83,8 +86,9 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: time.path), "/usr/bin/time (Debian: time) is missing")
         let p = Process()
         p.executableURL = time
-        p.arguments = ["-f", "%e %U %S", CLI.binary.path, "predict", CLI.repo.appendingPathComponent("models/fashion-resnet.onnx").path,
-                       "--files-from", "list.txt", "--csv", "--threads", "1"]
+        let model = CLI.repo.appendingPathComponent("models/fashion-resnet.onnx").path
+        p.arguments = ["-f", "%e %U %S", CLI.binary.path, "predict", model, "--files-from", "list.txt", "--csv",
+                       "--threads", "1"]
         p.currentDirectoryURL = photos
         let err = Pipe()
         p.standardOutput = FileHandle.nullDevice
@@ -147,16 +151,18 @@ import Testing
             handle.write(Data((format == "--csv" ? "d03/p00035.png,3,Dr" : #"{"path":"d03/p00035.png","to"#).utf8))
             try handle.close()
 
-            let r = try CLI.run(["predict", Self.model, "--files-from", "list.txt", format, "-o", out, "--skip-existing"],
-                                cwd: photos)
+            let r = try CLI.run(["predict", Self.model, "--files-from", "list.txt", format, "-o", out,
+                                 "--skip-existing"], cwd: photos)
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stderr.hasSuffix("cnnfilter: 20 processed, 16 skipped (output exists), 0 failed\n"), "\(r.stderr)")
+            #expect(r.stderr.hasSuffix("cnnfilter: 20 processed, 16 skipped (output exists), 0 failed\n"),
+                    "\(r.stderr)")
             let resumed = try String(contentsOfFile: out, encoding: .utf8)
             #expect(resumed.split(separator: "\n").count == 36 + header && !resumed.contains("Dr\n"), "\(format)")
             if format == "--json" {
                 Self.expectSame(try Self.answers(resumed).answers, try Self.answers(reference.text).answers, "resumed")
             } else {
-                #expect(resumed.hasPrefix("path,class_1,name_1,probability_1,") && resumed.components(separatedBy: "path,").count == 2)
+                #expect(resumed.hasPrefix("path,class_1,name_1,probability_1,")
+                        && resumed.components(separatedBy: "path,").count == 2)
                 let paths = resumed.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
                 #expect(paths.sorted() == (try Self.listed(photos)).sorted())
             }
@@ -168,7 +174,8 @@ import Testing
         let photos = try BatchCLITests.makePhotos(dir)
         let out = try BatchCLITests.mkdir(dir, "tensors")
         let r = try CLI.run(["run", Self.model, "--files-from", "list.txt", "-o", out, "--keep-tree"], cwd: photos)
-        #expect(r.status == 0 && r.stderr == "cnnfilter: 36 processed, 0 skipped (output exists), 0 failed\n", "\(r.stderr)")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "cnnfilter: 36 processed, 0 skipped (output exists), 0 failed\n", "\(r.stderr)")
         let files = try BatchCLITests.tree(URL(fileURLWithPath: out))
         #expect(Set(files.keys) == Set(try Self.listed(photos).map { ($0 as NSString).deletingPathExtension + ".npy" }))
         for name in try Self.listed(photos).prefix(3) {
@@ -179,22 +186,26 @@ import Testing
                                         imageShape: false)
             #expect(a.shape == [1, 10] && b.shape == a.shape && a.maxAbsDifference(b) <= 1e-5, "\(name)")
         }
-        let again = try CLI.run(["run", Self.model, "--files-from", "list.txt", "-o", out, "--keep-tree", "--skip-existing"],
-                                cwd: photos)
+        let again = try CLI.run(["run", Self.model, "--files-from", "list.txt", "-o", out, "--keep-tree",
+                                 "--skip-existing"], cwd: photos)
         #expect(again.stderr == "cnnfilter: 0 processed, 36 skipped (output exists), 0 failed\n", "\(again.stderr)")
 
-        try Data("d00/p00000.jpg\nd00/p00001.png\nd01/p00010.jpg\n".utf8).write(to: photos.appendingPathComponent("three.txt"))
+        try Data("d00/p00000.jpg\nd00/p00001.png\nd01/p00010.jpg\n".utf8)
+            .write(to: photos.appendingPathComponent("three.txt"))
         let acts = try BatchCLITests.mkdir(dir, "acts")
         let d = try CLI.run(["dump-activations", Self.model, "--files-from", "three.txt", "--layers", "c1", "-o", acts,
                              "--keep-tree"], cwd: photos)
-        #expect(d.status == 0 && d.stderr == "cnnfilter: 3 processed, 0 skipped (output exists), 0 failed\n", "\(d.stderr)")
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(d.stderr == "cnnfilter: 3 processed, 0 skipped (output exists), 0 failed\n", "\(d.stderr)")
         for page in ["d00/p00000", "d00/p00001", "d01/p00010"] {
-            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: acts + page)) == ["C1", "C1.png", "index.html"])
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: acts + page))
+                    == ["C1", "C1.png", "index.html"])
         }
         // A killed dump's half-filled directory is removed, and finished ones are skipped.
-        try FileManager.default.createDirectory(atPath: acts + "d00/.p00000.tmp-99999/C1", withIntermediateDirectories: true)
-        let skip = try CLI.run(["dump-activations", Self.model, "--files-from", "three.txt", "--layers", "c1", "-o", acts,
-                                "--keep-tree", "--skip-existing"], cwd: photos)
+        try FileManager.default.createDirectory(atPath: acts + "d00/.p00000.tmp-99999/C1",
+                                                withIntermediateDirectories: true)
+        let skip = try CLI.run(["dump-activations", Self.model, "--files-from", "three.txt", "--layers", "c1",
+                                "-o", acts, "--keep-tree", "--skip-existing"], cwd: photos)
         #expect(skip.stderr == "cnnfilter: removed 1 temporary files a killed run left\n"
                 + "cnnfilter: 0 processed, 3 skipped (output exists), 0 failed\n", "\(skip.stderr)")
         #expect(!FileManager.default.fileExists(atPath: acts + "d00/.p00000.tmp-99999"))

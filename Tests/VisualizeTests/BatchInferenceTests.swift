@@ -33,7 +33,8 @@ import Tensors
     }
 
     static func tempDir() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("batchinference-\(UUID().uuidString.prefix(8))")
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("batchinference-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -106,7 +107,9 @@ import Tensors
         b.name = "linear.onnx"
         let (outputs, _) = Self.collect(b, paths)
         #expect(throws: ModelError.self) { try outputs[1]!.get() }
-        if case .failure(let e) = outputs[1]! { #expect("\(e)".hasPrefix("linear.onnx: input 'x' has shape 1×1×3×3")) }
+        if case .failure(let e) = outputs[1]! {
+            #expect("\(e)".hasPrefix("linear.onnx: input 'x' has shape 1×1×3×3"))
+        }
         #expect(try outputs[2]!.get().storage == [2003, 10, 1101])
     }
 
@@ -131,7 +134,8 @@ import Tensors
         #expect(try text.lines(path: "a.jpg", output: Self.output, modelLabels: nil)
                 == "1   50.00%  class 1\n2   25.00%  class 0\n")
         // The model's own names, when they fit.
-        #expect(try text.lines(path: "a.jpg", output: Self.output, modelLabels: ["x", "y", "z"]).hasSuffix("class 0  x\n"))
+        #expect(try text.lines(path: "a.jpg", output: Self.output, modelLabels: ["x", "y", "z"])
+            .hasSuffix("class 0  x\n"))
 
         let json = PredictionLines(format: .json, top: 2, labels: ["dog", "cat", "cow"])
         #expect(try json.lines(path: "a \"b\"\n.jpg", output: Self.output, modelLabels: nil)
