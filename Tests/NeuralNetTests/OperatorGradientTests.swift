@@ -146,6 +146,8 @@ struct GradientCheck: CustomTestStringConvertible, Sendable {
                       attributes: ["equation": .string("abcd,cbe->eda")]),
         GradientCheck(name: "Einsum permutation", op: "Einsum", inputs: [("x", [2, 3, 4])],
                       attributes: ["equation": .string("ijk->kij")]),
+        GradientCheck(name: "Gather axis 1, an index twice", op: "Gather", inputs: [("x", [2, 4, 3])],
+                      attributes: ["axis": .int(1)], constants: [("idx", c([3, 0, -1], [3]))]),
         GradientCheck(name: "Expand", op: "Expand", inputs: [("x", [3, 1])], constants: [("shape", c([2, 1, 4]))]),
         // The condition gets no gradient; its distinct values lie farther than the step from 0.
         GradientCheck(name: "Where broadcast", op: "Where", inputs: [("cond", [3, 4]), ("a", [2, 3, 4]), ("b", [4])],
