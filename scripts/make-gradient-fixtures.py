@@ -316,6 +316,36 @@ class LogSoftmaxNet(nn.Module):
         return F.log_softmax(self.fc(h), dim=1)
 
 
+class Transformer(nn.Module):
+    """A vision transformer in small: 4x4 patches, one pre-norm block (attention with einsum, a GELU MLP),
+    the tokens back as a map, global average pooling (Grad-CAM's layer) and a linear head."""
+
+    def __init__(self, c_in=3, c=8, heads=2, k=CLASSES):
+        super().__init__()
+        self.heads = heads
+        self.patch = nn.Conv2d(c_in, c, 4, stride=4)
+        self.norm1, self.norm2 = nn.LayerNorm(c), nn.LayerNorm(c)
+        self.qkv, self.proj = nn.Linear(c, 3 * c), nn.Linear(c, c)
+        self.mlp1, self.mlp2 = nn.Linear(c, 2 * c), nn.Linear(2 * c, c)
+        self.pool, self.head = nn.AdaptiveAvgPool2d(1), nn.Linear(c, k)
+        with torch.no_grad():  # layer norms start at 1 and 0, equal values the exporter would share
+            for norm in (self.norm1, self.norm2):
+                norm.weight.copy_(1 + 0.3 * torch.randn(c))
+                norm.bias.copy_(0.3 * torch.randn(c))
+
+    def forward(self, x):
+        m = self.patch(x)                                 # N x C x 4 x 4
+        _, c, h, w = m.shape                              # -1 for N: the graph runs at any batch size
+        t = m.flatten(2).transpose(1, 2)                  # N x 16 tokens x C
+        q, k, v = self.qkv(self.norm1(t)).reshape(-1, h * w, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        scores = torch.einsum("bhid,bhjd->bhij", q, k) * (c // self.heads) ** -0.5
+        a = torch.einsum("bhij,bhjd->bhid", scores.softmax(dim=-1), v)
+        t = t + self.proj(a.transpose(1, 2).reshape(-1, h * w, c))
+        t = t + self.mlp2(F.gelu(self.mlp1(self.norm2(t))))
+        m = t.transpose(1, 2).reshape(-1, c, h, w)
+        return self.head(torch.flatten(self.pool(m), 1))
+
+
 # name, model class, input (C, H, W), loss, label smoothing, note
 CASES = [
     ("residual", Residual, (3, 8, 8), "cross_entropy", 0.0,
@@ -338,6 +368,10 @@ CASES = [
      "conv, Split, Transpose, Abs/Add/Div, Mul, Concat, Sub of a (6,1,1) "
      "parameter, Softmax(axis 1) * x, Pad, Reshape, Transpose, Unsqueeze, "
      "Squeeze, Flatten, Gemm"),
+    ("transformer", Transformer, (3, 16, 16), "cross_entropy", 0.0,
+     "4x4 patch conv, tokens (Reshape, Transpose), LayerNormalization, qkv MatMul, Einsum q.k^T, Softmax, "
+     "Einsum weights.v, projection, residual Add, LayerNormalization, MLP with GELU (Div, Erf, Add, Mul), "
+     "residual, tokens back to a 4x4 map, GlobalAveragePool, Gemm"),
     ("mse", MseNet, (3, 8, 8), "mse", 0.0,
      "conv-BN-ReLU-AveragePool 3 stride 1 pad 1 count_include_pad=1-conv1x1, "
      "output N x 2 x 8 x 8, mse against target.npy"),

@@ -16,8 +16,9 @@ extension Graph {
     /// Operators whose outputs have the element type of their first input (Where: of its second).
     static let typePreserving: Set<String> = [
         "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice",
-        "Gather", "GatherND", "Expand", "Tile", "Pad", "ScatterND", "Range", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs",
-        "Max", "Min", "Pow", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Where", "Einsum", "MatMul",
+        "Gather", "GatherND", "Expand", "Tile", "Pad", "ScatterND", "Range", "Add", "Sub", "Mul", "Div", "Mod",
+        "Neg", "Abs", "Max", "Min", "Pow", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Where", "Einsum",
+        "MatMul",
     ]
 
     /// The values that hold integers or booleans: initializers and constants whose declared type

@@ -98,4 +98,27 @@ enum EinsumOps {
         }
         return Equation(operands: terms, output: output)
     }
+
+    // MARK: Backward
+
+    static let gradients: [String: GradientRule] = ["Einsum": GradientRule(einsumBackward)]
+
+    /// One operand: dY permuted back. Two: each operand's gradient is itself a contraction,
+    /// dA = einsum(out, b -> a) of dY and B, and dB = einsum(a, out -> b) of A and dY.
+    static func einsumBackward(_ c: BackwardContext) throws -> [Tensor?] {
+        let text = c.node.string("equation", default: "")
+        let operands = try (0..<c.inputs.count).map { try c.input($0) }
+        func refuse(_ why: String) -> ModelError { ModelError.node(c.node, "equation '\(text)': \(why)") }
+        let eq = try parse(text, operands: operands.count, refuse), g = c.gradient()
+        var size: [Character: Int] = [:]
+        for (labels, t) in zip(eq.operands, operands) { for (l, d) in zip(labels, t.shape) { size[l] = d } }
+        if operands.count == 1 {
+            return [ShapeOps.transpose(g, eq.operands[0].map { eq.output.firstIndex(of: $0)! })]
+        }
+        let la = eq.operands[0], lb = eq.operands[1], out = eq.output
+        return [c.wants(0) ? try contract(g, operands[1], Equation(operands: [out, lb], output: la), size: size,
+                                          node: c.node, refuse) : nil,
+                c.wants(1) ? try contract(operands[0], g, Equation(operands: [la, out], output: lb), size: size,
+                                          node: c.node, refuse) : nil]
+    }
 }

@@ -201,6 +201,22 @@ enum ElementwiseOps {
         },
         "HardSwish": pointwise { _ in { x, _ in x < -3 ? 0 : (x > 3 ? 1 : x / 3 + 0.5) } },
         "Exp": pointwise { _ in { _, y in y } },
+        "Erf": pointwise { _ in { x, _ in 2 / Float.pi.squareRoot() * Foundation.exp(-x * x) } },
+        "Gelu": pointwise { n in
+            if n.string("approximate", default: "none") == "tanh" {
+                // y = x/2 · (1 + tanh u), u = c · (x + 0.044715 x³)
+                let c = (2 / Float.pi).squareRoot()
+                return { x, _ in
+                    let t = Foundation.tanh(c * (x + 0.044715 * x * x * x))
+                    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+                }
+            }
+            // Φ(x) + x·φ(x)
+            return { x, _ in
+                0.5 * (1 + Foundation.erf(x * Float(0.5).squareRoot()))
+                    + x * Foundation.exp(-0.5 * x * x) / (2 * Float.pi).squareRoot()
+            }
+        },
         "Sqrt": pointwise { _ in { _, y in 0.5 / y } },
         "Neg": pointwise { _ in { _, _ in -1 } },
         "Abs": pointwise { _ in { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) } },

@@ -112,4 +112,12 @@ enum IndexOps {
         }
         return [out]
     }
+
+    // MARK: Backward
+
+    static let gradients: [String: GradientRule] = [
+        // The output's gradient summed over the axes the input was repeated along.
+        "Expand": GradientRule(inputs: [0]) { c in [unbroadcast(c.gradient(), to: try c.input(0).shape)] },
+        "Range": .constant,
+    ]
 }

@@ -86,4 +86,44 @@ enum LayerNormOps {
         }
         return [y]
     }
+
+    // MARK: Backward
+
+    static let gradients: [String: GradientRule] = [
+        "LayerNormalization": GradientRule(inputs: [0, 1, 2], layerNormBackward),
+    ]
+
+    /// With x̂ = (x − μ)·inv and gs = g·scale along each run: dx = inv · (gs − mean(gs) − x̂·mean(gs·x̂));
+    /// dScale = Σ g·x̂ and dBias = Σ g over the runs, summed back to their own shapes.
+    static func layerNormBackward(_ c: BackwardContext) throws -> [Tensor?] {
+        let x = try c.input(0), scale = try c.input(1), g = c.gradient()
+        let a = try axis(c.node.int("axis", default: -1), rank: x.rank, node: c.node)
+        let eps = c.node.float("epsilon", default: 1e-5)
+        let normalized = Array(x.shape[a...]), length = normalized.reduce(1, *), rows = x.shape[..<a].reduce(1, *)
+        let s = try fitted(scale, to: normalized, "scale", c.node)
+        var dScale = [Float](repeating: 0, count: length), dBias = dScale
+        let dx = x.storage.withUnsafeBufferPointer { p in g.storage.withUnsafeBufferPointer { q in
+            makeTensor(shape: x.shape) { d in
+                for r in 0..<rows {
+                    let base = r * length
+                    let (mean, inverse) = statistics(p.baseAddress! + base, count: length, epsilon: eps)
+                    var sumGS: Double = 0, sumGSX: Double = 0
+                    for i in 0..<length {
+                        let xh = (p[base + i] - mean) * inverse, gi = q[base + i]
+                        dScale[i] += gi * xh; dBias[i] += gi
+                        sumGS += Double(gi * s[i]); sumGSX += Double(gi * s[i] * xh)
+                    }
+                    let meanGS = Float(sumGS / Double(length)), meanGSX = Float(sumGSX / Double(length))
+                    for i in 0..<length {
+                        let xh = (p[base + i] - mean) * inverse
+                        d[base + i] = inverse * (q[base + i] * s[i] - meanGS - xh * meanGSX)
+                    }
+                }
+            }
+        } }
+        let dB = optional(c.inputs, 2).map { unbroadcast(Tensor(shape: normalized, values: dBias), to: $0.shape) }
+        return [c.wants(0) ? dx : nil,
+                c.wants(1) ? unbroadcast(Tensor(shape: normalized, values: dScale), to: scale.shape) : nil,
+                c.wants(2) ? dB : nil]
+    }
 }

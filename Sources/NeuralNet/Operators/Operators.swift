@@ -153,7 +153,8 @@ extension Operators {
     static let gradients: [String: GradientRule] = {
         var t: [String: GradientRule] = [:]
         for table in [ConvOps.gradients, PoolOps.gradients, ElementwiseOps.gradients, LinearOps.gradients,
-                      NormOps.gradients, ShapeOps.gradients, LogicOps.gradients, ReduceOps.gradients] {
+                      NormOps.gradients, ShapeOps.gradients, LogicOps.gradients, ReduceOps.gradients,
+                      IndexOps.gradients, LayerNormOps.gradients, EinsumOps.gradients] {
             for (k, v) in table { t[k] = v }
         }
         return t

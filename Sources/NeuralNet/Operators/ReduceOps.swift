@@ -65,13 +65,27 @@ enum ReduceOps {
         }
     }
 
+    /// dY read at every input position it reduced, and the input, output and dY there.
+    static func spread(_ c: BackwardContext) throws -> (x: Tensor, y: Tensor, g: Tensor, count: Int)? {
+        let x = try c.input(0)
+        guard let axes = try axes(c.node, c.inputs, c.opset, rank: x.rank) else { return nil }
+        let kept = keptShape(x.shape, axes)
+        let y = broadcast(c.outputs[0].reshaped(kept), to: x.shape)
+        return (x, y, broadcast(c.gradient().reshaped(kept), to: x.shape), axes.map { x.shape[$0] }.reduce(1, *))
+    }
+
     static let gradients: [String: GradientRule] = [
+        // Each input value gets its mean's gradient divided by the count averaged.
         "ReduceMean": GradientRule(inputs: [0]) { c in
-            // Each input value gets its mean's gradient divided by the count averaged.
-            let x = try c.input(0), g = c.gradient()
-            guard let axes = try axes(c.node, c.inputs, c.opset, rank: x.rank) else { return [g] }
-            let share = 1 / Float(max(axes.map { x.shape[$0] }.reduce(1, *), 1))
-            return [broadcast(mapValues(g) { $0 * share }.reshaped(keptShape(x.shape, axes)), to: x.shape)]
+            guard let (_, _, g, count) = try spread(c) else { return [c.gradient()] }
+            let share = 1 / Float(max(count, 1))
+            return [mapValues(g) { $0 * share }]
+        },
+        "ReduceSum": GradientRule(inputs: [0]) { c in [try spread(c)?.g ?? c.gradient()] },
+        // d‖x‖/dx = x / ‖x‖ (0 where the norm is 0).
+        "ReduceL2": GradientRule(inputs: [0]) { c in
+            guard let (x, y, g, _) = try spread(c) else { return [c.gradient()] }
+            return [zipValues(x, y, g) { x, y, g in y > 0 ? g * x / y : 0 }]
         },
     ]
 }

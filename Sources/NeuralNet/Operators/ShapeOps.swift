@@ -435,6 +435,21 @@ enum ShapeOps {
                 return Tensor(shape: p.shape, values: values)
             }
         },
+        "Gather": GradientRule(inputs: [0]) { c in
+            // Each gathered slice's gradient added back where it was read (an index read twice gets both).
+            let x = try c.input(0), idx = try c.input(1).integers, g = c.gradient()
+            let a = try axis(c.node.int("axis", default: 0), rank: x.rank, node: c.node)
+            let outer = x.shape[..<a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *), len = x.shape[a]
+            var dx = Tensor(shape: x.shape), o = 0
+            dx.storage.withUnsafeMutableBufferPointer { q in
+                for b in 0..<outer { for raw in idx {
+                    let base = (b * len + (raw < 0 ? raw + len : raw)) * inner
+                    for i in 0..<inner { q[base + i] += g.storage[o + i] }
+                    o += inner
+                } }
+            }
+            return [dx]
+        },
         "Split": GradientRule(inputs: [0]) { c in
             // The outputs' gradients joined along the axis (zeros for outputs no gradient reached).
             let x = try c.input(0), a = try axis(c.node.int("axis", default: 0), rank: x.rank, node: c.node)
