@@ -32,9 +32,12 @@ struct GraphBuilder {
     }
 
     /// Uniform in ±1/√fan-in (PyTorch's default for convolutions and linear layers).
-    private mutating func fanIn(_ name: String, _ shape: [Int], fanIn: Int, _ rng: inout RandomSource) -> String {
+    /// Weights of `shape` drawn from ±1/√fan-in; a shape past the memory budget is refused before any is drawn.
+    private mutating func fanIn(_ name: String, _ shape: [Int], fanIn: Int, _ rng: inout RandomSource) throws -> String {
         let bound = 1 / Float(max(fanIn, 1)).squareRoot()
-        return weight(name, shape, (0..<shape.reduce(1, *)).map { _ in rng.uniform(-bound, bound) })
+        let count: Int
+        do { count = try MemoryBudget.count(shape, "\(name)") } catch let e as ModelError { throw TrainingError(e.message) }
+        return weight(name, shape, (0..<count).map { _ in rng.uniform(-bound, bound) })
     }
 
     /// Adds the layer `name` reading `current`, which it then becomes.
@@ -64,8 +67,8 @@ struct GraphBuilder {
             let ow = try slidingOutputLength(axis: "width", size: s[2], extent: ew, padding: 2 * padding,
                                              stride: stride, exact: false)
             let fan = s[0] / groups * kernel.0 * kernel.1
-            var inputs = [x, fanIn("\(name).weight", [filters, s[0] / groups, kernel.0, kernel.1], fanIn: fan, &rng)]
-            if bias { inputs.append(fanIn("\(name).bias", [filters], fanIn: fan, &rng)) }
+            var inputs = [x, try fanIn("\(name).weight", [filters, s[0] / groups, kernel.0, kernel.1], fanIn: fan, &rng)]
+            if bias { inputs.append(try fanIn("\(name).bias", [filters], fanIn: fan, &rng)) }
             node("Conv", name, inputs, ["kernel_shape": .ints([kernel.0, kernel.1]), "strides": .ints([stride, stride]),
                                         "pads": .ints([padding, padding, padding, padding]),
                                         "dilations": .ints([dilation, dilation]), "group": .int(groups)])
@@ -112,8 +115,8 @@ struct GraphBuilder {
             var from = x
             if s.count > 1 { node("Flatten", name + "_flatten", [x], ["axis": .int(1)]); from = name + "_flatten" }
             let features = s.reduce(1, *), count = outputs ?? classes
-            let w = fanIn("\(name).weight", [count, features], fanIn: features, &rng)
-            node("Gemm", name, [from, w, fanIn("\(name).bias", [count], fanIn: features, &rng)], ["transB": .int(1)])
+            let w = try fanIn("\(name).weight", [count, features], fanIn: features, &rng)
+            node("Gemm", name, [from, w, try fanIn("\(name).bias", [count], fanIn: features, &rng)], ["transB": .int(1)])
             out = [count]
         case .standardize(let mean, let std):
             guard s.first == mean.count else {
@@ -139,6 +142,10 @@ struct GraphBuilder {
             }
             node("Concat", name, [x, from], ["axis": .int(1)])
             out = [s[0] + other[0]] + s.dropFirst()
+        }
+        // A sample's values past the budget would be refused when training allocates them: here, naming the line.
+        do { _ = try MemoryBudget.count(out, "\(name)'s output") } catch let e as ModelError {
+            throw TrainingError(e.message)
         }
         shapes[name] = out
         current = name

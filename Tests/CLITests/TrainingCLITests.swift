@@ -50,6 +50,20 @@ import Tensors
     }
 
     /// A residual network in the architecture text: from= starts a branch, add joins it back.
+    /// Padding that blows the planes up asks for a huge linear layer: refused at its line, before any weight is drawn.
+    @Test func anArchitecturePastTheMemoryBudgetIsRefused() throws {
+        let dir = try CLI.tempDir()
+        let archFile = dir.appendingPathComponent("huge.arch").path, model = dir.appendingPathComponent("x.onnx").path
+        try "conv 8 3 pad=300\nconv 8 3 pad=300\nconv 8 3 pad=300\nlinear classes\n"
+            .write(toFile: archFile, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", "--data", shapes, "--arch", archFile, "-o", model],
+                            env: ["CNNFILTER_MAX_MEMORY_MB": "256"])
+        #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("cnnfilter: \(archFile):4: 'linear classes': fc1.weight of shape 4×26093088 needs 398 MiB, "
+                                   + "over the 256 MiB limit"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+    }
+
     @Test func architectureWithSkipConnectionsTrains() throws {
         let dir = try CLI.tempDir()
         let archFile = dir.appendingPathComponent("res.arch").path
