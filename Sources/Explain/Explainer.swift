@@ -4,9 +4,10 @@ import NeuralNet
 import Tensors
 
 /// Why a model decides: attributions of a class score to the input pixels (saliency, guided
-/// backpropagation, SmoothGrad, integrated gradients) or to a layer's maps (Grad-CAM, Grad-CAM++), each a function of a model, an
-/// input and a target class, computed with the runtime's backward pass (`Backpropagation`) in
-/// inference mode. The class score is the model's output for that class before any softmax.
+/// backpropagation, SmoothGrad, integrated gradients) or to a layer's maps (Grad-CAM, Grad-CAM++),
+/// each a function of a model, an input and a target class, computed with the runtime's backward pass
+/// (`Backpropagation`) in inference mode. The class score is the model's output for that class before
+/// any softmax.
 public final class Explainer {
     public let graph: Graph
     public let inputName: String, outputName: String
@@ -144,7 +145,10 @@ public final class Explainer {
 
     /// The graph value of a layer named as `info` and `dump-activations` name layers (a node's name,
     /// case-insensitively) or a value's own name.
-    public func value(named name: String) throws -> String {
+    public func value(named name: String) throws -> String { try Self.value(named: name, in: graph) }
+
+    /// `value(named:)` in any graph.
+    public static func value(named name: String, in graph: Graph) throws -> String {
         if graph.nodes.contains(where: { $0.outputs.contains(name) }) { return name }
         if let node = graph.nodes.first(where: { $0.displayName.lowercased() == name.lowercased() }),
            let o = node.outputs.first {
