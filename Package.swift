@@ -38,8 +38,9 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensors", "Convolution", "COpenBLAS", "NeuralNet", "ImageCodecs",
                                                  "Kernels", "CCodecs",
                                                  .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        // Saliency, SmoothGrad, integrated gradients and Grad-CAM on the runtime's backward pass.
-        .target(name: "Explain", dependencies: ["NeuralNet", "Tensors", "Kernels"]),
+        // Saliency, guided backpropagation, SmoothGrad, integrated gradients and Grad-CAM on the runtime's
+        // backward pass; feature visualisation by optimisation (Adam from Training).
+        .target(name: "Explain", dependencies: ["NeuralNet", "Tensors", "Kernels", "Training"]),
         .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors", "FilterPipeline"]),
         .executableTarget(name: "cnnfilter", dependencies: [
             "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet",
@@ -55,7 +56,8 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "NeuralNet", "ImageCodecs", "Tensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "ExplainTests", dependencies: ["Explain", "NeuralNet", "ImageCodecs", "Tensors"]),
+        .testTarget(name: "ExplainTests", dependencies: ["Explain", "NeuralNet", "ImageCodecs", "Tensors"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["cnnfilter", "ImageCodecs", "FilterPipeline",
                                                      "NeuralNet", "Tensors"]),
     ],

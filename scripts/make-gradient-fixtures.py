@@ -74,6 +74,13 @@ Per case NAME, in Tests/NeuralNetTests/Fixtures/gradients/NAME/:
   saliency.npy      (classifiers) float32, the input gradient of each item's top
                     class score (its largest EVAL-mode logit), what `cnnfilter
                     explain --method saliency` computes
+  guided.npy        (classifiers whose every ONNX Relu is an nn.ReLU module) float32, guided
+                    backpropagation of each item's top class score: the input gradient with
+                    a full backward hook on every nn.ReLU module that keeps only the positive
+                    part of the gradient it passes back (so each ReLU passes g where its input
+                    was positive and g > 0), in eval mode; what `cnnfilter explain --method
+                    guided` computes.  Cases with functional relu (F.relu, which no hook sees)
+                    have none.
   gradcam.npy       (classifiers) float32 N x h x w, Grad-CAM from the published
                     formula with PyTorch hooks on the input of the model's last
                     pooling layer (ONNX value "gradcam_layer" in the manifest):
@@ -139,6 +146,9 @@ mse         conv-BN-ReLU-AvgPool2d(3, 1, 1, count_include_pad=True)-conv1x1;
             the output is a 2-channel map, loss mse against target.npy.
             AveragePool exports with count_include_pad=1 and pads (no Pad).
 logsoftmax  conv, ReLU, flatten, Linear, LogSoftmax(dim 1); loss "nll".
+guided      a grey (1-channel) input, conv3x3-ReLU, conv3x3-BN-ReLU, MaxPool 2,
+            conv3x3-ReLU, global average pool, flatten, Linear, every ReLU an
+            nn.ReLU module (guided backpropagation's hooks reach them).
 """
 
 import json
@@ -346,6 +356,25 @@ class Transformer(nn.Module):
         return self.head(torch.flatten(self.pool(m), 1))
 
 
+class GuidedNet(nn.Module):
+    def __init__(self, c_in=1, k=CLASSES):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, 6, 3, padding=1)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(6, 8, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(8)
+        self.relu2 = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.conv3 = nn.Conv2d(8, 8, 3, padding=1)
+        self.relu3 = nn.ReLU()
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, k)
+
+    def forward(self, x):
+        h = self.pool(self.relu2(self.bn(self.conv2(self.relu1(self.conv1(x))))))
+        return self.fc(torch.flatten(self.gap(self.relu3(self.conv3(h))), 1))
+
+
 # name, model class, input (C, H, W), loss, label smoothing, note
 CASES = [
     ("residual", Residual, (3, 8, 8), "cross_entropy", 0.0,
@@ -378,6 +407,9 @@ CASES = [
     ("logsoftmax", LogSoftmaxNet, (3, 8, 8), "nll", 0.0,
      "conv stride 2, ReLU, Flatten, Gemm, LogSoftmax(axis 1); the output is "
      "log-probabilities, loss = mean -output[i, label[i]]"),
+    ("guided", GuidedNet, (1, 12, 12), "cross_entropy", 0.0,
+     "grey input; conv3x3-ReLU, conv3x3-BN-ReLU, MaxPool 2, conv3x3-ReLU, "
+     "GlobalAveragePool, Flatten, Gemm; every ReLU an nn.ReLU module"),
 ]
 
 
@@ -477,8 +509,31 @@ def explanations(model, proto, x):
     maps, grads = kept["maps"].detach(), kept["maps"].grad
     alpha = grads.mean(dim=(2, 3), keepdim=True)
     cam = torch.relu((alpha * maps).sum(dim=1))
-    return {"saliency": xg.grad.numpy().astype(np.float32), "gradcam": cam.numpy().astype(np.float32),
-            "classes": [int(c) for c in classes], "layer": onnx_pools[-1].input[0]}
+    result = {"saliency": xg.grad.numpy().astype(np.float32), "gradcam": cam.numpy().astype(np.float32),
+              "classes": [int(c) for c in classes], "layer": onnx_pools[-1].input[0]}
+    guided = guided_backpropagation(model, proto, x, classes)
+    if guided is not None:
+        result["guided"] = guided
+    return result
+
+
+def guided_backpropagation(model, proto, x, classes):
+    """Guided backpropagation with hooks on the nn.ReLU modules: each one's gradient with respect to
+    its input (g where the input was positive) loses its negative part. None unless every ONNX Relu
+    node is such a module (a functional relu would be exported as a Relu that no hook reaches)."""
+    relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+    if len(relus) != sum(n.op_type == "Relu" for n in proto.graph.node):
+        return None
+
+    def positive(_, grad_input, grad_output):
+        return (torch.clamp(grad_input[0], min=0),)
+
+    handles = [m.register_full_backward_hook(positive) for m in relus]
+    xg = x.clone().requires_grad_(True)
+    model(xg).gather(1, classes[:, None]).sum().backward()
+    for h in handles:
+        h.remove()
+    return xg.grad.numpy().astype(np.float32)
 
 
 def make_case(name, cls, chw, kind, smoothing, note):
@@ -548,6 +603,8 @@ def make_case(name, cls, chw, kind, smoothing, note):
     if explained is not None:
         np.save(d / "saliency.npy", explained["saliency"])
         np.save(d / "gradcam.npy", explained["gradcam"])
+        if "guided" in explained:
+            np.save(d / "guided.npy", explained["guided"])
 
     entry = {
         "name": name,
@@ -567,6 +624,7 @@ def make_case(name, cls, chw, kind, smoothing, note):
     if explained is not None:
         entry["top_classes"] = explained["classes"]
         entry["gradcam_layer"] = explained["layer"]
+        entry["guided"] = "guided" in explained
     entry["input_shape"] = list(x.shape)
     entry["output_shape"] = list(out.shape)
     entry["note"] = note

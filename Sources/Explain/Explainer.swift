@@ -3,10 +3,11 @@ import Kernels
 import NeuralNet
 import Tensors
 
-/// Why a model decides: attributions of a class score to the input pixels (saliency, SmoothGrad,
-/// integrated gradients) or to a layer's maps (Grad-CAM, Grad-CAM++), each a function of a model, an
-/// input and a target class, computed with the runtime's backward pass (`Backpropagation`) in
-/// inference mode. The class score is the model's output for that class before any softmax.
+/// Why a model decides: attributions of a class score to the input pixels (saliency, guided
+/// backpropagation, SmoothGrad, integrated gradients) or to a layer's maps (Grad-CAM, Grad-CAM++),
+/// each a function of a model, an input and a target class, computed with the runtime's backward pass
+/// (`Backpropagation`) in inference mode. The class score is the model's output for that class before
+/// any softmax.
 public final class Explainer {
     public let graph: Graph
     public let inputName: String, outputName: String
@@ -29,8 +30,8 @@ public final class Explainer {
     }
 
     /// dScore/dValue for `sources` at `x`, the class score being output `target` of the first item.
-    private func gradient(_ backprop: Backpropagation, _ x: Tensor,
-                          target: Int) throws -> (Backpropagation.Pass, [String: Tensor]) {
+    private func gradient(_ backprop: Backpropagation, _ x: Tensor, target: Int,
+                          rules: BackwardRules = .exact) throws -> (Backpropagation.Pass, [String: Tensor]) {
         let pass = try backprop.forward([inputName: x], training: false)
         let y = pass.output(outputName)!
         let classes = y.count / max(y.shape.first ?? 1, 1)
@@ -39,12 +40,18 @@ public final class Explainer {
         }
         var seed = Tensor(shape: y.shape)
         seed.storage[target] = 1
-        return (pass, try backprop.backward(pass, outputGradients: [outputName: seed]))
+        return (pass, try backprop.backward(pass, outputGradients: [outputName: seed], rules: rules))
     }
 
     /// Saliency: the gradient of the class score with respect to the input, the input's shape.
     public func saliency(_ x: Tensor, target: Int) throws -> Tensor {
         try gradient(inputs, x, target: target).1[inputName]!
+    }
+
+    /// Guided backpropagation: the saliency's backward pass with each Relu passing back only positive
+    /// gradients where its input was positive (`BackwardRules.guided`), the input's shape.
+    public func guided(_ x: Tensor, target: Int) throws -> Tensor {
+        try gradient(inputs, x, target: target, rules: .guided).1[inputName]!
     }
 
     /// SmoothGrad: the saliency averaged over `samples` copies of the input with Gaussian noise of
@@ -138,7 +145,10 @@ public final class Explainer {
 
     /// The graph value of a layer named as `info` and `dump-activations` name layers (a node's name,
     /// case-insensitively) or a value's own name.
-    public func value(named name: String) throws -> String {
+    public func value(named name: String) throws -> String { try Self.value(named: name, in: graph) }
+
+    /// `value(named:)` in any graph.
+    public static func value(named name: String, in graph: Graph) throws -> String {
         if graph.nodes.contains(where: { $0.outputs.contains(name) }) { return name }
         if let node = graph.nodes.first(where: { $0.displayName.lowercased() == name.lowercased() }),
            let o = node.outputs.first {

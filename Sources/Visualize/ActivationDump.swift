@@ -47,10 +47,6 @@ public struct ActivationDump {
     /// place only when every layer is done, so a failure leaves nothing behind.
     @discardableResult
     public func run(graph: Graph, input: Tensor, into target: String) throws -> [Layer] {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        let exists = fm.fileExists(atPath: target, isDirectory: &isDir)
-        if exists && !isDir.boolValue { throw CodecError(target, "exists and is not a directory") }
         let runner = try ModelRunner(graph)
         let names = Set(graph.nodes.map(\.displayName))
         if let layers {
@@ -58,31 +54,8 @@ public struct ActivationDump {
                 throw ModelError("no layer named '\(l)' (cnnfilter info lists them)")
             }
         }
-        let url = URL(fileURLWithPath: target)
-        let parent = url.deletingLastPathComponent().path
-        guard fm.fileExists(atPath: parent) else {
-            throw CodecError(target, "the directory '\(parent)' does not exist")
-        }
-        // What a killed run left goes first (OutputFile.removeLeftovers knows this directory's name).
-        _ = OutputFile.removeLeftovers(of: [target])
-        let dir = parent + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: false)
-        do {
-            let written = try write(runner: runner, graph: graph, input: input, into: dir)
-            if !exists {
-                try fm.moveItem(atPath: dir, toPath: target)
-            } else {
-                for item in try fm.contentsOfDirectory(atPath: dir) {
-                    let destination = target + "/" + item
-                    if fm.fileExists(atPath: destination) { try fm.removeItem(atPath: destination) }
-                    try fm.moveItem(atPath: dir + "/" + item, toPath: destination)
-                }
-                try fm.removeItem(atPath: dir)
-            }
-            return written
-        } catch {
-            try? fm.removeItem(atPath: dir)
-            throw error
+        return try OutputDirectory.write(target) { dir in
+            try write(runner: runner, graph: graph, input: input, into: dir)
         }
     }
 

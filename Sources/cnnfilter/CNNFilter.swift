@@ -15,8 +15,9 @@ struct CNNFilter: ParsableCommand {
         """,
         version: CNNFilterVersion.string,
         subcommands: [FilterCommand.self, KernelsCommand.self, BenchCommand.self, InfoCommand.self, RunCommand.self,
-                      PredictCommand.self, DumpActivationsCommand.self, ExplainCommand.self, ShowFiltersCommand.self,
-                      TrainCommand.self, EvalCommand.self, TrainKernelCommand.self, AugmentCommand.self],
+                      PredictCommand.self, DumpActivationsCommand.self, ExplainCommand.self, VisualizeCommand.self,
+                      ShowFiltersCommand.self, TrainCommand.self, EvalCommand.self, TrainKernelCommand.self,
+                      AugmentCommand.self],
         defaultSubcommand: FilterCommand.self
     )
 

@@ -7,7 +7,7 @@ import Tensors
 import Visualize
 
 enum ExplainMethod: String, CaseIterable, ExpressibleByArgument {
-    case saliency, smoothgrad, gradcam, gradcamPlusPlus = "gradcam++", integratedGradients = "integrated-gradients"
+    case saliency, guided, smoothgrad, gradcam, gradcamPlusPlus = "gradcam++", integratedGradients = "integrated-gradients"
 }
 
 enum Baseline: String, CaseIterable, ExpressibleByArgument { case black, blur, noise }
@@ -23,8 +23,9 @@ struct ExplainCommand: ParsableCommand {
         The class score is the model's output for the class before any softmax. gradcam weighs a
         layer's maps (--layer; default the last maps before global pooling or the classifier) by the
         score's mean gradient; saliency is the score's gradient with respect to the input pixels
-        (the picture shows its largest magnitude over the channels); smoothgrad averages it over
-        noisy copies; integrated-gradients follows the path from a baseline to the input.
+        (the picture shows its largest magnitude over the channels); guided passes back through
+        each Relu only positive gradients where its input was positive; smoothgrad averages the
+        saliency over noisy copies; integrated-gradients follows the path from a baseline to the input.
         """
     )
 
@@ -110,6 +111,7 @@ struct ExplainCommand: ParsableCommand {
     func explain(_ e: Explainer, _ x: Tensor, _ c: Int, layer: String?) throws -> Tensor {
         switch method {
         case .saliency: return try e.saliency(x, target: c)
+        case .guided: return try e.guided(x, target: c)
         case .smoothgrad: return try e.smoothGrad(x, target: c, samples: samples, noise: noise, seed: seed)
         case .gradcam, .gradcamPlusPlus:
             return try e.gradCAM(x, target: c, layer: try layer ?? e.defaultLayer(),

@@ -11,7 +11,7 @@ import Tensors
 
     @Test func everyMethodDrawsAPicture() throws {
         let dir = try CLI.tempDir()
-        for method in ["gradcam", "gradcam++", "saliency", "smoothgrad", "integrated-gradients"] {
+        for method in ["gradcam", "gradcam++", "saliency", "guided", "smoothgrad", "integrated-gradients"] {
             let out = dir.appendingPathComponent("\(method).png").path,
                 raw = dir.appendingPathComponent("\(method).npy").path
             let r = try CLI.run(["explain", model, photo, "--method", method, "--top", "2",

@@ -11,6 +11,8 @@ struct ExplainCase: Decodable, CustomTestStringConvertible, Sendable {
     let name: String
     let top_classes: [Int]?
     let gradcam_layer: String?
+    /// guided.npy holds PyTorch's guided backpropagation (every Relu of the model an nn.ReLU module).
+    let guided: Bool?
     var testDescription: String { name }
 
     static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -54,6 +56,23 @@ func relativeError(_ got: Tensor, _ want: Tensor) -> Float {
             #expect(relativeError(s, ExplainCase.item(saliency, i)) <= 1e-4, "saliency, item \(i)")
             let cam = try explainer.gradCAM(xi, target: target, layer: c.gradcam_layer!)
             #expect(relativeError(cam, ExplainCase.item(cams, i)) <= 1e-4, "Grad-CAM, item \(i)")
+        }
+    }
+
+    /// Guided backpropagation against PyTorch's, made with hooks on the ReLU modules; on the models
+    /// without a Relu it is the saliency.
+    @Test(arguments: ExplainCase.all.filter { $0.guided == true })
+    func guidedBackpropagationMatchesPyTorch(_ c: ExplainCase) throws {
+        var graph = try ONNXLoader.load(path: c.model)
+        graph.inputs[0].shape[0] = 1
+        let explainer = try Explainer(graph)
+        let x = try c.npy("input.npy"), guided = try c.npy("guided.npy"), saliency = try c.npy("saliency.npy")
+        let relus = graph.nodes.contains { $0.opType == "Relu" }
+        for (i, target) in c.top_classes!.enumerated() {
+            let g = try explainer.guided(ExplainCase.item(x, i), target: target)
+            #expect(relativeError(g, ExplainCase.item(guided, i)) <= 1e-4, "item \(i)")
+            // Where there are Relus the reference differs from the gradient, so the test tells them apart.
+            if relus { #expect(relativeError(g, ExplainCase.item(saliency, i)) > 0.05, "item \(i)") }
         }
     }
 

@@ -76,6 +76,23 @@ enum BLAS {
     }
 }
 
+/// op(A) · op(B) for row-major matrices, op(A) m × k and op(B) k × n (A itself k × m when `transposingA`,
+/// B n × k when `transposingB`), on the cores as `BLAS.sgemm` shares them out; for the libraries above
+/// this one (the Fourier images of feature visualisation).
+public func matrixProduct(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int,
+                          transposingA: Bool = false, transposingB: Bool = false) -> [Float] {
+    precondition(a.count == m * k && b.count == k * n,
+                 "matrixProduct: \(a.count) and \(b.count) values for \(m)×\(k) · \(k)×\(n)")
+    var c = [Float](repeating: 0, count: m * n)
+    guard k > 0 else { return c }
+    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+        BLAS.sgemm(transA: transposingA, transB: transposingB, m: m, n: n, k: k,
+                   a: pa.baseAddress!, lda: transposingA ? m : k, b: pb.baseAddress!, ldb: transposingB ? k : n,
+                   beta: 0, c: pc.baseAddress!, ldc: n)
+    } } }
+    return c
+}
+
 /// Holds OpenBLAS to one thread and stops its worker threads: they spin (sched_yield) for a while
 /// after the library loads, used or not, and took a core from a model's first runs (one 1×1
 /// convolution layer, `cnnfilter bench`, 201 runs: 0.29 ms, 0.13 ms without them). OpenBLAS joins

@@ -246,6 +246,12 @@ enum ElementwiseOps {
         },
     ]
 
+    /// Guided backpropagation's Relu (Springenberg et al.): only positive gradients pass, and only where
+    /// the input was positive. Not a derivative: `BackwardRules.guided` puts it in place of "Relu".
+    static let guidedRelu = GradientRule(inputs: [0]) { c in
+        [zipValues(try c.input(0), c.gradient()) { x, g in x > 0 && g > 0 ? g : 0 }]
+    }
+
     /// Softmax: dx = y · (g − Σ g·y); log-softmax: dx = g − softmax · Σ g, along each line.
     static func softmaxBackward(_ c: BackwardContext, log: Bool) throws -> Tensor {
         let y = c.outputs[0], g = c.gradient()

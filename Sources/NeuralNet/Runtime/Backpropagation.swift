@@ -128,15 +128,16 @@ public struct Backpropagation: Sendable {
     }
 
     /// dLoss/dSource for every source, from dLoss/dOutput for the outputs the loss reads (a source
-    /// the loss does not depend on gets zeros).
-    public func backward(_ pass: Pass, outputGradients: [String: Tensor],
+    /// the loss does not depend on gets zeros). `rules` may replace some operators' gradients (guided
+    /// backpropagation's Relu).
+    public func backward(_ pass: Pass, outputGradients: [String: Tensor], rules: BackwardRules = .exact,
                          timed: ((Int, UInt64) -> Void)? = nil) throws -> [String: Tensor] {
         var grads = outputGradients
         for i in active.reversed() {
             let node = graph.nodes[i]
             let outGrads = node.outputs.map { grads[$0] }
             guard outGrads.contains(where: { $0 != nil }) else { continue }
-            let rule = Operators.gradients[node.opType]!
+            let rule = rules.replaced[node.opType] ?? Operators.gradients[node.opType]!
             let inputs = node.inputs.map { $0.isEmpty ? nil : pass.values[$0] }
             let wanted = node.inputs.enumerated().map {
                 $0.element != "" && flows.contains($0.element) && rule.reaches($0.offset)
