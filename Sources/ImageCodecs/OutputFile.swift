@@ -78,7 +78,8 @@ public enum OutputFile {
         guard entry.hasPrefix("."), let dot = entry.lastIndex(of: "."), dot > entry.startIndex else { return nil }
         let tail = entry[entry.index(after: dot)...]
         let random = tail.count == 6 && tail.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
-        let process = tail.hasPrefix("tmp-") && tail.count > 4 && tail.dropFirst(4).allSatisfy { $0.isASCII && $0.isNumber }
+        let process = tail.hasPrefix("tmp-") && tail.count > 4
+            && tail.dropFirst(4).allSatisfy { $0.isASCII && $0.isNumber }
         guard random || process else { return nil }
         let name = entry[entry.index(after: entry.startIndex)..<dot]
         return name.isEmpty ? nil : String(name)

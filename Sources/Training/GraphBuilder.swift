@@ -33,10 +33,13 @@ struct GraphBuilder {
 
     /// Uniform in ±1/√fan-in (PyTorch's default for convolutions and linear layers).
     /// Weights of `shape` drawn from ±1/√fan-in; a shape past the memory budget is refused before any is drawn.
-    private mutating func fanIn(_ name: String, _ shape: [Int], fanIn: Int, _ rng: inout RandomSource) throws -> String {
+    private mutating func fanIn(_ name: String, _ shape: [Int], fanIn: Int, _ rng: inout RandomSource) throws
+        -> String {
         let bound = 1 / Float(max(fanIn, 1)).squareRoot()
         let count: Int
-        do { count = try MemoryBudget.count(shape, "\(name)") } catch let e as ModelError { throw TrainingError(e.message) }
+        do { count = try MemoryBudget.count(shape, name) } catch let e as ModelError {
+            throw TrainingError(e.message)
+        }
         return weight(name, shape, (0..<count).map { _ in rng.uniform(-bound, bound) })
     }
 
@@ -67,7 +70,8 @@ struct GraphBuilder {
             let ow = try slidingOutputLength(axis: "width", size: s[2], extent: ew, padding: 2 * padding,
                                              stride: stride, exact: false)
             let fan = s[0] / groups * kernel.0 * kernel.1
-            var inputs = [x, try fanIn("\(name).weight", [filters, s[0] / groups, kernel.0, kernel.1], fanIn: fan, &rng)]
+            let weightShape = [filters, s[0] / groups, kernel.0, kernel.1]
+            var inputs = [x, try fanIn("\(name).weight", weightShape, fanIn: fan, &rng)]
             if bias { inputs.append(try fanIn("\(name).bias", [filters], fanIn: fan, &rng)) }
             node("Conv", name, inputs, ["kernel_shape": .ints([kernel.0, kernel.1]), "strides": .ints([stride, stride]),
                                         "pads": .ints([padding, padding, padding, padding]),
@@ -116,7 +120,8 @@ struct GraphBuilder {
             if s.count > 1 { node("Flatten", name + "_flatten", [x], ["axis": .int(1)]); from = name + "_flatten" }
             let features = s.reduce(1, *), count = outputs ?? classes
             let w = try fanIn("\(name).weight", [count, features], fanIn: features, &rng)
-            node("Gemm", name, [from, w, try fanIn("\(name).bias", [count], fanIn: features, &rng)], ["transB": .int(1)])
+            let b = try fanIn("\(name).bias", [count], fanIn: features, &rng)
+            node("Gemm", name, [from, w, b], ["transB": .int(1)])
             out = [count]
         case .standardize(let mean, let std):
             guard s.first == mean.count else {

@@ -28,7 +28,8 @@ public enum AugmentationSheet {
                 for x in 0..<tileW {
                     let p = sy * w + min(w - 1, x * w / tileW)
                     let r = byte(t.storage[p])
-                    let colour = channels == 3 ? (r, byte(t.storage[plane + p]), byte(t.storage[2 * plane + p])) : (r, r, r)
+                    let colour = channels == 3 ? (r, byte(t.storage[plane + p]), byte(t.storage[2 * plane + p]))
+                                               : (r, r, r)
                     canvas.set(x0 + x, y0 + label + y, colour)
                 }
             }

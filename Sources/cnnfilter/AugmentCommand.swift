@@ -20,7 +20,8 @@ struct AugmentCommand: ParsableCommand {
     @Argument(help: "An image (PNG, JPEG, PNM) or a C×H×W .npy tensor with values in [0, 1].")
     var image: String
 
-    @Option(help: "The augmentation, as train takes it: flip,vflip,rotate=DEG,translate=PX,crop=PX,zoom=F,brightness=F.")
+    @Option(help: ArgumentHelp("The augmentation, as train takes it: "
+                               + "flip,vflip,rotate=DEG,translate=PX,crop=PX,zoom=F,brightness=F."))
     var augment: String
 
     @Option(help: "How many epochs to show (1 to 64).") var count = 7

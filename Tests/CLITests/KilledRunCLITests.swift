@@ -35,7 +35,8 @@ import Testing
     @Test func aCheckpointKilledWhileWrittenResumesFromTheLastWholeOne() throws {
         let dir = try CLI.tempDir()
         let archFile = dir.appendingPathComponent("net.arch").path, model = dir.appendingPathComponent("net.onnx").path
-        try "conv 4 3 pad=1\nrelu\nmaxpool 2\nlinear classes\n".write(toFile: archFile, atomically: true, encoding: .utf8)
+        try "conv 4 3 pad=1\nrelu\nmaxpool 2\nlinear classes\n"
+            .write(toFile: archFile, atomically: true, encoding: .utf8)
         let first = try CLI.run(["train", "--data", shapes, "--arch", archFile, "--epochs", "2", "-o", model])
         #expect(first.status == 0, "\(first.stderr)")
         let checkpoint = try Data(contentsOf: URL(fileURLWithPath: model + ".ckpt"))

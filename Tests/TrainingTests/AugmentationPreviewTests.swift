@@ -10,7 +10,8 @@ final class AugmentationPreviewTests: XCTestCase {
     func testFlipsGiveTheImageOrItsMirror() throws {
         var flip = Augmentation()
         flip.horizontalFlip = true
-        let mirror = Tensor(shape: [1, 4, 5], values: (0..<4).flatMap { y in (0..<5).map { x in image.storage[y * 5 + 4 - x] } })
+        let mirror = Tensor(shape: [1, 4, 5],
+                            values: (0..<4).flatMap { y in (0..<5).map { x in image.storage[y * 5 + 4 - x] } })
         let copies = flip.copies(of: image, epochs: 0..<16, seed: 3)
         let mirrored = copies.filter { $0.storage == mirror.storage }.count
         XCTAssertEqual(copies.filter { $0.storage == image.storage }.count + mirrored, 16)

@@ -17,7 +17,8 @@ enum BLAS {
     /// C = A · B + beta · C on the calling thread (A m × k, B k × n, row-major), for callers
     /// that share the work out themselves.
     static func sgemmOneThread(transB: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                               b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                               b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                               c: UnsafeMutablePointer<Float>, ldc: Int) {
         _ = singleThreaded
         cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -193,7 +193,8 @@ public enum ConvOps {
     static func outputGeometry(_ node: Node, height h: Int, width wd: Int, kernel: (Int, Int), strides: [Int],
                                dilations: [Int], padding padSpec: PaddingSpec) throws -> (Padding, Int, Int) {
         guard strides.count == 2, dilations.count == 2, dilations.allSatisfy({ $0 >= 1 }) else {
-            throw ModelError.node(node, "strides \(strides) and dilations \(dilations) must be two values of at least 1")
+            throw ModelError.node(node,
+                                  "strides \(strides) and dilations \(dilations) must be two values of at least 1")
         }
         do {
             let p = try WindowPlacement(height: h, width: wd,
@@ -239,7 +240,8 @@ public enum ConvOps {
             // Filters that stay fixed (explanations) come flipped and packed once (`preparedBackward`).
             let prepared = c.plan.convolution ?? Plan()
             dx = try conv(transposed, [dy, prepared.flipped ?? flippedTranspose(w, group: group)],
-                          plan: Plan(path: prepared.path, packed: prepared.flipped == nil ? nil : prepared.flippedPacked))[0]
+                          plan: Plan(path: prepared.path,
+                                     packed: prepared.flipped == nil ? nil : prepared.flippedPacked))[0]
         }
         if c.wants(1) {
             dw.storage.withUnsafeMutableBufferPointer {
@@ -248,7 +250,8 @@ public enum ConvOps {
         }
         if c.wants(0) && !byConvolution {
             dx.storage.withUnsafeMutableBufferPointer {
-                foldedInputGradient(dy, weight: w, into: $0.baseAddress!, channels: ch, group: group, geometry: geometry)
+                foldedInputGradient(dy, weight: w, into: $0.baseAddress!, channels: ch, group: group,
+                                    geometry: geometry)
             }
         }
         var db: Tensor? = nil

@@ -30,7 +30,8 @@ enum PoolOps {
             let placement: WindowPlacement
             do {
                 // SAME gives ceil(size / stride) windows whatever ceil_mode says.
-                placement = try WindowPlacement(height: h, width: w, extent: ((k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1),
+                placement = try WindowPlacement(height: h, width: w,
+                                                extent: ((k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1),
                                                 strides: (s[0], s[1]), padding: spec,
                                                 ceilMode: node.int("ceil_mode", default: 0) == 1
                                                     && spec != .same && spec != .sameLower)

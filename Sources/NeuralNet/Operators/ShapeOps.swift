@@ -237,7 +237,9 @@ enum ShapeOps {
             throw ModelError.node(n, "mode '\(mode)' is not implemented")
         }
         guard pads.count == 2 * x.rank else { throw ModelError.node(n, "pads has \(pads.count) values for rank \(x.rank)") }
-        guard pads.allSatisfy({ (-(1 << 40)...(1 << 40)).contains($0) }) else { throw ModelError.node(n, "pads \(pads) are out of range") }
+        guard pads.allSatisfy({ (-(1 << 40)...(1 << 40)).contains($0) }) else {
+            throw ModelError.node(n, "pads \(pads) are out of range")
+        }
         let shape = (0..<x.rank).map { x.shape[$0] + pads[$0] + pads[$0 + x.rank] }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelError.node(n, "pads \(pads) shrink \(x.shape) below zero") }
         _ = try MemoryBudget.count(shape, "the output", node: n)

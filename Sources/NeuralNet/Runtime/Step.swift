@@ -20,7 +20,9 @@ struct Step {
     var plan = StepPlan()
 
     func run(_ inputs: [Tensor?], opset: Int) throws -> [Tensor] {
-        if let convolution = plan.convolution { return try ConvOps.conv(node, inputs, plan: convolution, clip: plan.clip) }
+        if let convolution = plan.convolution {
+            return try ConvOps.conv(node, inputs, plan: convolution, clip: plan.clip)
+        }
         if let clip = plan.clip { return try ElementwiseOps.add(node, inputs, clip: clip) }
         return try Operators.table[node.opType]!(node, inputs, opset)
     }
