@@ -4,13 +4,13 @@ SWIFT ?= swift
 DEBIAN_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev libopenblas-dev pkg-config time
 BIN := .build/release/cnnfilter
 DEMO_OUT := out/demo
-# The release binary is built for the CPU it is built on (AVX2 / AVX-512 and
-# FMA where present): measured 1.3-2.5x faster than the portable x86-64 build
-# (README, "Build flavours"). PORTABLE=1 builds for any x86-64 instead.
+# The C kernels are compiled for SSE, AVX2 and AVX-512 and pick one at run time; the Swift code of the
+# release binary is built for the CPU it is built on (AVX2 / AVX-512 and FMA where present; README,
+# "Build flavours"). PORTABLE=1 builds the Swift code for any x86-64 instead.
 ifeq ($(PORTABLE),1)
 RELEASE_FLAGS :=
 else
-RELEASE_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DCNNFILTER_FMA -Xcc -march=native
+RELEASE_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DCNNFILTER_FMA
 endif
 
 .PHONY: deps build demo test install clean fuzz fuzz-build fuzz-regressions
@@ -46,17 +46,20 @@ demo: build
 	@ls -1 $(DEMO_OUT) | sed 's/^/  /'
 
 # swift test (portable debug build), the engine's and the ONNX operators' numeric tests again in the
-# host-CPU release build (its FMA path differs), then an independent read-back
-# of what cnnfilter writes (Pillow, pypng and numpy from PyPI) and onnxruntime on a model
-# fine-tuned from the command line.
+# host-CPU release build (its FMA path differs), once per instruction set of the C kernels this CPU has,
+# then an independent read-back of what cnnfilter writes (Pillow, pypng and numpy from PyPI) and
+# onnxruntime on a model fine-tuned from the command line.
 # The Python packages come first: the batch CLI test makes its photos with scripts/make-batch-photos.py.
 # Last, every fuzz finding and seed is replayed, and each fuzz target runs briefly (2,000 inputs, fixed seed).
+RELEASE_TESTS := ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests
+RELEASE_TESTS := $(RELEASE_TESTS)|GradientFixtureTests|OperatorGradientTests|ExplainTests
 test: deps
 	@python3 -c "import numpy, PIL, png, onnx, onnxruntime" 2>/dev/null || \
 	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
 	$(SWIFT) build --product cnnfilter
 	$(SWIFT) test
-	$(SWIFT) test -c release $(RELEASE_FLAGS) --filter 'ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests|GradientFixtureTests|OperatorGradientTests|ExplainTests'
+	for isa in $$(.build/debug/cnnfilter bench --list-isas); do echo "C kernels: $$isa"; \
+	  CNNFILTER_ISA=$$isa $(SWIFT) test -c release $(RELEASE_FLAGS) --filter '$(RELEASE_TESTS)' || exit 1; done
 	python3 scripts/check-written.py .build/debug/cnnfilter
 	python3 scripts/check-finetune.py .build/debug/cnnfilter
 	$(MAKE) fuzz-regressions

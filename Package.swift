@@ -24,8 +24,8 @@ let package = Package(
         // Swift frames: this small C layer owns every setjmp.
         .target(name: "CCodecs", dependencies: ["CPNG", "CJPEG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "Tensors"),
-        // The direct convolution's inner kernel (clang vector extensions: AVX-512 in the host-CPU
-        // build); optimized in debug builds too, where the tests run it.
+        // The convolution's inner kernels (clang vector extensions), compiled for SSE, AVX2 + FMA and
+        // AVX-512 and chosen at run time from the CPU; optimized in debug builds too, where the tests run them.
         .target(name: "CDirectConv", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "ImageCodecs", dependencies: ["CCodecs", "Tensors", "Convolution"]),
         .target(name: "Convolution", dependencies: ["Tensors"]),

@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
           cnnfilter bench model.onnx            (median forward latency of a model)
           cnnfilter bench model.onnx --profile  (and each layer's median time)
           cnnfilter bench model.onnx --explain gradcam  (an explanation's time against the forward pass's)
+          cnnfilter bench model.onnx --isa avx2  (the AVX2 kernels on an AVX-512 CPU, to compare them)
+        A model's line names the kernels that ran (sse, avx2 or avx512: the widest this CPU has, or --isa).
         """
     )
 
@@ -48,7 +50,16 @@ struct BenchCommand: ParsableCommand {
             + "alternating with the forward pass."))
     var explain: ExplainMethod?
 
+    @Option(help: ArgumentHelp("With a model: the C kernels' instruction set, sse, avx2 or avx512 (default: the "
+            + "widest this CPU runs, \(KernelSet.running))."))
+    var isa: String?
+
+    @Flag(help: "Print the instruction sets whose kernels this CPU runs, widest first, and stop.")
+    var listIsas = false
+
     func run() throws {
+        if listIsas { return print(KernelSet.supported.reversed().joined(separator: "\n")) }
+        if let isa { do { try KernelSet.use(isa) } catch { fail(error) } }
         if let model, let explain { return try benchExplanation(model, explain) }
         if let model { return try benchModel(model) }
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -108,9 +119,12 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             if json {
-                print("{\"model\": \"\(path.replacingOccurrences(of: "\"", with: "\\\""))\", \"ms\": \(String(format: "%.3f", ms)), \"runs\": \(runs)}")
+                let name = path.replacingOccurrences(of: "\"", with: "\\\"")
+                print("{\"model\": \"\(name)\", \"ms\": \(String(format: "%.3f", ms)), \"runs\": \(runs), "
+                      + "\"isa\": \"\(KernelSet.running)\", \"conv\": \"\((conv ?? .preferred).rawValue)\"}")
             } else {
-                print(String(format: "%@: %.2f ms median of %d runs", path, ms, runs))
+                print(String(format: "%@: %.2f ms median of %d runs (%@ kernels, %@ convolutions)", path, ms, runs,
+                             KernelSet.running, (conv ?? .preferred).rawValue))
             }
         } catch { fail(error) }
     }

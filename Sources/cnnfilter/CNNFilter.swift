@@ -22,10 +22,12 @@ struct CNNFilter: ParsableCommand {
     )
 
     static func main() {
+        OpenBLASCore.restartWithBetterCore()  // first: OpenBLAS reads OPENBLAS_CORETYPE only as it loads
         stopOpenBLASWorkers()  // before any other thread could use OpenBLAS
         let arguments = Array(CommandLine.arguments.dropFirst())
         let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"]
         if let error = Misspelling.unknownSubcommand(arguments, subcommands: names) { fail(error) }
+        do { try KernelSet.checkEnvironment() } catch { fail(error) }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -1,6 +1,7 @@
 import Foundation
 import ImageCodecs
 import Testing
+import Tensors
 
 @Suite struct ModelCLITests {
     let fixtures = CLI.repo.appendingPathComponent("Tests/NeuralNetTests/Fixtures/onnx")
@@ -52,6 +53,26 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let o = try JSONSerialization.jsonObject(with: Data(r.text.utf8)) as! [String: Any]
         #expect(o["model"] as? String == path("lenet5.onnx") && (o["ms"] as? Double ?? 0) > 0)
+    }
+
+    /// Every instruction set the CPU runs computes the same answer (within float rounding); others are refused.
+    @Test func everyKernelSetGivesTheSameAnswer() throws {
+        let sets = try CLI.run(["bench", "--list-isas"]).text.split(separator: "\n").map(String.init)
+        #expect(sets.last == "sse" && sets.count >= 1)
+        var answers: [Tensor] = []
+        for isa in sets {
+            let dir = try CLI.tempDir(), out = dir.appendingPathComponent("y.npy").path
+            let r = try CLI.run(["run", path("lenet5.onnx"), "--input", path("lenet5.input.npy"), "-o", out],
+                                env: ["CNNFILTER_ISA": isa])
+            #expect(r.status == 0, "\(isa): \(r.stderr)")
+            answers.append(try NPYCodec.decode(try ImageReader.readBytes(out), path: out, imageShape: false))
+            let b = try CLI.run(["bench", path("lenet5.onnx"), "--runs", "1", "--json", "--isa", isa])
+            let o = try JSONSerialization.jsonObject(with: Data(b.text.utf8)) as? [String: Any]
+            #expect(o?["isa"] as? String == isa, "\(b.text) \(b.stderr)")
+        }
+        for a in answers.dropFirst() { #expect(a.maxAbsDifference(answers[0]) < 1e-4) }
+        let bad = try CLI.run(["bench", path("lenet5.onnx")], env: ["CNNFILTER_ISA": "avx9"])
+        #expect(bad.status != 0 && bad.stderr.contains("CNNFILTER_ISA: unknown instruction set 'avx9'"))
     }
 
     @Test func benchProfilesEveryLayerOnEitherConvolutionPath() throws {

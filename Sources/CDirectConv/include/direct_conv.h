@@ -19,11 +19,24 @@
 /// half the speed once those had left the L2 cache: short streams defeat the
 /// hardware prefetcher).
 
+/// The kernels are compiled for SSE, AVX2 + FMA and AVX-512 (isa_*.c) and
+/// one set runs: the widest this CPU has, or the one the environment variable
+/// CNNFILTER_ISA names ("sse", "avx2", "avx512") when the CPU has it.
+
+/// The instruction set whose kernels run ("avx512", "avx2" or "sse").
+const char *cf_isa(void);
+/// 1 when this CPU runs the named kernels, else 0.
+int cf_isa_supported(const char *name);
+/// Runs the named kernels from now on (0), or -1 when they are unknown or this
+/// CPU lacks them. Filters packed before belong to the previous set: callers
+/// switch only between models (the tests run every set the CPU has).
+int cf_isa_use(const char *name);
+
 /// Filters per tile (8 with AVX-512, else 4).
 int cf_conv_rows(void);
 /// Grid positions per tile (48 with AVX-512).
 int cf_conv_tile_width(void);
-/// Floats per SIMD vector of this build (16 with AVX-512, 8 with AVX, 4 otherwise).
+/// Floats per SIMD vector of the running kernels (16 with AVX-512, 8 with AVX2, 4 with SSE).
 int cf_conv_lanes(void);
 /// Floats the caller must keep readable past the last value it needs:
 /// `cf_conv_run` reads whole vectors.
@@ -63,7 +76,7 @@ void cf_fill_phases(const float *src, int h, int w, int sy, int sx, int top, int
 void cf_depthwise_plane(const float *const *x, const float *w, int k, int count, float bias, float lo, float hi,
                         float *out, int pitch, int width);
 
-/// 1 when this build has cf_depthwise_flat (AVX-512), else 0.
+/// 1 when the running kernels have cf_depthwise_flat (AVX-512), else 0.
 int cf_depthwise_flat_available(void);
 
 /// A depthwise convolution's output plane (oh x ow, contiguous) computed as

@@ -12,11 +12,11 @@ public enum ConvOps {
     public enum Path: String, CaseIterable, Sendable {
         case direct, sgemm
 
-        /// The direct kernel where it has AVX-512 (16 lanes): measured faster than SGEMM on ResNet-18,
-        /// MobileNetV2, AlexNet and VGG-11 there (docs/performance.md); SGEMM in builds without it, where
-        /// the kernel's 4-float SSE vectors lose to OpenBLAS, which picks its own kernels at run time
-        /// (portable build, `cnnfilter bench --conv`: ResNet-18 91.5 ms direct, 53.5 ms SGEMM).
-        public static var preferred: Path { cf_conv_lanes() >= 16 ? .direct : .sgemm }
+        /// The direct kernel with the AVX-512 and AVX2 kernels, SGEMM with SSE's 4-float vectors. Measured
+        /// on ResNet-18 (`cnnfilter bench --isa I --conv P`, Xeon with AVX-512): direct 16.7 ms (avx512),
+        /// 28.8 ms (avx2), 65.0 ms (sse); SGEMM 32.1 ms with OpenBLAS's SkylakeX kernels, 43.0 ms with its
+        /// Haswell (AVX2) ones.
+        public static var preferred: Path { cf_conv_lanes() >= 8 ? .direct : .sgemm }
     }
 
     static let table: [String: Operator] = ["Conv": { node, inputs, _ in try conv(node, inputs) },

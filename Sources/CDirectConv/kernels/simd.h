@@ -1,18 +1,10 @@
 // The vector type the C kernels share: clang's vector extensions rather than
-// intrinsics, so that one source serves every x86-64 build (16-float AVX-512
-// vectors in the host-CPU build, SSE in the portable one).
+// intrinsics, so that one source serves every instruction set. LANES (floats
+// per vector) comes from the isa_*.c file that includes the kernels.
 #ifndef CNNFILTER_SIMD_H
 #define CNNFILTER_SIMD_H
 
 #include <string.h>
-
-#if defined(__AVX512F__)
-#define LANES 16
-#elif defined(__AVX__)
-#define LANES 8
-#else
-#define LANES 4
-#endif
 
 typedef float vf __attribute__((ext_vector_type(LANES)));
 // Loops over a tile's rows and vectors are unrolled completely, so that its

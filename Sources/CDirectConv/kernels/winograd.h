@@ -1,11 +1,9 @@
 // The transforms of Winograd's F(2x2, 3x3) convolution (see cf_winograd_input
 // and cf_winograd_output in direct_conv.h), LANES tiles at a time.
-#include "direct_conv.h"
-#include "simd.h"
 
 #pragma clang fp contract(fast)
 
-void cf_winograd_input(const float *const *d, int pitch, int th, int tw, float *v, long matrix) {
+void CF(winograd_input)(const float *const *d, int pitch, int th, int tw, float *v, long matrix) {
     for (int ty = 0; ty < th; ty++) {
         for (int tx = 0; tx < tw; tx += LANES) {
             long at = (long)ty * pitch + tx;
@@ -61,7 +59,7 @@ static inline void store_row(float *row, vf lo, vf hi, int n) {
     }
 }
 
-void cf_winograd_output(const float *m, long matrix, int th, int tw, float bias, float lo, float hi, float *out,
+void CF(winograd_output)(const float *m, long matrix, int th, int tw, float bias, float lo, float hi, float *out,
                         int oh, int ow) {
     vf vlo = (vf)lo, vhi = (vf)hi;
     for (int ty = 0; ty < th; ty++) {

@@ -1,11 +1,6 @@
 // A matrix product with the filters in the vector lanes (see cf_wide_gemm in
-// direct_conv.h). AVX-512 only: 48 filters are three vectors.
-#include "direct_conv.h"
-#include "simd.h"
-#include <stdlib.h>
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
+// direct_conv.h). AVX-512 only (isa_avx512.c includes it): 48 filters are
+// three vectors.
 
 // A tile: 3 vectors of 16 filters by 8 columns, 24 sums in registers. Each
 // row of x adds 3 weight vectors (each from two of cf_conv_pack's 8-filter
@@ -16,11 +11,9 @@
 #define COLUMNS 8
 #define PANEL 8  // cf_conv_pack's panels: 8 filters, tap-major (the AVX-512 build's ROWS)
 
-int cf_wide_gemm_rows(void) { return BLOCK; }
-
 static inline __attribute__((always_inline))
-void tile(const int n, const float *const *half, int k, const float *x, long ldx, int q, const float *bias, __m512 lo,
-          __m512 hi, float *out, long ldo, int o, int m) {
+void wide_tile(const int n, const float *const *half, int k, const float *x, long ldx, int q, const float *bias,
+               __m512 lo, __m512 hi, float *out, long ldo, int o, int m) {
     __m512 acc[3][COLUMNS];
     UNROLL
     for (int r = 0; r < 3; r++) {
@@ -60,7 +53,7 @@ void tile(const int n, const float *const *half, int k, const float *x, long ldx
     }
 }
 
-void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, const float *bias, float lo,
+void CF(wide_gemm)(const float *packed, int k, int m, const float *x, long ldx, int n, const float *bias, float lo,
                   float hi, float *out, long ldo, int block0, int block1) {
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     const int panels = (m + PANEL - 1) / PANEL;
@@ -73,30 +66,18 @@ void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, i
             half[h] = panel < panels ? packed + (long)panel * k * PANEL : zeros;
         }
         int q = 0;
-        for (; q + COLUMNS <= n; q += COLUMNS) tile(COLUMNS, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m);
+        for (; q + COLUMNS <= n; q += COLUMNS) wide_tile(COLUMNS, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m);
         switch (n - q) {  // constant counts, so that the sums stay in registers
-        case 7: tile(7, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
-        case 6: tile(6, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
-        case 5: tile(5, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
-        case 4: tile(4, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
-        case 3: tile(3, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
-        case 2: tile(2, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
-        case 1: tile(1, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 7: wide_tile(7, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 6: wide_tile(6, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 5: wide_tile(5, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 4: wide_tile(4, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 3: wide_tile(3, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 2: wide_tile(2, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
+        case 1: wide_tile(1, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
         default: break;
         }
     }
     free(zeros);
 }
 
-#else
-
-int cf_wide_gemm_rows(void) { return 0; }
-
-// Callers check cf_wide_gemm_rows() first (WinogradConv.swift uses cf_conv_run without AVX-512).
-
-void cf_wide_gemm(const float *packed, int k, int m, const float *x, long ldx, int n, const float *bias, float lo,
-                  float hi, float *out, long ldo, int block0, int block1) {
-    abort();
-}
-
-#endif

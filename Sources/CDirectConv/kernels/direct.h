@@ -1,14 +1,7 @@
 // The inner kernels of cnnfilter's direct convolution (see direct_conv.h).
 // Written with clang's vector extensions rather than intrinsics so that one
-// source serves every x86-64 build: the host-CPU build (-march=native) gets
-// 16-float AVX-512 vectors and fused multiply-adds, the portable build SSE.
-#include "direct_conv.h"
-#include "simd.h"
-#include <stdlib.h>
-#include <string.h>
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+// source serves every instruction set: isa_avx512.c compiles it with 16-float
+// vectors, isa_avx2.c with 8 and fused multiply-adds, isa_sse.c with 4.
 
 #pragma clang fp contract(fast)
 
@@ -22,11 +15,6 @@
 #define ROWS 4
 #endif
 #define WIDEST 3
-
-int cf_conv_rows(void) { return ROWS; }
-int cf_conv_lanes(void) { return LANES; }
-int cf_conv_tile_width(void) { return WIDEST * LANES; }
-int cf_conv_slack(void) { return LANES; }
 
 // Stores the first n values of v, which belong at grid row `row`, columns
 // col, col + 1, ... (wrapping into the next rows at `pitch`), into a filter's
@@ -42,7 +30,7 @@ static inline void store_grid(float *plane, vf v, int row, int col, int n, int p
         if (kept == LANES && i0 == 0) {
             store(line + col, v);
         } else if (kept > i0) {
-#if defined(__AVX512F__)
+#if CF_AVX512
             __mmask16 keep = (__mmask16)(((1u << kept) - 1) & ~((1u << i0) - 1));
             _mm512_mask_storeu_ps(line + col - i0, keep, (__m512)v);
 #else
@@ -109,7 +97,7 @@ void tile(const int nv, const float *w, int k, int rows, const float *const *x, 
     }
 }
 
-void cf_conv_pack(int m, int k, const float *w, long ldw, float *packed) {
+void CF(conv_pack)(int m, int k, const float *w, long ldw, float *packed) {
     for (int o = 0; o < m; o += ROWS) {
         float *panel = packed + (long)(o / ROWS) * k * ROWS;
         for (int r = 0; r < ROWS; r++) {
@@ -120,7 +108,7 @@ void cf_conv_pack(int m, int k, const float *w, long ldw, float *packed) {
     }
 }
 
-void cf_conv_run(const float *packed, int k, int row0, int row1, const float *const *x, int q0, int q1,
+void CF(conv_run)(const float *packed, int k, int row0, int row1, const float *const *x, int q0, int q1,
                  const float *bias, float lo, float hi, float *out, long ldo, int pitch, int width, int panelMajor) {
     const int wide = WIDEST * LANES;
     for (int outer = 0, outers = panelMajor ? (row1 - row0 + ROWS - 1) / ROWS : (q1 - q0 + wide - 1) / wide;
@@ -148,7 +136,7 @@ void cf_conv_run(const float *packed, int k, int row0, int row1, const float *co
 
 // Four vectors at a time: each sum is a chain of fused multiply-adds, one per
 // tap, and four chains keep the FMA units busy where one waits on the last.
-void cf_depthwise_plane(const float *const *x, const float *w, int k, int count, float bias, float lo, float hi,
+void CF(depthwise_plane)(const float *const *x, const float *w, int k, int count, float bias, float lo, float hi,
                         float *out, int pitch, int width) {
     vf vlo = (vf)lo, vhi = (vf)hi;
     int i = 0, row = 0, col = 0;
@@ -175,7 +163,7 @@ void cf_depthwise_plane(const float *const *x, const float *w, int k, int count,
     }
 }
 
-void cf_max_plane(const float *const *x, int k, int count, float *out, int pitch, int width) {
+void CF(max_plane)(const float *const *x, int k, int count, float *out, int pitch, int width) {
     int i = 0, row = 0, col = 0;
     for (; i + 4 * LANES <= count; i += 4 * LANES) {
         vf a[4];
@@ -218,7 +206,7 @@ static void deinterleave(const float *src, int pairs, float *even, float *odd) {
         store(even + i, e);
         store(odd + i, o);
     }
-#if defined(__AVX512F__)
+#if CF_AVX512
     if (i < pairs) {  // the last pairs with masked loads and stores
         int left = pairs - i;
         __m512 a = _mm512_maskz_loadu_ps((__mmask16)(left >= 8 ? 0xFFFF : (1u << (2 * left)) - 1), src + 2 * i);
@@ -239,7 +227,7 @@ static void deinterleave(const float *src, int pairs, float *even, float *odd) {
 
 static inline void fill(float *p, float v, int n) { for (int i = 0; i < n; i++) p[i] = v; }
 
-void cf_fill_phases(const float *src, int h, int w, int sy, int sx, int top, int left, int rows, int pitch,
+void CF(fill_phases)(const float *src, int h, int w, int sy, int sx, int top, int left, int rows, int pitch,
                     float *planes, long phaseSize, float padding) {
     // A padded row, sx phase rows wide, is split into its phases (pairs by SIMD shuffles at stride 2).
     int width = sx * pitch, lead = left < width ? left : width;
@@ -269,7 +257,7 @@ void cf_fill_phases(const float *src, int h, int w, int sy, int sx, int top, int
     if (padded != stack) free(padded);
 }
 
-void cf_split_phases(const float *src, int h, int w, int sy, int sx, int pitch, float *dst, long phaseSize) {
+void CF(split_phases)(const float *src, int h, int w, int sy, int sx, int pitch, float *dst, long phaseSize) {
     for (int py = 0; py < sy; py++) {
         for (int r = 0; r * sy + py < h; r++) {
             const float *row = src + (long)(r * sy + py) * w;

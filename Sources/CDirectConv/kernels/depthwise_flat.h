@@ -1,21 +1,13 @@
 // Depthwise convolution on the output plane as one flat run of vectors (see
-// cf_depthwise_flat in direct_conv.h). AVX-512 only: its masked loads stand in
-// for the zero padding, so the input is read in place (stride 1) or from
-// unpadded phase planes (larger strides).
-#include "direct_conv.h"
-#include "simd.h"
-#include <stdlib.h>
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
+// cf_depthwise_flat in direct_conv.h). AVX-512 only (isa_avx512.c includes it):
+// its masked loads stand in for the zero padding, so the input is read in
+// place (stride 1) or from unpadded phase planes (larger strides).
 
 // Vectors of one plane computed side by side: each sum is a chain of fused
 // multiply-adds, one per tap; eight independent chains keep the FMA units busy.
 #define AT_ONCE 8
 
-int cf_depthwise_flat_available(void) { return 1; }
-
-void cf_depthwise_flat_masks(int oh, int ow, int taps, const int *tapRow, const int *tapCol, const int *rows,
+void CF(depthwise_flat_masks)(int oh, int ow, int taps, const int *tapRow, const int *tapCol, const int *rows,
                              const int *cols, uint16_t *masks) {
     const long count = (long)oh * ow, vectors = (count + 15) / 16;
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
@@ -75,7 +67,7 @@ void vectors(const int n, const float *plane, const long *offsets, const float *
     }
 }
 
-void cf_depthwise_flat(const float *plane, const long *offsets, const float *w, int taps, const uint16_t *masks,
+void CF(depthwise_flat)(const float *plane, const long *offsets, const float *w, int taps, const uint16_t *masks,
                        long count, float bias, float lo, float hi, float *out) {
     const __m512 start = _mm512_set1_ps(bias), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     const long vectorCount = (count + 15) / 16;
@@ -94,20 +86,3 @@ void cf_depthwise_flat(const float *plane, const long *offsets, const float *w, 
     }
 }
 
-#else
-
-int cf_depthwise_flat_available(void) { return 0; }
-
-// Callers check cf_depthwise_flat_available() first (DepthwiseConv.swift uses padded phase planes
-// without AVX-512).
-void cf_depthwise_flat_masks(int oh, int ow, int taps, const int *tapRow, const int *tapCol, const int *rows,
-                             const int *cols, uint16_t *masks) {
-    abort();
-}
-
-void cf_depthwise_flat(const float *plane, const long *offsets, const float *w, int taps, const uint16_t *masks,
-                       long count, float bias, float lo, float hi, float *out) {
-    abort();
-}
-
-#endif
