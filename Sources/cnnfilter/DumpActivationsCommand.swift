@@ -1,4 +1,5 @@
 import ArgumentParser
+import Explain
 import FilterPipeline
 import Foundation
 import ImageCodecs
@@ -25,6 +26,11 @@ struct DumpActivationsCommand: ParsableCommand {
           cnnfilter dump-activations model.onnx --input x.npy -o acts/ --layers c1,c3 --colormap viridis --npy
           cnnfilter dump-activations --kernel edge --kernel sobel-x --kernel laplacian photo.png -o acts/
           cnnfilter dump-activations model.onnx --files-from list.txt -o acts/ --keep-tree --skip-existing
+          cnnfilter dump-activations lenet5.onnx boot.png -o acts/ --explain gradcam --visualize --visualize-steps 128
+        --explain METHOD adds the explanation of the top 3 classes (--explain-top) as 'cnnfilter explain
+        --method METHOD --class C' draws it (DIR/explain/METHOD-classC.png); --visualize adds, beside each
+        convolution's maps, what its channels look for as 'cnnfilter visualize --layer NAME' draws it
+        (DIR/features/NAME.png).
         Several photos (or --files-from) write one directory each, DIR/NAME/, into the
         existing directory DIR; --skip-existing skips those that have their index.html.
         With --kernel (repeatable) there is no model: the kernels are one layer
@@ -77,7 +83,72 @@ struct DumpActivationsCommand: ParsableCommand {
             + "or layer (one range for all channels)."))
     var normalize = "percentile"
 
+    @Option(help: ArgumentHelp("Explain the top classes: gradcam, gradcam++, saliency, guided, smoothgrad or "
+            + "integrated-gradients, as 'cnnfilter explain' does."))
+    var explain: ExplanationMethod?
+
+    @Option(help: "--explain: how many of the top classes.") var explainTop: Int?
+    @Option(help: "--explain gradcam/gradcam++: the layer weighed (default: the last maps before the classifier).")
+    var explainLayer: String?
+    @Option(help: "--explain smoothgrad: noisy copies (25).") var explainSamples: Int?
+    @Option(help: "--explain smoothgrad: noise, as a fraction of the input's range (0.15).") var explainNoise: Float?
+    @Option(help: "--explain integrated-gradients: steps along the path (64).") var explainSteps: Int?
+    @Option(help: "--explain integrated-gradients: black, blur or noise.") var explainBaseline: ExplanationBaseline?
+    @Option(help: "--explain: seed of smoothgrad's noise and the noise baseline (1).") var explainSeed: UInt64?
+
+    @Flag(help: "Draw what each convolution's channels look for, beside its maps (as 'cnnfilter visualize').")
+    var visualize = false
+    @Option(help: "--visualize: optimisation steps per picture (512).") var visualizeSteps: Int?
+    @Option(help: "--visualize: the channels, a list such as 0-7 (default: the first 16).") var visualizeChannels: String?
+
     @OptionGroup var preparation: InputOptions
+
+    func validate() throws {
+        let explainOptions: [(String, Bool)] = [
+            ("--explain-top", explainTop != nil), ("--explain-layer", explainLayer != nil),
+            ("--explain-samples", explainSamples != nil), ("--explain-noise", explainNoise != nil),
+            ("--explain-steps", explainSteps != nil), ("--explain-baseline", explainBaseline != nil),
+            ("--explain-seed", explainSeed != nil),
+        ]
+        if explain == nil, let (name, _) = explainOptions.first(where: \.1) {
+            throw ValidationError("\(name) goes with --explain METHOD")
+        }
+        if let explain, explainLayer != nil, !explain.weighsALayer {
+            throw ValidationError("--explain-layer goes with --explain gradcam or gradcam++")
+        }
+        if let problem = explanation?.problem(optionPrefix: "--explain-") { throw ValidationError(problem) }
+        if let explainTop, !(1...100).contains(explainTop) {
+            throw ValidationError("--explain-top must be between 1 and 100")
+        }
+        if !visualize, visualizeSteps != nil || visualizeChannels != nil {
+            throw ValidationError("--visualize-\(visualizeSteps != nil ? "steps" : "channels") goes with --visualize")
+        }
+        if let visualizeSteps, !(1...100_000).contains(visualizeSteps) {
+            throw ValidationError("--visualize-steps must be between 1 and 100000")
+        }
+        if let visualizeChannels, (try? ChannelList.parse(visualizeChannels)) == nil {
+            throw ValidationError("--visualize-channels '\(visualizeChannels)' is not a list of channels such as 0-7")
+        }
+        if output == "-" && (explain != nil || visualize) {
+            throw ValidationError("-o -: --explain and --visualize write files; give a directory")
+        }
+        if !kernel.isEmpty && explain != nil {
+            throw ValidationError("--explain needs a classifier; --kernel makes a one-layer model without classes")
+        }
+    }
+
+    /// --explain and its options.
+    var explanation: ExplanationSettings? {
+        guard let explain else { return nil }
+        var s = ExplanationSettings(method: explain)
+        s.layer = explainLayer
+        if let explainSamples { s.samples = explainSamples }
+        if let explainNoise { s.noise = explainNoise }
+        if let explainSteps { s.steps = explainSteps }
+        if let explainBaseline { s.baseline = explainBaseline }
+        if let explainSeed { s.seed = explainSeed }
+        return s
+    }
 
     func run() throws {
         batch.limitThreads()
@@ -99,9 +170,8 @@ struct DumpActivationsCommand: ParsableCommand {
             guard graph.inputs.count == 1 else {
                 throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
             }
-            let source = photos.first ?? input!
-            let (x, background) = try ActivationDump.input(source, for: graph, preparation: prep, overlay: overlay)
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: source)
+            try write(graph: graph, file: photos.first ?? input!, preparation: prep, colormap: cmap,
+                      normalization: norm)
         } catch { fail(error) }
     }
 
@@ -118,7 +188,9 @@ struct DumpActivationsCommand: ParsableCommand {
             guard graph.inputs.count == 1 else {
                 throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
             }
-            var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
+            // The feature pictures do not depend on the input: made once for the whole batch.
+            var dump = try configure(graph: graph, colormap: colormap, normalization: normalization, preparation: prep)
+                .renderingFeatures(graph: graph)
             dump.progress = { _ in }
             batch.removeLeftovers(of: targets)
             let progress = BatchProgressLine(enabled: targets.count > 1)
@@ -137,27 +209,40 @@ struct DumpActivationsCommand: ParsableCommand {
     /// Heat maps over a photo read best in a colour map; maps alone in grey.
     var colormapName: String { colormap ?? (overlay ? "turbo" : "gray") }
 
-    func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization,
-               overlay: OverlayBackground? = nil, source: String) throws {
-        var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
-        dump.inputDescription = source
-        dump.overlay = overlay
+    func write(graph: Graph, file: String, preparation: InputPreparation, colormap: Colormap,
+               normalization: Normalization) throws {
+        var dump = try configure(graph: graph, colormap: colormap, normalization: normalization,
+                                 preparation: preparation)
         if output == "-" {
             guard !npy else { throw ValidationError("-o -: --npy writes files; give a directory") }
+            let (x, background) = try ActivationDump.input(file, for: graph, preparation: preparation,
+                                                           overlay: overlay)
+            dump.inputDescription = file
+            dump.overlay = background
             let (layer, image) = try dump.sheet(graph: graph, input: x)
             try ImageWriter.write(image, format: .png, to: "-")
             let shape = layer.shape.map(String.init).joined(separator: "×")
             FileHandle.standardError.write(Data("cnnfilter: \(layer.name) \(shape) to standard output\n".utf8))
             return
         }
-        let written = try dump.run(graph: graph, input: x, into: output)
+        let written = try dump.run(graph: graph, file: file, preparation: preparation, overlay: overlay, into: output)
         let done = "cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n"
         FileHandle.standardError.write(Data(done.utf8))
     }
 
     /// The dump as the options ask for it.
-    func configure(graph: Graph, colormap: Colormap, normalization: Normalization) throws -> ActivationDump {
+    func configure(graph: Graph, colormap: Colormap, normalization: Normalization,
+                   preparation: InputPreparation) throws -> ActivationDump {
         var dump = ActivationDump()
+        dump.explanation = explanation
+        if let explainTop { dump.explanationTop = explainTop }
+        if visualize {
+            var features = ReportFeatures()
+            if let visualizeSteps { features.steps = visualizeSteps }
+            features.channels = try visualizeChannels.map { try ChannelList.parse($0) }
+            features.mean = preparation.mean; features.std = preparation.std
+            dump.features = features
+        }
         dump.allNodes = allNodes
         dump.top = top
         dump.title = URL(fileURLWithPath: model).lastPathComponent
@@ -194,10 +279,7 @@ struct DumpActivationsCommand: ParsableCommand {
                 throw CodecError(model, "not an image")
             }
             let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
-            let x = try InputPreparation().tensor(from: model, for: graph.inputs[0])
-            let background = overlay
-                ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: model)
+            try write(graph: graph, file: model, preparation: InputPreparation(), colormap: cmap, normalization: norm)
         } catch { fail(error) }
     }
 }
