@@ -99,7 +99,8 @@ struct DumpActivationsCommand: ParsableCommand {
     @Flag(help: "Draw what each convolution's channels look for, beside its maps (as 'cnnfilter visualize').")
     var visualize = false
     @Option(help: "--visualize: optimisation steps per picture (512).") var visualizeSteps: Int?
-    @Option(help: "--visualize: the channels, a list such as 0-7 (default: the first 16).") var visualizeChannels: String?
+    @Option(help: "--visualize: the channels, a list such as 0-7 (default: the first 16).")
+    var visualizeChannels: String?
 
     @OptionGroup var preparation: InputOptions
 
