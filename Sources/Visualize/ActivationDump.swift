@@ -62,9 +62,9 @@ public struct ActivationDump {
                 throw ModelError("no layer named '\(l)' (cnnfilter info lists them)")
             }
         }
-        let dump = try renderingFeatures(graph: graph)
+        let explained = try explaining(graph: graph, input: input), dump = try renderingFeatures(graph: graph)
         return try OutputDirectory.write(target) { dir in
-            try dump.write(runner: runner, graph: graph, input: input, into: dir)
+            try dump.write(runner: runner, graph: graph, input: input, explained: explained, into: dir)
         }
     }
 
@@ -112,7 +112,8 @@ public struct ActivationDump {
         return allNodes || !plumbing.contains(index)
     }
 
-    func write(runner: ModelRunner, graph: Graph, input: Tensor, into dir: String) throws -> [Layer] {
+    func write(runner: ModelRunner, graph: Graph, input: Tensor, explained: Explained?,
+               into dir: String) throws -> [Layer] {
         let plumbing = GraphPlumbing.plumbing(in: graph)
         func shown(_ index: Int, _ name: String) -> Bool { shows(index, name, plumbing: plumbing) }
         let nodeIndex = Dictionary(graph.nodes.enumerated().map { ($1.outputs.first ?? "", $0) },
@@ -163,7 +164,7 @@ public struct ActivationDump {
                 throw ModelError("\(file): \(labels.count) labels for \(p.probabilities.count) classes")
             }
         }
-        page.explanations = try writeExplanations(graph: graph, input: input, into: dir)
+        page.explanations = try writeExplanations(explained, into: dir)
         page.inputPicture = try InputPicture(input).flatMap { picture in
             let file = dir + "/.input.png"
             try ImageWriter.write(picture.image, format: .png, to: file)

@@ -26,28 +26,40 @@ extension ActivationDump {
         return Tensor(shape: [1] + x.shape.dropFirst(), values: Array(first))
     }
 
-    func writeExplanations(graph: Graph, input: Tensor, into dir: String) throws -> Explanations? {
+    /// The explanations made and drawn, before any file is written (a bad layer fails at once).
+    struct Explained {
+        var method: ExplanationMethod, layer: String?
+        var items: [(item: ClassExplanation.Item, picture: RasterImage)]
+    }
+
+    func explaining(graph: Graph, input: Tensor) throws -> Explained? {
         guard let settings = explanation else { return nil }
         let x = Self.oneItem(input)
         let explanation = try ClassExplanation(graph: graph, input: x, labels: labels, settings: settings,
                                                model: title ?? "the model")
-        let p = explanation.prediction
-        let background = try photo ?? ClassExplanation.photo(file: nil, input: x, preparation: InputPreparation())
-        try FileManager.default.createDirectory(atPath: dir + "/explain", withIntermediateDirectories: true)
-        var items: [Explanations.Item] = []
-        for item in try explanation.explain(Array(p.ranking.prefix(explanationTop))) {
-            let file = "explain/\(settings.method.rawValue)-class\(item.target)"
-            let picture = explanation.picture([item], photo: background)
-            try ImageWriter.write(picture, format: .png, to: dir + "/" + file + ".png")
-            if writeNPY { try OutputFile.write(dir + "/" + file + ".npy", bytes: NPYCodec.encode(item.map)) }
-            items.append(.init(file: file + ".png", title: item.panel.title, target: item.target,
-                               width: picture.width))
-            progress("explained class \(item.target) (\(item.panel.title)) with \(settings.method.rawValue)")
-        }
         let layer = try explanation.explainer.layerValue(settings).map { value in
             graph.nodes.first { $0.outputs.first == value }?.displayName ?? value
         }
-        return Explanations(method: settings.method, layer: layer, items: items)
+        let background = try photo ?? ClassExplanation.photo(file: nil, input: x, preparation: InputPreparation())
+        let items = try explanation.explain(Array(explanation.prediction.ranking.prefix(explanationTop))).map {
+            item in
+            progress("explained class \(item.target) (\(item.panel.title)) with \(settings.method.rawValue)")
+            return (item, explanation.picture([item], photo: background))
+        }
+        return Explained(method: settings.method, layer: layer, items: items)
+    }
+
+    func writeExplanations(_ explained: Explained?, into dir: String) throws -> Explanations? {
+        guard let explained else { return nil }
+        try FileManager.default.createDirectory(atPath: dir + "/explain", withIntermediateDirectories: true)
+        let items = try explained.items.map { item, picture in
+            let file = "explain/\(explained.method.rawValue)-class\(item.target)"
+            try ImageWriter.write(picture, format: .png, to: dir + "/" + file + ".png")
+            if writeNPY { try OutputFile.write(dir + "/" + file + ".npy", bytes: NPYCodec.encode(item.map)) }
+            return Explanations.Item(file: file + ".png", title: item.panel.title, target: item.target,
+                                     width: picture.width)
+        }
+        return Explanations(method: explained.method, layer: explained.layer, items: items)
     }
 }
 
