@@ -138,6 +138,7 @@ public struct ActivationDump {
                 section.view = .vector
                 section.values = maps.values
                 try ImageWriter.write(VectorChart.bars(maps.values), format: .png, to: dir + "/" + name + ".png")
+                section.features = try writeFeatures(of: name, into: dir)  // a 1×1 convolution's
             } else {
                 section.view = .maps
                 try writeMaps(maps, name: name, into: dir, section: &section)

@@ -241,6 +241,7 @@ struct ReportPage {
                 + "drawn as bars on one scale for the whole layer. "
                 + "Largest: \(list).</p>\n"
             s += "<img class=\"vector\" src=\"\(name).png\" alt=\"\(name): \(l.values.count) values as bars\">\n"
+            if let f = l.features { s += featureFigure(f, layer: l.name) }
         case .classes:
             if let p = l.prediction, let best = p.ranking.first {
                 let how = p.fromLogits ? "softmax of the logits" : "the model's own probabilities"
