@@ -35,6 +35,10 @@ extension ActivationDump {
     func explaining(graph: Graph, input: Tensor) throws -> Explained? {
         guard let settings = explanation else { return nil }
         let x = Self.oneItem(input)
+        if x.rank == 4 && x.shape[0] > 1 {
+            throw ModelError("\(inputDescription ?? "the input"): --explain explains one item, and it holds "
+                             + "\(x.shape[0]) different ones")
+        }
         let explanation = try ClassExplanation(graph: graph, input: x, labels: labels, settings: settings,
                                                model: title ?? "the model")
         let layer = try explanation.explainer.layerValue(settings).map { value in

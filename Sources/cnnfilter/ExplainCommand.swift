@@ -3,7 +3,6 @@ import Explain
 import Foundation
 import ImageCodecs
 import NeuralNet
-import Tensors
 import Visualize
 
 extension ExplanationMethod: ExpressibleByArgument {}

@@ -133,6 +133,14 @@ import Testing
         let stdout = try CLI.run(["dump-activations", lenet, photo, "-o", "-", "--layers", "C1",
                                   "--explain", "gradcam"])
         #expect(stdout.status != 0 && stdout.stderr.contains("-o -: --explain and --visualize write files"))
+        // A .npy of 4 different items (the residual fixture's batch): one line naming it, nothing written.
+        let residual = CLI.repo.appendingPathComponent("Tests/NeuralNetTests/Fixtures/gradients/residual")
+        let batch = residual.appendingPathComponent("input.npy").path
+        let many = try CLI.run(["dump-activations", residual.appendingPathComponent("model.onnx").path,
+                                "--input", batch, "-o", dir, "--explain", "saliency"])
+        #expect(many.status != 0 && many.stderr.split(separator: "\n").count == 1
+                && many.stderr.contains("\(batch): --explain explains one item, and it holds 4"), "\(many.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
         let kernels = try CLI.run(["dump-activations", "--kernel", "edge", photo, "-o", dir, "--explain", "gradcam"])
         #expect(kernels.status != 0 && kernels.stderr.contains("--explain needs a classifier"), "\(kernels.stderr)")
     }
