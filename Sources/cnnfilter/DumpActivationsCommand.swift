@@ -25,11 +25,12 @@ struct DumpActivationsCommand: ParsableCommand {
           cnnfilter dump-activations model.onnx --input x.npy -o acts/ --layers c1,c3 --colormap viridis --npy
           cnnfilter dump-activations --kernel edge --kernel sobel-x --kernel laplacian photo.png -o acts/
           cnnfilter dump-activations model.onnx --files-from list.txt -o acts/ --keep-tree --skip-existing
-          cnnfilter dump-activations lenet5.onnx boot.png -o acts/ --explain gradcam --visualize --visualize-steps 128
-        --explain METHOD adds the explanation of the top 3 classes (--explain-top) as 'cnnfilter explain
-        --method METHOD --class C' draws it (DIR/explain/METHOD-classC.png); --visualize adds, beside each
-        convolution's maps, what its channels look for as 'cnnfilter visualize --layer NAME' draws it
-        (DIR/features/NAME.png).
+          cnnfilter dump-activations lenet5.onnx boot.png -o acts/ --explain gradcam --visualize
+        --explain METHOD adds the explanations of the top 3 classes (--explain-top),
+        each as 'cnnfilter explain --method METHOD --class C' draws it
+        (DIR/explain/METHOD-classC.png); --visualize adds, beside each
+        convolution's maps, what its channels look for, as 'cnnfilter visualize
+        --layer NAME' draws it (DIR/features/NAME.png).
         Several photos (or --files-from) write one directory each, DIR/NAME/, into the
         existing directory DIR; --skip-existing skips those that have their index.html.
         With --kernel (repeatable) there is no model: the kernels are one layer

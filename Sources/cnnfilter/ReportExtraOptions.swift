@@ -9,7 +9,7 @@ struct ReportExtraOptions: ParsableArguments {
             + "integrated-gradients, as 'cnnfilter explain' does."))
     var explain: ExplanationMethod?
 
-    @Option(help: "--explain: how many of the top classes.") var explainTop: Int?
+    @Option(help: "--explain: how many of the top classes (3).") var explainTop: Int?
     @Option(help: "--explain gradcam/gradcam++: the layer weighed (default: the last maps before the classifier).")
     var explainLayer: String?
     @Option(help: "--explain smoothgrad: noisy copies (25).") var explainSamples: Int?
