@@ -26,6 +26,16 @@ extension ActivationDump {
         return Tensor(shape: [1] + x.shape.dropFirst(), values: Array(first))
     }
 
+    /// This dump ready for many inputs: the explanation's layer name checked (a typo fails once, not on
+    /// every input) and the feature pictures made.
+    public func prepared(graph: Graph) throws -> ActivationDump {
+        if let name = explanation?.layer {
+            do { _ = try Explainer.value(named: name, in: graph) }
+            catch let e as ModelError { throw ModelError("\(title ?? "the model"): --explain-layer: \(e.message)") }
+        }
+        return try renderingFeatures(graph: graph)
+    }
+
     /// The explanations made and drawn, before any file is written (a bad layer fails at once).
     struct Explained {
         var method: ExplanationMethod, layer: String?

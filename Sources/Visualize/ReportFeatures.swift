@@ -6,7 +6,7 @@ import NeuralNet
 /// convolution the report shows, pictures optimised to raise its channels' mean activations, made by
 /// `FeatureVisualizer` exactly as `cnnfilter visualize --layer NAME` makes them and drawn by
 /// `FeatureSheet`, beside the layer's maps. The pictures do not depend on the input, so a batch of
-/// reports renders them once (`ActivationDump.renderingFeatures`).
+/// reports renders them once (`ActivationDump.prepared`).
 public struct ReportFeatures: Sendable {
     public var steps = 512, seed: UInt64 = 1, rate: Float = 0.05
     /// The channels to draw (those a layer has); nil: the first 16, as `visualize` draws.

@@ -136,7 +136,7 @@ struct DumpActivationsCommand: ParsableCommand {
             }
             // The feature pictures do not depend on the input: made once for the whole batch.
             var dump = try configure(graph: graph, colormap: colormap, normalization: normalization, preparation: prep)
-                .renderingFeatures(graph: graph)
+                .prepared(graph: graph)
             dump.progress = { _ in }
             batch.removeLeftovers(of: targets)
             let progress = BatchProgressLine(enabled: targets.count > 1)

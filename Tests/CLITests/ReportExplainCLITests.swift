@@ -107,6 +107,12 @@ import Testing
                                                   method: "saliency", options: [], count: 1)
             #expect(classes == [top], "\(name): \(classes)")
         }
+        // A misspelt layer fails once, before any report.
+        let typo = try CLI.run(["dump-activations", colourModel, "--files-from", list.path, "-o", acts,
+                                "--explain", "gradcam", "--explain-layer", "_conv2_con"])
+        #expect(typo.status != 0 && typo.stderr.split(separator: "\n").count == 1
+                && typo.stderr.contains("--explain-layer: no layer '_conv2_con'; did you mean '_conv2_Conv'?"),
+                "\(typo.stderr)")
         // The feature pictures do not depend on the photo: the same in both reports.
         #expect(try bytes(acts + "/red/features/_conv2_Conv/000.png")
                 == bytes(acts + "/green/features/_conv2_Conv/000.png"))
