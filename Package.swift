@@ -41,7 +41,8 @@ let package = Package(
         // Saliency, guided backpropagation, SmoothGrad, integrated gradients and Grad-CAM on the runtime's
         // backward pass; feature visualisation by optimisation (Adam from Training).
         .target(name: "Explain", dependencies: ["NeuralNet", "Tensors", "Kernels", "Training"]),
-        .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors", "FilterPipeline"]),
+        .target(name: "Visualize", dependencies: ["ImageCodecs", "NeuralNet", "Kernels", "Tensors", "FilterPipeline",
+                                               "Explain"]),
         .executableTarget(name: "cnnfilter", dependencies: [
             "FilterPipeline", "ImageCodecs", "Kernels", "Convolution", "Tensors", "NeuralNet",
             "Visualize", "Training", "Explain",

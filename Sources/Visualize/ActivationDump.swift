@@ -1,3 +1,4 @@
+import Explain
 import Foundation
 import ImageCodecs
 import NeuralNet
@@ -28,6 +29,13 @@ public struct ActivationDump {
     /// The page's heading (the model's file name, say) and what the input was (a photo's path).
     public var title: String? = nil
     public var inputDescription: String? = nil
+    /// Explain the top `explanationTop` classes (`ReportExplanation`), drawn over `photo` (default: the
+    /// input stretched to [0, 1]).
+    public var explanation: ExplanationSettings? = nil
+    public var explanationTop = 3
+    public var photo: OverlayBackground? = nil
+    /// Draw what each convolution's channels look for (`ReportFeatures`).
+    public var features: ReportFeatures? = nil
     /// Progress lines (stderr in the CLI).
     public var progress: (String) -> Void = { _ in }
 
@@ -54,8 +62,9 @@ public struct ActivationDump {
                 throw ModelError("no layer named '\(l)' (cnnfilter info lists them)")
             }
         }
+        let explained = try explaining(graph: graph, input: input), dump = try renderingFeatures(graph: graph)
         return try OutputDirectory.write(target) { dir in
-            try write(runner: runner, graph: graph, input: input, into: dir)
+            try dump.write(runner: runner, graph: graph, input: input, explained: explained, into: dir)
         }
     }
 
@@ -97,12 +106,16 @@ public struct ActivationDump {
         return found
     }
 
-    func write(runner: ModelRunner, graph: Graph, input: Tensor, into dir: String) throws -> [Layer] {
+    /// Whether the report shows node `index`, named `name`.
+    func shows(_ index: Int, _ name: String, plumbing: Set<Int>) -> Bool {
+        if let layers { return layers.contains(name) }
+        return allNodes || !plumbing.contains(index)
+    }
+
+    func write(runner: ModelRunner, graph: Graph, input: Tensor, explained: Explained?,
+               into dir: String) throws -> [Layer] {
         let plumbing = GraphPlumbing.plumbing(in: graph)
-        func shown(_ index: Int, _ name: String) -> Bool {
-            if let layers { return layers.contains(name) }
-            return allNodes || !plumbing.contains(index)
-        }
+        func shown(_ index: Int, _ name: String) -> Bool { shows(index, name, plumbing: plumbing) }
         let nodeIndex = Dictionary(graph.nodes.enumerated().map { ($1.outputs.first ?? "", $0) },
                                    uniquingKeysWith: { a, _ in a })
         let total = graph.nodes.indices.filter { shown($0, graph.nodes[$0].displayName) }.count
@@ -125,9 +138,11 @@ public struct ActivationDump {
                 section.view = .vector
                 section.values = maps.values
                 try ImageWriter.write(VectorChart.bars(maps.values), format: .png, to: dir + "/" + name + ".png")
+                section.features = try writeFeatures(of: name, into: dir)  // a 1×1 convolution's
             } else {
                 section.view = .maps
                 try writeMaps(maps, name: name, into: dir, section: &section)
+                section.features = try writeFeatures(of: name, into: dir)
             }
             if writeNPY { try OutputFile.write(dir + "/" + name + ".npy", bytes: NPYCodec.encode(out)) }
             written.append(Layer(name: name, opType: node.opType, shape: out.shape, range: maps.finiteRange,
@@ -150,6 +165,7 @@ public struct ActivationDump {
                 throw ModelError("\(file): \(labels.count) labels for \(p.probabilities.count) classes")
             }
         }
+        page.explanations = try writeExplanations(explained, into: dir)
         page.inputPicture = try InputPicture(input).flatMap { picture in
             let file = dir + "/.input.png"
             try ImageWriter.write(picture.image, format: .png, to: file)

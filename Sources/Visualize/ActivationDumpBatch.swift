@@ -16,7 +16,8 @@ extension ActivationDump {
         return (x, try preparation.background(from: file, height: x.shape[2], width: x.shape[3]))
     }
 
-    /// Dumps the model's layers on `file` (see `input`) into the directory `target`.
+    /// Dumps the model's layers on `file` (see `input`) into the directory `target`; explanations are
+    /// drawn over the photo (a .npy input: its channels stretched to [0, 1]).
     @discardableResult
     public func run(graph: Graph, file: String, preparation: InputPreparation, overlay: Bool,
                     into target: String) throws -> [Layer] {
@@ -24,6 +25,9 @@ extension ActivationDump {
         var dump = self
         dump.overlay = background
         dump.inputDescription = file
+        if explanation != nil {
+            dump.photo = try ClassExplanation.photo(file: file, input: Self.oneItem(x), preparation: preparation)
+        }
         return try dump.run(graph: graph, input: x, into: target)
     }
 }

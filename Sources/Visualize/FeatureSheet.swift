@@ -1,3 +1,4 @@
+import Explain
 import Foundation
 import ImageCodecs
 
@@ -66,24 +67,46 @@ public enum FeatureSheet {
         return canvas.raster
     }
 
+    /// The tiles of `pictures`, each titled with its name (a channel's number, a class's name) and the
+    /// activation it reaches.
+    public static func tiles(_ pictures: [FeaturePicture], names: [String]) -> [Tile] {
+        zip(names, pictures).map { name, p in
+            Tile(values: p.values, channels: p.channels, height: p.height, width: p.width,
+                 title: "\(name) " + String(format: "%.3g", p.objective))
+        }
+    }
+
+    /// The sheet's caption: what was raised (`objective`: "channel mean", say), how long, in which model.
+    public static func caption(layer: String, objective: String, steps: Int, model: String) -> String {
+        "\(layer) \(objective)s, \(steps) steps: \((model as NSString).lastPathComponent)"
+    }
+
     /// Writes DIR/NAME.png (the sheet) and DIR/NAME/NNN.png (one picture per tile, numbered by `numbers`),
     /// all or nothing (`OutputDirectory`); returns the files written, relative to DIR.
     @discardableResult
     public static func write(_ tiles: [Tile], numbers: [Int], name: String, caption: String,
                              into target: String) throws -> [String] {
+        try OutputDirectory.write(target) { dir in
+            try writeFiles(tiles, numbers: numbers, name: name, caption: caption, into: dir).files
+        }
+    }
+
+    /// `write`'s files into the existing directory `dir` as they are made, for a caller that writes
+    /// all or nothing itself (the activation report); also the sheet's width.
+    static func writeFiles(_ tiles: [Tile], numbers: [Int], name: String, caption: String,
+                           into dir: String) throws -> (files: [String], width: Int) {
         precondition(numbers.count == tiles.count)
         let file = name.replacingOccurrences(of: "/", with: "_")
         let digits = max(3, String(numbers.max() ?? 0).count)
-        return try OutputDirectory.write(target) { dir in
-            try FileManager.default.createDirectory(atPath: dir + "/" + file, withIntermediateDirectories: true)
-            var written: [String] = []
-            for (tile, number) in zip(tiles, numbers) {
-                let path = file + "/" + String(repeating: "0", count: digits - String(number).count) + "\(number).png"
-                try ImageWriter.write(image(tile), format: .png, to: dir + "/" + path)
-                written.append(path)
-            }
-            try ImageWriter.write(render(tiles, caption: caption), format: .png, to: dir + "/" + file + ".png")
-            return [file + ".png"] + written
+        try FileManager.default.createDirectory(atPath: dir + "/" + file, withIntermediateDirectories: true)
+        var written: [String] = []
+        for (tile, number) in zip(tiles, numbers) {
+            let path = file + "/" + String(repeating: "0", count: digits - String(number).count) + "\(number).png"
+            try ImageWriter.write(image(tile), format: .png, to: dir + "/" + path)
+            written.append(path)
         }
+        let sheet = render(tiles, caption: caption)
+        try ImageWriter.write(sheet, format: .png, to: dir + "/" + file + ".png")
+        return ([file + ".png"] + written, sheet.width)
     }
 }

@@ -27,6 +27,8 @@ struct ReportPage {
         var tiles: [Tile] = []
         var sheetSize = (0, 0)
         var mapSize = (0, 0, 0)
+        /// What the channels look for (`--visualize`), beside the maps.
+        var features: ReportFeatures.Figure? = nil
     }
 
     var sections: [Section]
@@ -41,6 +43,7 @@ struct ReportPage {
     var prediction: Prediction? = nil
     var outputName = ""
     var inputPicture: (png: [UInt8], picture: InputPicture)? = nil
+    var explanations: ActivationDump.Explanations? = nil
 
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -78,6 +81,8 @@ struct ReportPage {
     #zoom img{width:min(80vw,70vh);height:auto;image-rendering:pixelated;background:#000}
     .cbar{display:flex;align-items:center;gap:.6em;justify-content:center;margin-top:.5em;color:#ccc}
     .cbar .grad{display:inline-block;width:260px;height:14px}
+    .explain{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1em;align-items:start}
+    .pair{display:flex;gap:1.5em;flex-wrap:wrap;align-items:flex-start}.features figcaption{max-width:520px}
     """
 
     /// The colour map as a CSS gradient, low on the left.
@@ -100,6 +105,7 @@ struct ReportPage {
 
         """
         s += "<div class=\"top\">\n" + inputFigure() + predictionBox() + "</div>\n"
+        s += explanations.map(explanationSection) ?? ""
         s += overview()
         for section in sections { s += render(section) }
         s += Self.zoom
@@ -212,6 +218,7 @@ struct ReportPage {
             let colours = "Colour map \(colormap.rawValue)\(overlay ? " over the photo" : ""), \(normalizationNote)"
             s += "<p class=\"meta\">\(l.mapSize.0) map\(l.mapSize.0 == 1 ? "" : "s") of \(l.mapSize.1)×\(l.mapSize.2). "
                 + "\(colours). Click a channel to see it large with its values.</p>\n"
+            if l.features != nil { s += "<div class=\"pair\">" }
             s += "<div class=\"sheet\"><img class=\"px\" src=\"\(name).png\" width=\"\(l.sheetSize.0)\" "
                 + "alt=\"\(name)\">\n"
             let (w, h) = (Double(max(l.sheetSize.0, 1)), Double(max(l.sheetSize.1, 1)))
@@ -225,6 +232,7 @@ struct ReportPage {
                     + "width:\(pct(t.rect.w, w));height:\(pct(t.rect.h, h))\"></a>\n"
             }
             s += "</div>\n"
+            if let f = l.features { s += featureFigure(f, layer: l.name) + "</div>\n" }
         case .vector:
             let largest = l.values.indices.filter { l.values[$0].isFinite }
                 .sorted { l.values[$0] > l.values[$1] || (l.values[$0] == l.values[$1] && $0 < $1) }.prefix(5)
@@ -233,6 +241,7 @@ struct ReportPage {
                 + "drawn as bars on one scale for the whole layer. "
                 + "Largest: \(list).</p>\n"
             s += "<img class=\"vector\" src=\"\(name).png\" alt=\"\(name): \(l.values.count) values as bars\">\n"
+            if let f = l.features { s += featureFigure(f, layer: l.name) }
         case .classes:
             if let p = l.prediction, let best = p.ranking.first {
                 let how = p.fromLogits ? "softmax of the logits" : "the model's own probabilities"

@@ -46,9 +46,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With a model: how convolutions with many filters run, direct (cnnfilter's kernel) or sgemm (im2col + OpenBLAS), to compare them (default: \(ConvOps.Path.preferred.rawValue) in this build).")
     var conv: ConvOps.Path?
 
-    @Option(help: ArgumentHelp("With a model: also time this explanation of the top class (gradcam or saliency), "
-            + "alternating with the forward pass."))
-    var explain: ExplainMethod?
+    @Option(help: ArgumentHelp("With a model: also time this explanation of the top class (a method of "
+            + "'explain', with its default options), alternating with the forward pass."))
+    var explain: ExplanationMethod?
 
     @Option(help: ArgumentHelp("With a model: the C kernels' instruction set, sse, avx2 or avx512 (default: the "
             + "widest this CPU runs, \(KernelSet.running))."))
@@ -130,7 +130,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Forward passes and explanations of the top class in turn, one of each per run; the medians and their ratio.
-    func benchExplanation(_ path: String, _ method: ExplainMethod) throws {
+    func benchExplanation(_ path: String, _ method: ExplanationMethod) throws {
         do {
             var graph = try ONNXLoader.load(path: path)
             guard graph.inputs.count == 1 else { throw ModelError("\(path): explanations need one input") }
@@ -138,14 +138,8 @@ struct BenchCommand: ParsableCommand {
             let runner = try ModelRunner(graph, convolutions: conv ?? .preferred), explainer = try Explainer(graph)
             let x = Tensor(shape: graph.inputs[0].shape.map { $0 ?? 1 }, repeating: 0.5)
             let scores = try explainer.scores(x), top = scores.indices.max { scores[$0] < scores[$1] } ?? 0
-            let layer = try explainer.defaultLayer()
-            func explainOnce() throws {
-                switch method {
-                case .gradcam, .gradcamPlusPlus: _ = try explainer.gradCAM(x, target: top, layer: layer,
-                                                                           plusPlus: method == .gradcamPlusPlus)
-                default: _ = try explainer.saliency(x, target: top)
-                }
-            }
+            let settings = ExplanationSettings(method: method), layer = try explainer.layerValue(settings)
+            func explainOnce() throws { _ = try explainer.explain(x, target: top, settings, layer: layer) }
             _ = try runner.run([graph.inputs[0].name: x]); try explainOnce()
             var forward: [Double] = [], explained: [Double] = []
             for _ in 0..<max(1, runs) {
@@ -157,8 +151,7 @@ struct BenchCommand: ParsableCommand {
                 explained.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             let f = forward.sorted()[forward.count / 2], e = explained.sorted()[explained.count / 2]
-            let what = method == .gradcam || method == .gradcamPlusPlus
-                ? "\(method.rawValue) on \(layer)" : method.rawValue
+            let what = layer.map { "\(method.rawValue) on \($0)" } ?? method.rawValue
             print(String(format: "%@: forward %.2f ms, %@ %.2f ms (%.2f× the forward pass), medians of %d runs",
                          path, f, what, e, e / f, runs))
         } catch { fail(error) }

@@ -25,6 +25,12 @@ struct DumpActivationsCommand: ParsableCommand {
           cnnfilter dump-activations model.onnx --input x.npy -o acts/ --layers c1,c3 --colormap viridis --npy
           cnnfilter dump-activations --kernel edge --kernel sobel-x --kernel laplacian photo.png -o acts/
           cnnfilter dump-activations model.onnx --files-from list.txt -o acts/ --keep-tree --skip-existing
+          cnnfilter dump-activations lenet5.onnx boot.png -o acts/ --explain gradcam --visualize
+        --explain METHOD adds the explanations of the top 3 classes (--explain-top),
+        each as 'cnnfilter explain --method METHOD --class C' draws it
+        (DIR/explain/METHOD-classC.png); --visualize adds, beside each
+        convolution's maps, what its channels look for, as 'cnnfilter visualize
+        --layer NAME' draws it (DIR/features/NAME.png).
         Several photos (or --files-from) write one directory each, DIR/NAME/, into the
         existing directory DIR; --skip-existing skips those that have their index.html.
         With --kernel (repeatable) there is no model: the kernels are one layer
@@ -77,7 +83,18 @@ struct DumpActivationsCommand: ParsableCommand {
             + "or layer (one range for all channels)."))
     var normalize = "percentile"
 
+    @OptionGroup var extras: ReportExtraOptions
+
     @OptionGroup var preparation: InputOptions
+
+    func validate() throws {
+        if output == "-" && (extras.explain != nil || extras.visualize) {
+            throw ValidationError("-o -: --explain and --visualize write files; give a directory")
+        }
+        if !kernel.isEmpty && extras.explain != nil {
+            throw ValidationError("--explain needs a classifier; --kernel makes a one-layer model without classes")
+        }
+    }
 
     func run() throws {
         batch.limitThreads()
@@ -99,9 +116,8 @@ struct DumpActivationsCommand: ParsableCommand {
             guard graph.inputs.count == 1 else {
                 throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
             }
-            let source = photos.first ?? input!
-            let (x, background) = try ActivationDump.input(source, for: graph, preparation: prep, overlay: overlay)
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: source)
+            try write(graph: graph, file: photos.first ?? input!, preparation: prep, colormap: cmap,
+                      normalization: norm)
         } catch { fail(error) }
     }
 
@@ -118,7 +134,9 @@ struct DumpActivationsCommand: ParsableCommand {
             guard graph.inputs.count == 1 else {
                 throw ModelError("\(model): the model takes \(graph.inputs.count) inputs; give it one")
             }
-            var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
+            // The feature pictures do not depend on the input: made once for the whole batch.
+            var dump = try configure(graph: graph, colormap: colormap, normalization: normalization, preparation: prep)
+                .prepared(graph: graph)
             dump.progress = { _ in }
             batch.removeLeftovers(of: targets)
             let progress = BatchProgressLine(enabled: targets.count > 1)
@@ -137,27 +155,32 @@ struct DumpActivationsCommand: ParsableCommand {
     /// Heat maps over a photo read best in a colour map; maps alone in grey.
     var colormapName: String { colormap ?? (overlay ? "turbo" : "gray") }
 
-    func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization,
-               overlay: OverlayBackground? = nil, source: String) throws {
-        var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
-        dump.inputDescription = source
-        dump.overlay = overlay
+    func write(graph: Graph, file: String, preparation: InputPreparation, colormap: Colormap,
+               normalization: Normalization) throws {
+        var dump = try configure(graph: graph, colormap: colormap, normalization: normalization,
+                                 preparation: preparation)
         if output == "-" {
             guard !npy else { throw ValidationError("-o -: --npy writes files; give a directory") }
+            let (x, background) = try ActivationDump.input(file, for: graph, preparation: preparation,
+                                                           overlay: overlay)
+            dump.inputDescription = file
+            dump.overlay = background
             let (layer, image) = try dump.sheet(graph: graph, input: x)
             try ImageWriter.write(image, format: .png, to: "-")
             let shape = layer.shape.map(String.init).joined(separator: "×")
             FileHandle.standardError.write(Data("cnnfilter: \(layer.name) \(shape) to standard output\n".utf8))
             return
         }
-        let written = try dump.run(graph: graph, input: x, into: output)
+        let written = try dump.run(graph: graph, file: file, preparation: preparation, overlay: overlay, into: output)
         let done = "cnnfilter: \(written.count) layers in \(output)/ (open \(output)/index.html)\n"
         FileHandle.standardError.write(Data(done.utf8))
     }
 
     /// The dump as the options ask for it.
-    func configure(graph: Graph, colormap: Colormap, normalization: Normalization) throws -> ActivationDump {
+    func configure(graph: Graph, colormap: Colormap, normalization: Normalization,
+                   preparation: InputPreparation) throws -> ActivationDump {
         var dump = ActivationDump()
+        try extras.configure(&dump, preparation: preparation)
         dump.allNodes = allNodes
         dump.top = top
         dump.title = URL(fileURLWithPath: model).lastPathComponent
@@ -194,10 +217,7 @@ struct DumpActivationsCommand: ParsableCommand {
                 throw CodecError(model, "not an image")
             }
             let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
-            let x = try InputPreparation().tensor(from: model, for: graph.inputs[0])
-            let background = overlay
-                ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: model)
+            try write(graph: graph, file: model, preparation: InputPreparation(), colormap: cmap, normalization: norm)
         } catch { fail(error) }
     }
 }

@@ -72,12 +72,10 @@ struct VisualizeCommand: ParsableCommand {
                 line.finish(String(format: "cnnfilter: %@ channel %d: %@ %.4g after %d steps", visualizer.layerName,
                                    picked[n], what, picture.objective, steps))
             })
-            let tiles = zip(picked, pictures).map { c, p in
-                FeatureSheet.Tile(values: p.values, channels: p.channels, height: p.height, width: p.width,
-                                  title: "\(classes != nil ? names?[safe: c] ?? String(c) : String(c)) "
-                                      + String(format: "%.3g", p.objective))
-            }
-            let caption = "\(visualizer.layerName) \(what)s, \(steps) steps: \((model as NSString).lastPathComponent)"
+            let tiles = FeatureSheet.tiles(pictures, names: picked.map {
+                classes != nil ? names?[safe: $0] ?? String($0) : String($0)
+            })
+            let caption = FeatureSheet.caption(layer: visualizer.layerName, objective: what, steps: steps, model: model)
             let files = try FeatureSheet.write(tiles, numbers: picked, name: visualizer.layerName, caption: caption,
                                                into: output)
             note(String(format: "cnnfilter: %d pictures of %@ in %@/ (%@, %@/…), %.1f s", pictures.count,
