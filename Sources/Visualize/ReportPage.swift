@@ -27,6 +27,8 @@ struct ReportPage {
         var tiles: [Tile] = []
         var sheetSize = (0, 0)
         var mapSize = (0, 0, 0)
+        /// A kernel bank's kernels, one per channel (`kernelList`).
+        var kernels: [KernelMatrix] = []
     }
 
     var sections: [Section]
@@ -78,6 +80,7 @@ struct ReportPage {
     #zoom img{width:min(80vw,70vh);height:auto;image-rendering:pixelated;background:#000}
     .cbar{display:flex;align-items:center;gap:.6em;justify-content:center;margin-top:.5em;color:#ccc}
     .cbar .grad{display:inline-block;width:260px;height:14px}
+    \(kernelStyle)
     """
 
     /// The colour map as a CSS gradient, low on the left.
@@ -224,7 +227,7 @@ struct ReportPage {
                     + "style=\"left:\(pct(t.rect.x, w));top:\(pct(t.rect.y, h));"
                     + "width:\(pct(t.rect.w, w));height:\(pct(t.rect.h, h))\"></a>\n"
             }
-            s += "</div>\n"
+            s += "</div>\n" + kernelList(l.kernels)
         case .vector:
             let largest = l.values.indices.filter { l.values[$0].isFinite }
                 .sorted { l.values[$0] > l.values[$1] || (l.values[$0] == l.values[$1] && $0 < $1) }.prefix(5)

@@ -138,8 +138,9 @@ struct DumpActivationsCommand: ParsableCommand {
     var colormapName: String { colormap ?? (overlay ? "turbo" : "gray") }
 
     func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization,
-               overlay: OverlayBackground? = nil, source: String) throws {
+               overlay: OverlayBackground? = nil, source: String, kernels: [KernelMatrix]? = nil) throws {
         var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
+        dump.kernels = kernels
         dump.inputDescription = source
         dump.overlay = overlay
         if output == "-" {
@@ -197,7 +198,8 @@ struct DumpActivationsCommand: ParsableCommand {
             let x = try InputPreparation().tensor(from: model, for: graph.inputs[0])
             let background = overlay
                 ? try InputPreparation().background(from: model, height: r.height, width: r.width) : nil
-            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: model)
+            try write(graph: graph, input: x, colormap: cmap, normalization: norm, overlay: background, source: model,
+                      kernels: kernels.map(KernelMatrix.init))
         } catch { fail(error) }
     }
 }
