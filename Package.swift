@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "FilterPipelineTests", dependencies: ["FilterPipeline", "Kernels", "ImageCodecs", "Convolution", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "NeuralNet", "ImageCodecs", "Tensors"]),
+        .testTarget(name: "VisualizeTests", dependencies: ["Visualize", "NeuralNet", "ImageCodecs", "Kernels", "Tensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "ImageCodecs", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "NeuralNet", "ImageCodecs", "Tensors"],
                     exclude: ["Fixtures"]),

@@ -36,6 +36,9 @@ public struct ActivationDump {
     public var photo: OverlayBackground? = nil
     /// Draw what each convolution's channels look for (`ReportFeatures`).
     public var features: ReportFeatures? = nil
+    /// A kernel bank's kernels (`KernelBankModel`), one per channel of its layer: tiles and page name them and
+    /// show their matrices.
+    public var kernels: [KernelMatrix]? = nil
     /// Progress lines (stderr in the CLI).
     public var progress: (String) -> Void = { _ in }
 
@@ -98,7 +101,7 @@ public struct ActivationDump {
                 let ranges = normalization.ranges((0..<maps.channels).map(maps.channel))
                 let shared = normalization == .layer ? ranges.first : nil
                 image = ContactSheet.sheet(maps, ranges: ranges, colormap: colormap, sharedRange: shared,
-                                           overlay: overlay).image
+                                           overlay: overlay, kernels: kernels).image
             }
             found = (layer, image)
         }
@@ -195,7 +198,8 @@ public struct ActivationDump {
             files.append(file)
         }
         let sheet = ContactSheet.sheet(maps, ranges: ranges, colormap: colormap,
-                                       sharedRange: normalization == .layer ? ranges.first : nil, overlay: overlay)
+                                       sharedRange: normalization == .layer ? ranges.first : nil, overlay: overlay,
+                                       kernels: kernels)
         try ImageWriter.write(sheet.image, format: .png, to: dir + "/" + name + ".png")
         section.sheetSize = (sheet.layout.width, sheet.layout.height)
         section.tiles = (0..<maps.channels).map { c in
@@ -205,5 +209,6 @@ public struct ActivationDump {
                                    shown: ranges[c])
         }
         section.mapSize = (maps.channels, maps.height, maps.width)
+        if let kernels, kernels.count == maps.channels { section.kernels = kernels }
     }
 }

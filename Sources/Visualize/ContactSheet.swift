@@ -1,8 +1,9 @@
 import Foundation
 import ImageCodecs
 
-/// All channels of a layer in a grid, each labelled with its index, and a
-/// colour bar on the right (with the value range when the layer shares one).
+/// All channels of a layer in a grid, each labelled with its index (or a
+/// `TileCaption`: a kernel bank's kernel names and matrices), and a colour bar
+/// on the right (with the value range when the layer shares one).
 /// Labels are in the 5×7 `TextFont` at twice its size, readable at 100 %.
 enum ContactSheet {
     static let background: (UInt8, UInt8, UInt8) = (24, 24, 24)
@@ -22,10 +23,12 @@ enum ContactSheet {
         sheet(maps, ranges: ranges, colormap: colormap, sharedRange: sharedRange, overlay: overlay).image
     }
 
+    /// `kernels`, one per channel, caption the tiles with their names and matrices.
     static func sheet(_ maps: LayerMaps, ranges: [(Float, Float)], colormap: Colormap, sharedRange: (Float, Float)?,
-                      overlay: OverlayBackground? = nil) -> (image: RasterImage, layout: Layout) {
+                      overlay: OverlayBackground? = nil,
+                      kernels: [KernelMatrix]? = nil) -> (image: RasterImage, layout: Layout) {
         let n = maps.channels
-        let s = 2, label = TextFont.height * s + 4, gap = 6, bar = 16
+        let s = 2, gap = 6, bar = 16
         let barLabels = sharedRange.map { [short($0.1), short($0.0)] } ?? ["high", "low"]
         let barSpace = bar + 14 + (barLabels.map { TextFont.measure($0, scale: s) }.max() ?? 0) + 8
         // Small maps are enlarged (nearest neighbour) to at least 48 pixels; overlays are tiles of the
@@ -39,6 +42,11 @@ enum ContactSheet {
         cols = max(1, min(cols, (maxWidth - barSpace - gap) / (tileWidth() + gap)))
         let rows = (n + cols - 1) / cols
         let tileW = tileWidth(), tileH = (overlay?.height ?? maps.height) * scale
+        let captions = (0..<n).map { c in
+            kernels.flatMap { $0.count == n ? TileCaption(channel: c, kernel: $0[c], maxWidth: tileW) : nil }
+                ?? TileCaption(title: String(c))
+        }
+        let label = captions.map(\.height).max() ?? TileCaption.line
         let width = gap + cols * (tileW + gap) + barSpace
         let height = max(gap + rows * (label + tileH + gap), 80)
         var canvas = Canvas(width: width, height: height)
@@ -47,7 +55,7 @@ enum ContactSheet {
         for c in 0..<n {
             let gx = gap + (c % cols) * (tileW + gap), gy = gap + (c / cols) * (label + tileH + gap)
             tiles.append((gx, gy, tileW, label + tileH))
-            canvas.write(String(c), x: gx, y: gy, scale: s, colour: ink)
+            captions[c].draw(on: &canvas, x: gx, y: gy)
             let values = maps.channel(c)
             if let overlay {
                 overlay.blend(values, height: maps.height, width: maps.width, range: ranges[c],
@@ -65,22 +73,35 @@ enum ContactSheet {
         }
         // Colour bar: high at the top, labelled with the shared range (or high / low when each channel has its own).
         let bx = width - barSpace + 6, by = gap + label, bh = max(40, min(height - by - gap, 256))
-        for y in 0..<bh {
-            let colour = colormap.rgb(1 - Float(y) / Float(max(bh - 1, 1)))
-            for x in 0..<bar { canvas.set(bx + x, by + y, colour) }
-        }
-        canvas.write(barLabels[0], x: bx + bar + 5, y: by, scale: s, colour: ink)
-        canvas.write(barLabels[1], x: bx + bar + 5, y: by + bh - TextFont.height * s, scale: s, colour: ink)
+        colourBar(on: &canvas, x: bx, y: by, width: bar, height: bh, colormap: colormap, labels: barLabels)
         return (canvas.raster, Layout(width: width, height: height, tiles: tiles))
+    }
+
+    /// A vertical colour bar, the map's top at the top, with `labels` spread evenly from its top to its bottom
+    /// on the right (high … low).
+    static func colourBar(on canvas: inout Canvas, x: Int, y: Int, width: Int, height: Int, colormap: Colormap,
+                          labels: [String]) {
+        for row in 0..<height {
+            let colour = colormap.rgb(1 - Float(row) / Float(max(height - 1, 1)))
+            for col in 0..<width { canvas.set(x + col, y + row, colour) }
+        }
+        let textHeight = TextFont.height * 2
+        for (i, text) in labels.enumerated() {
+            let top = labels.count == 1 ? y : y + i * (height - textHeight) / (labels.count - 1)
+            canvas.write(text, x: x + width + 5, y: top, scale: 2, colour: ink)
+        }
     }
 
     /// A number in at most 5 characters of the digit font.
     static func short(_ v: Float) -> String {
         if v == v.rounded(), abs(v) < 10000 { return String(Int(v)) }
         if abs(v) >= 0.01 && abs(v) < 1000 {
-            var s = String(format: "%.3g", Double(v))
-            if s.count > 5 { s = String(s.prefix(5)) }
-            return s
+            // Fewer digits until it fits, rounded (0.0399 is 0.04, not 0.039).
+            for digits in [3, 2] {
+                let s = String(format: "%.\(digits)g", Double(v))
+                if s.count <= 5 { return s }
+            }
+            return String(format: "%.1g", Double(v))
         }
         return String(format: "%.0e", Double(v)).replacingOccurrences(of: "e-0", with: "e-")
             .replacingOccurrences(of: "e+0", with: "e")

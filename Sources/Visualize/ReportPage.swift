@@ -29,6 +29,8 @@ struct ReportPage {
         var mapSize = (0, 0, 0)
         /// What the channels look for (`--visualize`), beside the maps.
         var features: ReportFeatures.Figure? = nil
+        /// A kernel bank's kernels, one per channel (`kernelList`).
+        var kernels: [KernelMatrix] = []
     }
 
     var sections: [Section]
@@ -83,6 +85,7 @@ struct ReportPage {
     .cbar .grad{display:inline-block;width:260px;height:14px}
     .explain{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1em;align-items:start}
     .pair{display:flex;gap:1.5em;flex-wrap:wrap;align-items:flex-start}.features figcaption{max-width:520px}
+    \(kernelStyle)
     """
 
     /// The colour map as a CSS gradient, low on the left.
@@ -231,7 +234,7 @@ struct ReportPage {
                     + "style=\"left:\(pct(t.rect.x, w));top:\(pct(t.rect.y, h));"
                     + "width:\(pct(t.rect.w, w));height:\(pct(t.rect.h, h))\"></a>\n"
             }
-            s += "</div>\n"
+            s += "</div>\n" + kernelList(l.kernels)
             if let f = l.features { s += featureFigure(f, layer: l.name) + "</div>\n" }
         case .vector:
             let largest = l.values.indices.filter { l.values[$0].isFinite }

@@ -156,9 +156,10 @@ struct DumpActivationsCommand: ParsableCommand {
     var colormapName: String { colormap ?? (overlay ? "turbo" : "gray") }
 
     func write(graph: Graph, file: String, preparation: InputPreparation, colormap: Colormap,
-               normalization: Normalization) throws {
+               normalization: Normalization, kernels: [KernelMatrix]? = nil) throws {
         var dump = try configure(graph: graph, colormap: colormap, normalization: normalization,
                                  preparation: preparation)
+        dump.kernels = kernels
         if output == "-" {
             guard !npy else { throw ValidationError("-o -: --npy writes files; give a directory") }
             let (x, background) = try ActivationDump.input(file, for: graph, preparation: preparation,
@@ -217,7 +218,8 @@ struct DumpActivationsCommand: ParsableCommand {
                 throw CodecError(model, "not an image")
             }
             let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
-            try write(graph: graph, file: model, preparation: InputPreparation(), colormap: cmap, normalization: norm)
+            try write(graph: graph, file: model, preparation: InputPreparation(), colormap: cmap, normalization: norm,
+                      kernels: kernels.map(KernelMatrix.init))
         } catch { fail(error) }
     }
 }
