@@ -66,7 +66,8 @@ void CF(wide_gemm)(const float *packed, int k, int m, const float *x, long ldx, 
             half[h] = panel < panels ? packed + (long)panel * k * PANEL : zeros;
         }
         int q = 0;
-        for (; q + COLUMNS <= n; q += COLUMNS) wide_tile(COLUMNS, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m);
+        for (; q + COLUMNS <= n; q += COLUMNS)
+            wide_tile(COLUMNS, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m);
         switch (n - q) {  // constant counts, so that the sums stay in registers
         case 7: wide_tile(7, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;
         case 6: wide_tile(6, half, k, x, ldx, q, bias, vlo, vhi, out, ldo, b * BLOCK, m); break;

@@ -16,7 +16,8 @@ public enum KernelSet {
             throw KernelSetError("unknown instruction set '\(name)' (expected \(names.joined(separator: ", ")))")
         }
         guard cf_isa_use(name) == 0 else {
-            throw KernelSetError("this CPU cannot run the \(name) kernels (it runs \(supported.joined(separator: ", ")))")
+            let runs = supported.joined(separator: ", ")
+            throw KernelSetError("this CPU cannot run the \(name) kernels (it runs \(runs))")
         }
     }
 
