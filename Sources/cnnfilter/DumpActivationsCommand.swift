@@ -140,7 +140,11 @@ struct DumpActivationsCommand: ParsableCommand {
     func write(graph: Graph, input x: Tensor, colormap: Colormap, normalization: Normalization,
                overlay: OverlayBackground? = nil, source: String, kernels: [KernelMatrix]? = nil) throws {
         var dump = try configure(graph: graph, colormap: colormap, normalization: normalization)
-        dump.kernels = kernels
+        if let kernels {
+            dump.kernels = kernels
+            dump.title = "\(kernels.count) kernel\(kernels.count == 1 ? "" : "s") on "
+                + URL(fileURLWithPath: source).lastPathComponent
+        }
         dump.inputDescription = source
         dump.overlay = overlay
         if output == "-" {
