@@ -2,6 +2,7 @@
 # the Swift toolchain; missing Debian packages are installed first.
 SWIFT ?= swift
 DEBIAN_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev libopenblas-dev pkg-config time
+TEST_PACKAGES := chromium
 BIN := .build/release/cnnfilter
 DEMO_OUT := out/demo
 # The C kernels are compiled for SSE, AVX2 and AVX-512 and pick one at run time; the Swift code of the
@@ -13,10 +14,11 @@ else
 RELEASE_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DCNNFILTER_FMA
 endif
 
-.PHONY: deps build demo test install clean fuzz fuzz-build fuzz-regressions
+.PHONY: deps test-deps build demo test install clean fuzz fuzz-build fuzz-regressions
 
-deps:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+# Installs those of the Debian packages $(1) that are missing.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -24,6 +26,14 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call install-missing,$(DEBIAN_PACKAGES))
+
+# Only the tests need a browser: headless Chromium opens the reports (scripts/screenshot-report.sh).
+test-deps: deps
+	$(call install-missing,$(TEST_PACKAGES))
 
 build: deps
 	$(SWIFT) build -c release --product cnnfilter $(RELEASE_FLAGS)
@@ -50,10 +60,12 @@ demo: build
 # then an independent read-back of what cnnfilter writes (Pillow, pypng and numpy from PyPI) and
 # onnxruntime on a model fine-tuned from the command line.
 # The Python packages come first: the batch CLI test makes its photos with scripts/make-batch-photos.py.
+# Headless Chromium then opens three activation reports and checks that every image loads, no script fails and
+# the prediction and class names are on the page (scripts/screenshot-report.sh, about 25 s).
 # Last, every fuzz finding and seed is replayed, and each fuzz target runs briefly (2,000 inputs, fixed seed).
 RELEASE_TESTS := ConvolutionTests|ReferenceFixtureTests|WorkedExamplesTests|OperatorFixtureTests
 RELEASE_TESTS := $(RELEASE_TESTS)|GradientFixtureTests|OperatorGradientTests|ExplainTests
-test: deps
+test: test-deps
 	@python3 -c "import numpy, PIL, png, onnx, onnxruntime" 2>/dev/null || \
 	  python3 -m pip install -q --disable-pip-version-check numpy pillow pypng onnx onnxruntime
 	$(SWIFT) build --product cnnfilter
@@ -62,6 +74,7 @@ test: deps
 	  CNNFILTER_ISA=$$isa $(SWIFT) test -c release $(RELEASE_FLAGS) --filter '$(RELEASE_TESTS)' || exit 1; done
 	python3 scripts/check-written.py .build/debug/cnnfilter
 	python3 scripts/check-finetune.py .build/debug/cnnfilter
+	sh scripts/screenshot-report.sh out/report-check
 	$(MAKE) fuzz-regressions
 	$(MAKE) fuzz FUZZ_OPTIONS="-runs=2000 -seed=1"
 

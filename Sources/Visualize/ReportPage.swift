@@ -66,7 +66,7 @@ struct ReportPage {
     static let style = """
     body{font-family:sans-serif;background:#181818;color:#eee;margin:2em;max-width:1320px}
     a{color:#8cc4ff}h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin:.2em 0 .4em}
-    section{margin-bottom:2.5em}img{max-width:100%}.px{image-rendering:pixelated}.meta{color:#aaa}
+    section{margin-bottom:2.5em}img{max-width:100%;height:auto}.px{image-rendering:pixelated}.meta{color:#aaa}
     .top{display:flex;gap:3em;flex-wrap:wrap;align-items:flex-start;margin:1.5em 0}
     figure{margin:0}figcaption{color:#aaa;max-width:300px;font-size:.9em;margin-top:.4em}
     .prediction{flex:1 1 420px}.prediction h2 b{color:#ff9f4a}
@@ -107,7 +107,7 @@ struct ReportPage {
         <h1>\(heading)</h1>
 
         """
-        s += "<div class=\"top\">\n" + inputFigure() + predictionBox() + "</div>\n"
+        s += "<div class=\"top\">\n" + inputFigure() + (kernelBox() ?? predictionBox()) + "</div>\n"
         s += explanations.map(explanationSection) ?? ""
         s += overview()
         for section in sections { s += render(section) }
@@ -223,7 +223,7 @@ struct ReportPage {
                 + "\(colours). Click a channel to see it large with its values.</p>\n"
             if l.features != nil { s += "<div class=\"pair\">" }
             s += "<div class=\"sheet\"><img class=\"px\" src=\"\(name).png\" width=\"\(l.sheetSize.0)\" "
-                + "alt=\"\(name)\">\n"
+                + "height=\"\(l.sheetSize.1)\" alt=\"\(name)\">\n"
             let (w, h) = (Double(max(l.sheetSize.0, 1)), Double(max(l.sheetSize.1, 1)))
             func pct(_ v: Int, _ of: Double) -> String { String(format: "%.3f%%", Double(v) / of * 100) }
             for (c, t) in l.tiles.enumerated() {

@@ -159,7 +159,11 @@ struct DumpActivationsCommand: ParsableCommand {
                normalization: Normalization, kernels: [KernelMatrix]? = nil) throws {
         var dump = try configure(graph: graph, colormap: colormap, normalization: normalization,
                                  preparation: preparation)
-        dump.kernels = kernels
+        if let kernels {
+            dump.kernels = kernels
+            dump.title = "\(kernels.count) kernel\(kernels.count == 1 ? "" : "s") on "
+                + URL(fileURLWithPath: file).lastPathComponent
+        }
         if output == "-" {
             guard !npy else { throw ValidationError("-o -: --npy writes files; give a directory") }
             let (x, background) = try ActivationDump.input(file, for: graph, preparation: preparation,
