@@ -7,6 +7,7 @@
 # then runs munged, slurmctld and slurmd from a temporary directory with their own configuration,
 # socket and ports (none of /etc/slurm or the system's munged is used), and stops them at exit.
 # No cgroups (proctrack/linuxproc, task/none), so it also runs in a container. Not in make test.
+# SLURM_LOGS=DIR keeps the daemons' logs and the tasks' output there.
 # MODEL (default models/lenet5-fashion.onnx) is the classifier the predict array runs.
 # Needs numpy and Pillow (scripts/make-batch-photos.py).
 set -euo pipefail
@@ -33,6 +34,7 @@ stop() {
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
     done
+    if [ -n "${SLURM_LOGS:-}" ]; then mkdir -p "$SLURM_LOGS" && cp "$work"/*.log "$SLURM_LOGS"/; fi
     rm -rf "$work"
 }
 trap stop EXIT
@@ -50,7 +52,7 @@ pids+=($!)
 for _ in $(seq 50); do [ -S "$work/munge/socket" ] && break; sleep 0.1; done
 [ -S "$work/munge/socket" ] || fail "munged did not start"
 
-# One node, localhost, with this machine's CPUs and memory as slurmd counts them.
+# One node, localhost, with this machine's CPUs (sockets, cores, threads) and memory as slurmd counts them.
 hw=$(slurmd -C | head -1)
 cpus=$(sed -n 's/.* CPUs=\([0-9]*\).*/\1/p' <<<"$hw")
 memory=$(sed -n 's/.* RealMemory=\([0-9]*\).*/\1/p' <<<"$hw")
@@ -79,7 +81,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
 ReturnToService=2
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+$(sed 's/^NodeName=[^ ]*/NodeName=localhost NodeAddr=127.0.0.1/' <<<"$hw") State=UNKNOWN
 PartitionName=local Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
 # In the foreground (-D), so that $! is the daemon; they log to $work/*.log as well as to stderr.
@@ -105,23 +107,47 @@ mkdir one
 # The job scripts as docs/batch.md submits them; --cpus-per-task overrides their 4, more than a small
 # machine has. sbatch passes this environment (CNNFILTER, PREDICT_OPTIONS) to the tasks.
 export CNNFILTER=$bin
-echo "--- sbatch --array=1-4 --wait scripts/slurm-filter-array.sh"
-sbatch --array=1-4 --wait --cpus-per-task=1 --chdir="$work" \
-    "$repo/scripts/slurm-filter-array.sh" "$work/photos" list.txt "$work/slurm" || fail "the filter array failed"
-cat "$work"/cnnfilter-*_*.log
-files=$(find slurm -type f | wc -l)
-[ "$files" = "$count" ] || fail "the Slurm filter array wrote $files files for $count photos"
-diff -r one slurm >/dev/null && echo "ok: Slurm filter array: the same $files files as one plain run, byte for byte" \
-    || fail "the Slurm filter array's files differ from one plain run's"
+# The bundled LeNet-5 reads photos as they are, with no ImageNet preset, and has its own class names.
+export PREDICT_OPTIONS=${PREDICT_OPTIONS-}
+submit() {  # LOG_PREFIX SCRIPT ARGUMENT...: the array's 4 tasks, waited for; prints their logs
+    local prefix=$1 job states
+    shift
+    echo "--- sbatch --array=1-4 --wait scripts/$(basename "$1")"
+    job=$(sbatch --parsable --array=1-4 --wait --cpus-per-task=1 --chdir="$work" "$@") \
+        || fail "$(basename "$1"): sbatch or a task failed (job ${job:-not submitted})"
+    cat "$work/$prefix-${job}"_*.log
+    # Every task COMPLETED with exit code 0:0, as slurmctld recorded it.
+    states=$(scontrol --oneliner show job "$job" | grep -o -e 'JobState=[A-Z_]*' -e 'ExitCode=[0-9:]*' \
+        | paste -d ' ' - - | sort | uniq -c | sed 's/^ *//')
+    [ "$states" = "4 JobState=COMPLETED ExitCode=0:0" ] || fail "job $job: tasks ended $states"
+    echo "ok: job $job: $states"
+}
+same_files() {  # WHAT
+    local files
+    files=$(find slurm -type f | wc -l)
+    [ "$files" = "$count" ] || fail "$1: $files files for $count photos"
+    diff -r one slurm >/dev/null || fail "$1: the files differ from one plain run's"
+    echo "ok: $1: the same $files files as one plain run, byte for byte"
+}
+filter=("$repo/scripts/slurm-filter-array.sh" "$work/photos" list.txt "$work/slurm")
+predict=("$repo/scripts/slurm-predict-array.sh" "$work/photos" list.txt "$model" "$work/answers")
 
-echo "--- sbatch --array=1-4 --wait scripts/slurm-predict-array.sh"
-# The bundled LeNet-5 reads photos as they are, with no ImageNet preset and its own class names.
-PREDICT_OPTIONS=${PREDICT_OPTIONS-} sbatch --array=1-4 --wait --cpus-per-task=1 --chdir="$work" \
-    "$repo/scripts/slurm-predict-array.sh" "$work/photos" list.txt "$model" "$work/answers" \
-    || fail "the predict array failed"
-cat "$work"/cnnfilter-predict-*_*.log
+submit cnnfilter "${filter[@]}"
+same_files "Slurm filter array"
+submit cnnfilter-predict "${predict[@]}"
 python3 "$repo/scripts/same-answers.py" answers.jsonl "Slurm predict array" answers/part-*.jsonl \
     || fail "the Slurm predict array's answers differ from one plain run's"
+
+# Resubmitted after losing outputs, the same arrays do only what is missing.
+echo "--- resubmitted, with 10 filtered files removed and answers/part-2.jsonl cut half-way through a line"
+find slurm -type f | sort | awk 'NR % 12 == 0' | xargs rm
+part=answers/part-2.jsonl
+head -c $(($(stat -c %s $part) / 2)) $part > $part.cut && mv $part.cut $part
+submit cnnfilter "${filter[@]}"
+same_files "Slurm filter array, resubmitted"
+submit cnnfilter-predict "${predict[@]}"
+python3 "$repo/scripts/same-answers.py" answers.jsonl "Slurm predict array, resubmitted" answers/part-*.jsonl \
+    || fail "the resubmitted Slurm predict array's answers differ from one plain run's"
 queued=$(squeue --noheader | wc -l)
-[ "$queued" = 0 ] || fail "$queued jobs still queued"
-echo "ok: both arrays finished, 8 tasks, none left in the queue"
+[ "$queued" = 0 ] || fail "$queued jobs still in the queue"
+echo "ok: 4 arrays of 4 tasks done, none left in the queue"
