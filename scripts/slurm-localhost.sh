@@ -46,8 +46,7 @@ mkdir -m 700 "$work/munge"
 dd if=/dev/urandom of="$work/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$work/munge/munge.key"
 munged --foreground --force --socket="$work/munge/socket" --key-file="$work/munge/munge.key" \
-    --pid-file="$work/munge/munged.pid" --seed-file="$work/munge/seed" --log-file="$work/munged.log" \
-    >/dev/null 2>&1 &
+    --pid-file="$work/munge/munged.pid" --seed-file="$work/munge/seed" 2>"$work/munged.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$work/munge/socket" ] && break; sleep 0.1; done
 [ -S "$work/munge/socket" ] || fail "munged did not start"
@@ -80,6 +79,7 @@ JobAcctGatherType=jobacct_gather/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
+MailProg=/bin/true
 ReturnToService=2
 $(sed 's/^NodeName=[^ ]*/NodeName=localhost NodeAddr=127.0.0.1/' <<<"$hw") State=UNKNOWN
 PartitionName=local Nodes=localhost Default=YES MaxTime=INFINITE State=UP
