@@ -97,8 +97,8 @@ done
 [ "$state" = idle ] || fail "the node is not idle after 30 s (sinfo: '${state:-no answer}')"
 echo "$(sinfo --version): node localhost idle, $cpus CPUs, $memory MB"
 
-python3 "$repo/scripts/make-batch-photos.py" "$work/photos" --count "$count" --sizes ${SIZES:-48x32,96x64,160x120}
 cd "$work"
+python3 "$repo/scripts/make-batch-photos.py" photos --count "$count" --sizes "${SIZES:-48x32,96x64,160x120}"
 # The references: one plain run each, outside Slurm.
 mkdir one
 (cd photos && "$bin" --files-from list.txt --kernel gaussian:sigma=2 -o ../one/ --keep-tree 2>/dev/null)
@@ -138,9 +138,10 @@ submit cnnfilter-predict "${predict[@]}"
 python3 "$repo/scripts/same-answers.py" answers.jsonl "Slurm predict array" answers/part-*.jsonl \
     || fail "the Slurm predict array's answers differ from one plain run's"
 
-# Resubmitted after losing outputs, the same arrays do only what is missing.
-echo "--- resubmitted, with 10 filtered files removed and answers/part-2.jsonl cut half-way through a line"
-find slurm -type f | sort | awk 'NR % 12 == 0' | xargs rm
+# Resubmitted after losing outputs (every 12th file, half a part), the same arrays do only what is missing.
+lost=$(find slurm -type f | sort | awk 'NR % 12 == 0')
+[ -z "$lost" ] || rm $lost
+echo "--- resubmitted: $(wc -w <<<"$lost") filtered files removed, answers/part-2.jsonl cut half-way through a line"
 part=answers/part-2.jsonl
 head -c $(($(stat -c %s $part) / 2)) $part > $part.cut && mv $part.cut $part
 submit cnnfilter "${filter[@]}"
