@@ -54,31 +54,7 @@ same ../resumed "killed and resumed"
 
 # predict: JSON Lines answers, compared by path with one plain run's.
 model=${MODEL:-$repo/models/lenet5-fashion.onnx}
-same_answers() {  # REFERENCE WHAT PART...
-    python3 - "$@" <<'PY'
-import json, sys
-ref, what, parts = sys.argv[1], sys.argv[2], sys.argv[3:]
-def read(path):
-    return [json.loads(line) for line in open(path)]
-want = {a["path"]: a["top"] for a in read(ref)}
-got = {}
-for part in parts:
-    for a in read(part):
-        if a["path"] in got:
-            sys.exit(f"FAILED: {what}: {a['path']} answered twice")
-        got[a["path"]] = a["top"]
-if set(got) != set(want):
-    sys.exit(f"FAILED: {what}: {len(set(got) ^ set(want))} photos differ from one plain run")
-worst = 0.0
-for path, top in want.items():
-    if [c["class"] for c in top] != [c["class"] for c in got[path]]:
-        sys.exit(f"FAILED: {what}: {path} has other classes")
-    worst = max([worst] + [abs(a["probability"] - b["probability"]) for a, b in zip(top, got[path])])
-if worst > 2e-6:
-    sys.exit(f"FAILED: {what}: probabilities differ by {worst}")
-print(f"ok: {what}: the same answers for {len(want)} photos (probabilities within {worst:.1e})")
-PY
-}
+same_answers() { python3 "$repo/scripts/same-answers.py" "$@"; }  # REFERENCE WHAT PART...
 echo "--- predict: one process"
 /usr/bin/time -f "one process: %e s" "$bin" predict "$model" --files-from list.txt --json -o ../answers.jsonl
 
