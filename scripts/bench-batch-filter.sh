@@ -87,7 +87,8 @@ run_tool() {  # tool outdir
     mogrify)
       MAGICK_THREAD_LIMIT=1 parallel -j "$cores" --halt now,fail=1 \
         'mkdir -p '"$out"'/{} && mogrify -path '"$out"'/{} -define convolve:scale=1 \
-         -morphology Convolve "3x3: 0,-1,0 -1,5,-1 0,-1,0" -quality 90 -define png:compression-level=6 {}/*' ::: $dirs ;;
+         -morphology Convolve "3x3: 0,-1,0 -1,5,-1 0,-1,0" -quality 90 \
+         -define png:compression-level=6 {}/*' ::: $dirs ;;
   esac
   cd "$repo"
 }
@@ -141,7 +142,8 @@ simd=$(case $flags in *avx512f*) echo AVX-512 ;; *avx2*) echo "AVX2, no AVX-512"
 echo "**$(date -u '+%Y-%m-%d %H:%M UTC')** — machine: $cores cores, $cpu ($simd)," \
   "load $(cut -d' ' -f1 /proc/loadavg) at the end — $count photos ($(du -sh "$photos" | cut -f1))," \
   "$rounds round(s) — tools: cnnfilter $("$bin" --version), $(vips --version)," \
-  "$(mogrify -version | head -n 1 | sed 's/Version: //; s/ https.*//'), GNU parallel $(parallel --version | head -n 1 | awk '{print $3}')"
+  "$(mogrify -version | head -n 1 | sed 's/Version: //; s/ https.*//')," \
+  "GNU parallel $(parallel --version | head -n 1 | awk '{print $3}')"
 echo
 echo "| tool | command | seconds | images/s | cnnfilter's speed-up | outputs |"
 echo "|---|---|---:|---:|---:|---|"
