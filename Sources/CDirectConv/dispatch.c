@@ -87,6 +87,8 @@ void cf_winograd_output(const float *m, long matrix, int th, int tw, float bias,
     k()->winograd_output(m, matrix, th, tw, bias, lo, hi, out, oh, ow);
 }
 
+void cf_sigmoid(const float *x, float *y, long n) { k()->sigmoid(x, y, n); }
+
 // The three below are called only where cf_depthwise_flat_available() or cf_wide_gemm_rows() said so.
 void cf_depthwise_flat_masks(int oh, int ow, int taps, const int *tapRow, const int *tapCol, const int *rows,
                              const int *cols, uint16_t *masks) {

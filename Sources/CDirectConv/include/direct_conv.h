@@ -124,6 +124,10 @@ void cf_winograd_input(const float *const *d, int pitch, int th, int tw, float *
 void cf_winograd_output(const float *m, long matrix, int th, int tw, float bias, float lo, float hi, float *out,
                         int oh, int ow);
 
+/// y[i] = 1 / (1 + e^-x[i]) for i < n, vectorised (e^x within about 1e-7
+/// relative of libm's); NaN stays NaN; y may be x.
+void cf_sigmoid(const float *x, float *y, long n);
+
 /// A product with the filters in the vector lanes, for outputs with few
 /// columns (a 7x7 plane, Winograd's 16 tiles of one), where the direct
 /// kernel's tiles of one vector of columns load a weight per multiply-add and

@@ -11,6 +11,7 @@
 #include "simd.h"
 #include "direct.h"
 #include "winograd.h"
+#include "pointwise.h"
 #if CF_AVX512
 #include "depthwise_flat.h"
 #include "wide_gemm.h"
@@ -30,6 +31,7 @@ const struct cf_kernels CF_NAME(cf_kernels, , CF_SUFFIX) = {
     .max_plane = CF(max_plane),
     .winograd_input = CF(winograd_input),
     .winograd_output = CF(winograd_output),
+    .sigmoid = CF(sigmoid),
 #if CF_AVX512
     .wide_gemm_rows = BLOCK,
     .depthwise_flat_masks = CF(depthwise_flat_masks),

@@ -18,6 +18,7 @@ struct cf_kernels {
     void (*max_plane)(const float *const *, int, int, float *, int, int);
     void (*winograd_input)(const float *const *, int, int, int, float *, long);
     void (*winograd_output)(const float *, long, int, int, float, float, float, float *, int, int);
+    void (*sigmoid)(const float *, float *, long);
     // AVX-512 only (masked loads and stores, scatters): NULL elsewhere.
     void (*depthwise_flat_masks)(int, int, int, const int *, const int *, const int *, const int *, uint16_t *);
     void (*depthwise_flat)(const float *, const long *, const float *, int, const uint16_t *, long, float, float,

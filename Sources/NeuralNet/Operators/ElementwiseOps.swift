@@ -1,3 +1,4 @@
+import CDirectConv
 import Foundation
 import Tensors
 
@@ -23,10 +24,11 @@ enum ElementwiseOps {
     }
 
     static let table: [String: Operator] = [
-        // Relu, Clip and Add follow most convolutions: their loops are written out (no call per value).
+        // Literal closures, where a network has many values, so that mapValues' and elementwise's loops are
+        // compiled with the arithmetic in them (no call per value).
         "Relu": { node, inputs, _ in [mapValues(try required(inputs, 0, node)) { max($0, 0) }] },
         "LeakyRelu": unary { n in let a = n.float("alpha", default: 0.01); return { $0 >= 0 ? $0 : a * $0 } },
-        "Sigmoid": unary { _ in { 1 / (1 + Foundation.exp(-$0)) } },
+        "Sigmoid": { node, inputs, _ in [sigmoid(try required(inputs, 0, node))] },
         "Tanh": unary { _ in { Foundation.tanh($0) } },
         "Elu": unary { n in let a = n.float("alpha", default: 1); return { $0 >= 0 ? $0 : a * (Foundation.exp($0) - 1) } },
         "Selu": unary { n in
@@ -34,11 +36,11 @@ enum ElementwiseOps {
             return { $0 > 0 ? g * $0 : g * a * (Foundation.exp($0) - 1) }
         },
         "Softplus": unary { _ in { $0 > 20 ? $0 : Foundation.log1p(Foundation.exp($0)) } },
-        "HardSigmoid": unary { n in
+        "HardSigmoid": { n, x, _ in
             let a = n.float("alpha", default: 0.2), b = n.float("beta", default: 0.5)
-            return { max(0, min(1, a * $0 + b)) }
+            return [mapValues(try required(x, 0, n)) { max(0, min(1, a * $0 + b)) }]
         },
-        "HardSwish": unary { _ in { $0 * max(0, min(1, $0 / 6 + 0.5)) } },
+        "HardSwish": { n, x, _ in [mapValues(try required(x, 0, n)) { $0 * max(0, min(1, $0 / 6 + 0.5)) }] },
         "Exp": unary { _ in { Foundation.exp($0) } },
         "Erf": unary { _ in { Foundation.erf($0) } },
         "Gelu": gelu,
@@ -62,11 +64,13 @@ enum ElementwiseOps {
             [try elementwise(try required(inputs, 0, node), try required(inputs, 1, node), node: node) { $0 >= 0 ? $0 : $0 * $1 }]
         },
         "Add": { node, inputs, _ in try add(node, inputs, clip: nil) },
-        "Sub": binary(-),
-        "Mul": binary(*),
+        "Sub": { n, x, _ in [try elementwise(try required(x, 0, n), try required(x, 1, n), node: n) { $0 - $1 }] },
+        "Mul": { n, x, _ in [try elementwise(try required(x, 0, n), try required(x, 1, n), node: n) { $0 * $1 }] },
         "Div": { node, inputs, _ in
             let a = try required(inputs, 0, node), b = try required(inputs, 1, node)
-            guard node.int(integerArithmetic, default: 0) == 1 else { return [try elementwise(a, b, node: node, /)] }
+            guard node.int(integerArithmetic, default: 0) == 1 else {
+                return [try elementwise(a, b, node: node) { $0 / $1 }]
+            }
             // Integers: the quotient truncated toward zero, as C and onnxruntime divide them.
             guard !b.storage.contains(0) else { throw ModelError.node(node, "integer division by zero") }
             return [try elementwise(a, b, node: node) { Float((Double($0) / Double($1)).rounded(.towardZero)) }]
@@ -77,6 +81,14 @@ enum ElementwiseOps {
         "Softmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: false)] },
         "LogSoftmax": { node, inputs, opset in [try softmax(node, inputs, opset, log: true)] },
     ]
+
+    /// The C kernels' vectorised logistic function (libm's exp, one call a value, is slower than the
+    /// convolutions of a network with SiLU or squeeze-and-excitation).
+    static func sigmoid(_ x: Tensor) -> Tensor {
+        x.storage.withUnsafeBufferPointer { p in
+            makeTensor(shape: x.shape) { q in cf_sigmoid(p.baseAddress, q.baseAddress, p.count) }
+        }
+    }
 
     /// x·Φ(x), Φ the normal distribution (approximate "none"), or its tanh approximation.
     static func gelu(_ node: Node, _ inputs: [Tensor?], _ opset: Int) throws -> [Tensor] {

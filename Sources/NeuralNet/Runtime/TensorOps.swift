@@ -83,6 +83,17 @@ func elementwise(_ a: Tensor, _ b: Tensor, node: Node, _ f: (Float, Float) -> Fl
             }
         } }
     }
+    if shape == b.shape, let (outer, length, inner) = perChannel(a.shape, of: b.shape) {
+        // The same with the operands the other way round (squeeze-and-excitation's `scale * x`).
+        return a.storage.withUnsafeBufferPointer { r in b.storage.withUnsafeBufferPointer { p in
+            makeTensor(shape: shape) { q in
+                for o in 0..<outer { for j in 0..<length {
+                    let v = r[j], base = (o * length + j) * inner
+                    for i in base..<(base + inner) { q[i] = f(v, p[i]) }
+                } }
+            }
+        } }
+    }
     let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
     var out = Tensor(shape: shape)
     let n = shape.count
