@@ -21,10 +21,13 @@ public struct KernelLibrary: Sendable {
     public func resolve(_ spec: String) throws -> KernelFile {
         let trimmed = spec.trimmingCharacters(in: .whitespaces)
         guard let first = trimmed.first else { throw KernelError(source: "--kernel ''", "empty kernel specification") }
-        // An inline matrix: '0 1; 2 3', rows separated by ';' ("./x.kernel" is a path, ".5 1" a matrix).
+        // An inline matrix: '0 1; 2 3', rows separated by ';' ("./x.kernel" is a path, ".5 1" a matrix);
+        // '|' separates the channel slices of a 3-D filter ('1 0; 0 0 | 0 1; 0 0 | 0 0; 0 1' for R, G, B),
+        // written as the blank line that separates slices in a kernel file.
         let secondIsDigit = trimmed.dropFirst().first?.isNumber ?? false
         if first.isNumber || first == "-" || first == "+" || (first == "." && secondIsDigit) {
-            return try KernelParser.parse(trimmed.replacingOccurrences(of: ";", with: "\n"),
+            let text = trimmed.replacingOccurrences(of: "|", with: "\n\n").replacingOccurrences(of: ";", with: "\n")
+            return try KernelParser.parse(text,
                                           source: "--kernel '\(Excerpt.quote(spec))'", defaultName: "inline")
         }
         if let k = try ParametricKernels.make(trimmed) { return k }

@@ -223,7 +223,7 @@ struct DumpActivationsCommand: ParsableCommand {
             }
             let graph = try KernelBankModel.graph(kernels: kernels, height: r.height, width: r.width)
             try write(graph: graph, file: model, preparation: InputPreparation(), colormap: cmap, normalization: norm,
-                      kernels: kernels.map(KernelMatrix.init))
+                      kernels: kernels.allSatisfy(\.isPlain) ? kernels.map(KernelMatrix.init) : nil)
         } catch { fail(error) }
     }
 }

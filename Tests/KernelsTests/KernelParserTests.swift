@@ -113,6 +113,13 @@ import Testing
         #expect(try library.resolve(".5 1").matrix == [[0.5, 1]])
     }
 
+    @Test func inlineFiltersUseBarsBetweenChannelSlices() throws {
+        let k = try library.resolve("1 0; 0 0 | 0 1; 0 0 | 0 0; 0 1")
+        #expect(k.depth == 3 && k.filters.count == 1 && !k.isPlain)
+        #expect(k.filters[0].slices == [[[1, 0], [0, 0]], [[0, 1], [0, 0]], [[0, 0], [0, 1]]])
+        #expect(throws: KernelError.self) { try library.resolve("1 0; 0 0 | 0 1") }
+    }
+
     /// What train-kernel writes reads back to the same numbers.
     @Test func writtenKernelsReadBack() throws {
         let bank = KernelFile(name: "b", description: "two filters", filters: [
