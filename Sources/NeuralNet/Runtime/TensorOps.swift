@@ -112,15 +112,16 @@ func elementwise(_ a: Tensor, _ b: Tensor, node: Node, _ f: (Float, Float) -> Fl
     return out
 }
 
-/// When `b` broadcast to `a` holds one value per index of a single axis of `a` (ones elsewhere), or is a
-/// scalar: the product of the axes before it, its length and the product of those after.
+/// When `b` broadcast to `a` holds one value per index of a run of adjacent axes of `a` (ones elsewhere:
+/// a channel, or batch and channel, as squeeze-and-excitation's N×C×1×1 scales), or is a scalar: the
+/// product of the axes before the run, the run's and the product of those after.
 func perChannel(_ b: [Int], of a: [Int]) -> (Int, Int, Int)? {
     let padded = [Int](repeating: 1, count: max(0, a.count - b.count)) + b
     guard padded.count == a.count else { return nil }
     let axes = padded.indices.filter { padded[$0] != 1 }
-    if axes.isEmpty { return (1, 1, a.reduce(1, *)) }  // a scalar
-    guard axes.count == 1, let d = axes.first, padded[d] == a[d] else { return nil }
-    return (a[..<d].reduce(1, *), a[d], a[(d + 1)...].reduce(1, *))
+    guard let first = axes.first, let last = axes.last else { return (1, 1, a.reduce(1, *)) }  // a scalar
+    guard (first...last).allSatisfy({ padded[$0] == a[$0] }) else { return nil }
+    return (a[..<first].reduce(1, *), a[first...last].reduce(1, *), a[(last + 1)...].reduce(1, *))
 }
 
 /// Normalises a possibly negative axis for a tensor of rank `rank`.
