@@ -24,8 +24,8 @@ import Testing
     /// Expected values: scripts/filter3d-reference.py (numpy), which also wrote images/worked/rgb6.png.
     @Test func dumpActivationsRunsABankOverTheColourChannels() throws {
         let dir = try CLI.tempDir()
-        let r = try CLI.run(["dump-activations", "--kernel", CLI.image("worked/e4.kernel"), CLI.image("worked/rgb6.png"),
-                             "-o", dir.path, "--npy"])
+        let r = try CLI.run(["dump-activations", "--kernel", CLI.image("worked/e4.kernel"),
+                             CLI.image("worked/rgb6.png"), "-o", dir.path, "--npy"])
         #expect(r.status == 0, "\(r.stderr)")
         let path = dir.appendingPathComponent("filters.npy").path
         let t = try NPYCodec.decode(try ImageReader.readBytes(path), path: path, imageShape: false)
